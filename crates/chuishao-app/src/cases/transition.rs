@@ -1,0 +1,228 @@
+//! Transitions: `{"action": …, "version": N, …fields}` turned into a domain command, decided,
+//! and persisted — the folded case row and the new events in one transaction.
+
+use crate::cases::view::CaseView;
+use crate::{App, AppError, Result};
+use chuishao_domain::access::Actor;
+use chuishao_domain::cases::{Action, CaseEvent, Command, HandlerRef, Satisfaction, Urgency, execute};
+use chuishao_domain::ids::{CaseId, OrgId};
+use chuishao_store::NewEvent;
+use serde::{Deserialize, Serialize};
+
+/// The body of `POST /api/v1/cases/{id}/transitions`: the action, the version the client
+/// last saw, and the fields that action takes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    pub action: String,
+    pub version: i64,
+    /// reject, return, request_extension, deny_extension, park, reopen.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// register: reclassify.
+    #[serde(default)]
+    pub category_code: Option<String>,
+    /// register: `urgent` or `normal`.
+    #[serde(default)]
+    pub urgency: Option<String>,
+    /// dispatch, reopen: the handling unit by code (or `handler_id`).
+    #[serde(default)]
+    pub handler_code: Option<String>,
+    #[serde(default)]
+    pub handler_id: Option<i64>,
+    /// dispatch, verify, supervise.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// request_extension, approve_extension: working days.
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// resolve: what was done.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// resolve: references to evidence (photo ids, URLs).
+    #[serde(default)]
+    pub evidence: Option<Vec<String>>,
+    /// verify: whether the result holds on site.
+    #[serde(default)]
+    pub passed: Option<bool>,
+    /// merge: the case this one duplicates.
+    #[serde(default)]
+    pub primary_id: Option<i64>,
+    /// callback: solved yes/no.
+    #[serde(default)]
+    pub solved: Option<bool>,
+    /// callback: satisfied / basically_satisfied / dissatisfied.
+    #[serde(default)]
+    pub satisfaction: Option<String>,
+    /// callback: the reporter's words.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+fn required<T: Clone>(field: &str, v: &Option<T>) -> Result<T> {
+    v.clone().ok_or_else(|| AppError::invalid(field, "is required for this action"))
+}
+
+impl App {
+    async fn resolve_handler(&self, input: &TransitionInput) -> Result<Option<HandlerRef>> {
+        let node = match (&input.handler_code, input.handler_id) {
+            (Some(code), _) => Some(
+                self.org_by_code(code)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("handler_code", "unknown organisation"))?,
+            ),
+            (None, Some(id)) => Some(
+                self.org(OrgId(id)).await?.ok_or_else(|| AppError::invalid("handler_id", "unknown organisation"))?,
+            ),
+            (None, None) => None,
+        };
+        Ok(node.map(|n| HandlerRef { id: n.id, kind: n.kind, path: n.path.clone() }))
+    }
+
+    async fn to_command(&self, input: &TransitionInput) -> Result<Command> {
+        let action = Action::parse(&input.action).ok_or_else(|| {
+            AppError::invalid(
+                "action",
+                format!("unknown action; one of {}", Action::ALL.map(|a| a.as_str()).join(", ")),
+            )
+        })?;
+        let reason = || required("reason", &input.reason);
+        Ok(match action {
+            Action::Register => Command::Register {
+                category_code: match &input.category_code {
+                    Some(code) => match self.store.category(code).await? {
+                        Some((c, true)) => Some(c.code),
+                        _ => return Err(AppError::invalid("category_code", "unknown or retired category")),
+                    },
+                    None => None,
+                },
+                urgency: match &input.urgency {
+                    Some(u) => Some(Urgency::parse(u).ok_or_else(|| AppError::invalid("urgency", "urgent or normal"))?),
+                    None => None,
+                },
+            },
+            Action::Reject => Command::Reject { reason: reason()? },
+            Action::Dispatch => Command::Dispatch {
+                handler: self
+                    .resolve_handler(input)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("handler_code", "is required for this action"))?,
+                note: input.note.clone(),
+            },
+            Action::Accept => Command::Accept,
+            Action::Return => Command::Return { reason: reason()? },
+            Action::RequestExtension => {
+                Command::RequestExtension { days: required("days", &input.days)?, reason: reason()? }
+            }
+            Action::ApproveExtension => Command::ApproveExtension { days: input.days },
+            Action::DenyExtension => Command::DenyExtension { reason: reason()? },
+            Action::Park => Command::Park { reason: reason()? },
+            Action::Unpark => Command::Unpark,
+            Action::Resolve => Command::Resolve {
+                result: required("result", &input.result)?,
+                evidence: input.evidence.clone().unwrap_or_default(),
+            },
+            Action::Verify => Command::Verify { passed: required("passed", &input.passed)?, note: input.note.clone() },
+            Action::Reopen => Command::Reopen { reason: reason()?, handler: self.resolve_handler(input).await? },
+            Action::Close => Command::Close,
+            Action::Supervise => Command::Supervise { note: required("note", &input.note)? },
+            Action::Merge => Command::Merge { primary: CaseId(required("primary_id", &input.primary_id)?) },
+            Action::Callback => Command::Callback {
+                solved: required("solved", &input.solved)?,
+                satisfaction: match required("satisfaction", &input.satisfaction)?.as_str() {
+                    "satisfied" => Satisfaction::Satisfied,
+                    "basically_satisfied" => Satisfaction::BasicallySatisfied,
+                    "dissatisfied" => Satisfaction::Dissatisfied,
+                    _ => {
+                        return Err(AppError::invalid("satisfaction", "satisfied, basically_satisfied or dissatisfied"));
+                    }
+                },
+                comment: input.comment.clone(),
+            },
+        })
+    }
+
+    /// Applies a transition for `actor`. A case the actor cannot see is `NotFound`.
+    pub async fn transition(&self, actor: &Actor, id: CaseId, input: &TransitionInput) -> Result<CaseView> {
+        let now = self.now_ms();
+        self.transition_at(actor, id, input, now).await
+    }
+
+    /// `transition` at a given instant (the demo replays history).
+    pub async fn transition_at(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        input: &TransitionInput,
+        now: i64,
+    ) -> Result<CaseView> {
+        // Fields are parsed before the transaction: lookups stay out of the write lock.
+        let cmd = self.to_command(input).await?;
+        let mut tx = self.store.begin().await?;
+        let row = tx.case_for_update(id).await?.ok_or(AppError::NotFound("case"))?;
+        let mut case = row.to_domain()?;
+        if !actor.can_see(&case.scope()) {
+            return Err(AppError::NotFound("case"));
+        }
+        let before = case.version;
+        let events = execute(&mut case, actor, &cmd, input.version)?;
+        let mut appended: Vec<(i64, i64, CaseEvent)> = events.into_iter().map(|e| (id.0, case.version, e)).collect();
+        if let Command::Merge { primary } = &cmd {
+            let prow =
+                tx.case_for_update(*primary).await?.ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
+            let mut pcase = prow.to_domain()?;
+            if !actor.can_see(&pcase.scope()) {
+                return Err(AppError::invalid("primary_id", "no such case"));
+            }
+            if pcase.status.is_terminal() || pcase.merged_into.is_some() {
+                return Err(AppError::invalid("primary_id", "the primary case is no longer open"));
+            }
+            let pbefore = pcase.version;
+            let ev = CaseEvent::DuplicateMerged { duplicate_id: id };
+            chuishao_domain::cases::apply_event(&mut pcase, &ev);
+            pcase.version += 1;
+            if !tx.update_case_state(&pcase, pbefore, now).await? {
+                return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
+                    expected: pbefore,
+                    current: pbefore + 1,
+                }));
+            }
+            appended.push((primary.0, pcase.version, ev));
+        }
+        if !tx.update_case_state(&case, before, now).await? {
+            return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
+                expected: before,
+                current: before + 1,
+            }));
+        }
+        let payloads: Vec<(i64, i64, &'static str, String)> = appended
+            .iter()
+            .map(|(sid, ver, e)| {
+                Ok((*sid, *ver, e.kind(), serde_json::to_string(e).map_err(|x| AppError::Internal(x.to_string()))?))
+            })
+            .collect::<Result<_>>()?;
+        let new_events: Vec<NewEvent<'_>> = payloads
+            .iter()
+            .map(|(sid, ver, kind, payload)| NewEvent {
+                stream: "case",
+                stream_id: *sid,
+                stream_version: *ver,
+                kind,
+                payload: payload.clone(),
+                actor_id: Some(actor.user_id.0),
+                created_at: now,
+            })
+            .collect();
+        tx.append_events(&new_events).await?;
+        tx.commit().await?;
+        // An actor may lose sight of a case by acting on it (a department returning it): they
+        // still get the result of what they did, without the reporter.
+        match self.case_view_by_id(actor, id).await {
+            Err(AppError::NotFound(_)) => {
+                let row = self.store.case_by_id(id).await?.ok_or(AppError::NotFound("case"))?;
+                self.case_view(row, None).await
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Chuishao's use cases: they load what a decision needs, ask the domain, and persist the
+//! answer in one transaction. No SQL and no HTTP here: the store and the web layer sit on
+//! either side.
+
+pub mod auth;
+pub mod cases;
+pub mod catalogue;
+pub mod demo;
+mod error;
+pub mod orgs;
+pub mod time;
+
+pub use error::{AppError, FieldError};
+
+use chuishao_store::Store;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Where the application reads the time. Injected so tests and the demo control it.
+pub trait Clock: Send + Sync + 'static {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        time::system_now_ms()
+    }
+}
+
+/// The application: a store, a clock and caches. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    clock: Arc<dyn Clock>,
+    orgs: orgs::OrgCache,
+    categories: catalogue::CategoryCache,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).finish()
+    }
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        App { store, clock, orgs: orgs::OrgCache::default(), categories: catalogue::CategoryCache::default() }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

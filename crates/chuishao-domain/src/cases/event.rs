@@ -1,0 +1,125 @@
+//! Events: what happened to a case. The event log is the one source of truth; the case row,
+//! the public timeline and every counter are derived from these.
+
+use crate::cases::{Satisfaction, Source, Urgency};
+use crate::ids::{CaseId, OrgId};
+use serde::{Deserialize, Serialize};
+
+/// One fact in a case's history. Serialised as JSON with a `type` tag into the event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CaseEvent {
+    Received {
+        source: Source,
+        category_code: Option<String>,
+        urgency: Urgency,
+        description: String,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        address: Option<String>,
+        location_org_id: Option<OrgId>,
+    },
+    Registered {
+        category_code: Option<String>,
+        urgency: Urgency,
+    },
+    Rejected {
+        reason: String,
+    },
+    Dispatched {
+        handler_id: OrgId,
+        note: Option<String>,
+    },
+    Accepted {
+        handler_id: OrgId,
+    },
+    Returned {
+        handler_id: OrgId,
+        reason: String,
+    },
+    ExtensionRequested {
+        days: u32,
+        reason: String,
+    },
+    ExtensionApproved {
+        days: u32,
+    },
+    ExtensionDenied {
+        reason: String,
+    },
+    Parked {
+        reason: String,
+    },
+    Unparked,
+    Resolved {
+        handler_id: OrgId,
+        result: String,
+        evidence: Vec<String>,
+    },
+    VerificationPassed {
+        note: Option<String>,
+    },
+    VerificationFailed {
+        note: Option<String>,
+    },
+    Reopened {
+        reason: String,
+        handler_id: OrgId,
+    },
+    Closed,
+    Supervised {
+        note: String,
+        count: u32,
+    },
+    MergedInto {
+        primary_id: CaseId,
+    },
+    DuplicateMerged {
+        duplicate_id: CaseId,
+    },
+    CallbackRecorded {
+        solved: bool,
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
+}
+
+impl CaseEvent {
+    /// The event's type tag, as stored in the `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CaseEvent::Received { .. } => "received",
+            CaseEvent::Registered { .. } => "registered",
+            CaseEvent::Rejected { .. } => "rejected",
+            CaseEvent::Dispatched { .. } => "dispatched",
+            CaseEvent::Accepted { .. } => "accepted",
+            CaseEvent::Returned { .. } => "returned",
+            CaseEvent::ExtensionRequested { .. } => "extension_requested",
+            CaseEvent::ExtensionApproved { .. } => "extension_approved",
+            CaseEvent::ExtensionDenied { .. } => "extension_denied",
+            CaseEvent::Parked { .. } => "parked",
+            CaseEvent::Unparked => "unparked",
+            CaseEvent::Resolved { .. } => "resolved",
+            CaseEvent::VerificationPassed { .. } => "verification_passed",
+            CaseEvent::VerificationFailed { .. } => "verification_failed",
+            CaseEvent::Reopened { .. } => "reopened",
+            CaseEvent::Closed => "closed",
+            CaseEvent::Supervised { .. } => "supervised",
+            CaseEvent::MergedInto { .. } => "merged_into",
+            CaseEvent::DuplicateMerged { .. } => "duplicate_merged",
+            CaseEvent::CallbackRecorded { .. } => "callback_recorded",
+        }
+    }
+
+    /// The handling unit the event names, if any (used to word the public timeline).
+    pub fn handler_id(&self) -> Option<OrgId> {
+        match self {
+            CaseEvent::Dispatched { handler_id, .. }
+            | CaseEvent::Accepted { handler_id }
+            | CaseEvent::Returned { handler_id, .. }
+            | CaseEvent::Resolved { handler_id, .. }
+            | CaseEvent::Reopened { handler_id, .. } => Some(*handler_id),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The lifecycle rules: who may do what from which state, and what it changes.
+//!
+//! ```text
+//! received → registered → dispatched → accepted → resolved → verified → closed
+//!     └─ reject ─┘    ↑ return ─┘        │ park/unpark, extensions   │ reopen ←──┘
+//!                                         └──── verify failed → dispatched again
+//! ```
+
+use crate::DomainError;
+use crate::access::{Actor, Role};
+use crate::cases::{CallbackAnswer, Case, CaseEvent, CaseStatus, Command, HandlerRef};
+
+/// Longest free text accepted in a command field (reasons, results, notes).
+pub const MAX_TEXT: usize = 4000;
+/// Most working days one extension request may ask for.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+/// Most evidence references one resolution may carry.
+pub const MAX_EVIDENCE: usize = 20;
+
+const DISPATCH_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher];
+const HANDLER_ROLES: &[Role] = &[Role::Admin, Role::DepartmentStaff, Role::CommunityWorker, Role::SubdistrictLeader];
+const VERIFY_ROLES: &[Role] =
+    &[Role::Admin, Role::Dispatcher, Role::GridWorker, Role::StreetChief, Role::CommunityWorker];
+const SUPERVISE_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher, Role::SubdistrictLeader];
+const CALLBACK_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Integrator];
+
+fn text(field: &'static str, s: &str) -> Result<(), DomainError> {
+    if s.trim().is_empty() {
+        return Err(DomainError::invalid(field, "is required"));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(DomainError::invalid(field, format!("is longer than {MAX_TEXT} characters")));
+    }
+    Ok(())
+}
+
+fn opt_text(field: &'static str, s: &Option<String>) -> Result<(), DomainError> {
+    match s {
+        Some(s) if s.chars().count() > MAX_TEXT => {
+            Err(DomainError::invalid(field, format!("is longer than {MAX_TEXT} characters")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn handler_ok(h: &HandlerRef) -> Result<(), DomainError> {
+    if h.kind.can_handle_cases() {
+        Ok(())
+    } else {
+        Err(DomainError::invalid("handler", format!("a {} cannot handle cases", h.kind.as_str())))
+    }
+}
+
+/// Checks a command against the case and the actor and returns the events it produces.
+/// Order of checks: version, then permission, then state, then fields — so a stale client
+/// learns about the conflict first and an outsider learns nothing about the state.
+pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) -> Result<Vec<CaseEvent>, DomainError> {
+    if expected_version != case.version {
+        return Err(DomainError::VersionConflict { expected: expected_version, current: case.version });
+    }
+    let scope = case.scope();
+    let allowed = match cmd {
+        Command::Accept | Command::Return { .. } | Command::RequestExtension { .. } | Command::Resolve { .. } => {
+            actor.covers_handler(HANDLER_ROLES, &scope)
+        }
+        Command::Verify { .. } => actor.covers(VERIFY_ROLES, &scope),
+        Command::Supervise { .. } => actor.covers(SUPERVISE_ROLES, &scope),
+        Command::Callback { .. } => actor.covers(CALLBACK_ROLES, &scope),
+        _ => actor.covers(DISPATCH_ROLES, &scope),
+    };
+    if !allowed {
+        return Err(DomainError::Forbidden(format!("{} may not {} this case", actor.username, cmd.action().as_str())));
+    }
+    let illegal = || DomainError::IllegalTransition {
+        action: cmd.action().as_str().to_string(),
+        state: if case.parked {
+            format!("{} (parked)", case.status.as_str())
+        } else {
+            case.status.as_str().to_string()
+        },
+    };
+    use CaseStatus as S;
+    let s = case.status;
+    let working = matches!(s, S::Dispatched | S::Accepted);
+    let handler_id = case.handler_id();
+    let events = match cmd {
+        Command::Register { category_code, urgency } => {
+            if s != S::Received {
+                return Err(illegal());
+            }
+            let category_code = category_code.clone().or_else(|| case.category_code.clone());
+            vec![CaseEvent::Registered { category_code, urgency: urgency.unwrap_or(case.urgency) }]
+        }
+        Command::Reject { reason } => {
+            if !matches!(s, S::Received | S::Registered) {
+                return Err(illegal());
+            }
+            text("reason", reason)?;
+            vec![CaseEvent::Rejected { reason: reason.clone() }]
+        }
+        Command::Dispatch { handler, note } => {
+            if s != S::Registered {
+                return Err(illegal());
+            }
+            if case.category_code.is_none() {
+                return Err(DomainError::invalid("category_code", "a case must be classified before dispatch"));
+            }
+            handler_ok(handler)?;
+            opt_text("note", note)?;
+            vec![CaseEvent::Dispatched { handler_id: handler.id, note: note.clone() }]
+        }
+        Command::Accept => {
+            if s != S::Dispatched || case.parked {
+                return Err(illegal());
+            }
+            vec![CaseEvent::Accepted { handler_id: handler_id.ok_or_else(illegal)? }]
+        }
+        Command::Return { reason } => {
+            if !working || case.parked {
+                return Err(illegal());
+            }
+            text("reason", reason)?;
+            vec![CaseEvent::Returned { handler_id: handler_id.ok_or_else(illegal)?, reason: reason.clone() }]
+        }
+        Command::RequestExtension { days, reason } => {
+            if !working || case.parked || case.extension_pending_days.is_some() {
+                return Err(illegal());
+            }
+            if !(1..=MAX_EXTENSION_DAYS).contains(days) {
+                return Err(DomainError::invalid("days", format!("must be 1–{MAX_EXTENSION_DAYS}")));
+            }
+            text("reason", reason)?;
+            vec![CaseEvent::ExtensionRequested { days: *days, reason: reason.clone() }]
+        }
+        Command::ApproveExtension { days } => {
+            let Some(asked) = case.extension_pending_days else { return Err(illegal()) };
+            let granted = days.unwrap_or(asked);
+            if !(1..=asked).contains(&granted) {
+                return Err(DomainError::invalid("days", format!("must be 1–{asked} (the days asked for)")));
+            }
+            vec![CaseEvent::ExtensionApproved { days: granted }]
+        }
+        Command::DenyExtension { reason } => {
+            if case.extension_pending_days.is_none() {
+                return Err(illegal());
+            }
+            text("reason", reason)?;
+            vec![CaseEvent::ExtensionDenied { reason: reason.clone() }]
+        }
+        Command::Park { reason } => {
+            if !working || case.parked {
+                return Err(illegal());
+            }
+            text("reason", reason)?;
+            vec![CaseEvent::Parked { reason: reason.clone() }]
+        }
+        Command::Unpark => {
+            if !case.parked {
+                return Err(illegal());
+            }
+            vec![CaseEvent::Unparked]
+        }
+        Command::Resolve { result, evidence } => {
+            if s != S::Accepted || case.parked {
+                return Err(illegal());
+            }
+            text("result", result)?;
+            if evidence.len() > MAX_EVIDENCE {
+                return Err(DomainError::invalid("evidence", format!("at most {MAX_EVIDENCE} items")));
+            }
+            if evidence.iter().any(|e| e.trim().is_empty() || e.len() > 2000) {
+                return Err(DomainError::invalid(
+                    "evidence",
+                    "items must be non-empty references of at most 2000 bytes",
+                ));
+            }
+            vec![CaseEvent::Resolved {
+                handler_id: handler_id.ok_or_else(illegal)?,
+                result: result.clone(),
+                evidence: evidence.clone(),
+            }]
+        }
+        Command::Verify { passed, note } => {
+            if s != S::Resolved {
+                return Err(illegal());
+            }
+            opt_text("note", note)?;
+            if *passed {
+                vec![CaseEvent::VerificationPassed { note: note.clone() }]
+            } else {
+                // A failed check sends the work straight back to the same handler (重办).
+                let handler_id = handler_id.ok_or_else(illegal)?;
+                vec![
+                    CaseEvent::VerificationFailed { note: note.clone() },
+                    CaseEvent::Reopened {
+                        reason: note.clone().unwrap_or_else(|| "verification failed".into()),
+                        handler_id,
+                    },
+                ]
+            }
+        }
+        Command::Reopen { reason, handler } => {
+            if !matches!(s, S::Resolved | S::Verified | S::Closed) {
+                return Err(illegal());
+            }
+            text("reason", reason)?;
+            let handler_id = match handler {
+                Some(h) => {
+                    handler_ok(h)?;
+                    h.id
+                }
+                None => handler_id.ok_or_else(illegal)?,
+            };
+            vec![CaseEvent::Reopened { reason: reason.clone(), handler_id }]
+        }
+        Command::Close => {
+            if s != S::Verified {
+                return Err(illegal());
+            }
+            vec![CaseEvent::Closed]
+        }
+        Command::Supervise { note } => {
+            if s.is_terminal() {
+                return Err(illegal());
+            }
+            text("note", note)?;
+            vec![CaseEvent::Supervised { note: note.clone(), count: case.supervision_count + 1 }]
+        }
+        Command::Merge { primary } => {
+            if !matches!(s, S::Received | S::Registered) {
+                return Err(illegal());
+            }
+            if *primary == case.id {
+                return Err(DomainError::invalid("primary_id", "a case cannot be merged into itself"));
+            }
+            vec![CaseEvent::MergedInto { primary_id: *primary }]
+        }
+        Command::Callback { solved, satisfaction, comment } => {
+            if !matches!(s, S::Resolved | S::Verified | S::Closed) {
+                return Err(illegal());
+            }
+            opt_text("comment", comment)?;
+            vec![CaseEvent::CallbackRecorded { solved: *solved, satisfaction: *satisfaction, comment: comment.clone() }]
+        }
+    };
+    Ok(events)
+}
+
+/// Folds one event into the case. Handler paths come from `handler` for events that assign a
+/// unit (the caller passes the unit the command named); other events ignore it.
+pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
+    use CaseStatus as S;
+    match event {
+        CaseEvent::Received { .. } => {}
+        CaseEvent::Registered { category_code, urgency } => {
+            case.status = S::Registered;
+            case.category_code = category_code.clone();
+            case.urgency = *urgency;
+        }
+        CaseEvent::Rejected { .. } => case.status = S::Rejected,
+        CaseEvent::Dispatched { .. } => {
+            case.status = S::Dispatched;
+            case.handler = handler.cloned();
+        }
+        CaseEvent::Accepted { .. } => case.status = S::Accepted,
+        CaseEvent::Returned { .. } => {
+            case.status = S::Registered;
+            case.handler = None;
+            case.extension_pending_days = None;
+        }
+        CaseEvent::ExtensionRequested { days, .. } => case.extension_pending_days = Some(*days),
+        CaseEvent::ExtensionApproved { days } => {
+            case.extension_pending_days = None;
+            case.extension_days += days;
+        }
+        CaseEvent::ExtensionDenied { .. } => case.extension_pending_days = None,
+        CaseEvent::Parked { .. } => case.parked = true,
+        CaseEvent::Unparked => case.parked = false,
+        CaseEvent::Resolved { .. } => {
+            case.status = S::Resolved;
+            case.extension_pending_days = None;
+        }
+        CaseEvent::VerificationPassed { .. } => case.status = S::Verified,
+        CaseEvent::VerificationFailed { .. } => {}
+        CaseEvent::Reopened { .. } => {
+            case.status = S::Dispatched;
+            if let Some(h) = handler {
+                case.handler = Some(h.clone());
+            }
+            case.reopen_count += 1;
+        }
+        CaseEvent::Closed => case.status = S::Closed,
+        CaseEvent::Supervised { count, .. } => case.supervision_count = *count,
+        CaseEvent::MergedInto { primary_id } => {
+            case.status = S::Merged;
+            case.merged_into = Some(*primary_id);
+        }
+        CaseEvent::DuplicateMerged { .. } => case.duplicate_count += 1,
+        CaseEvent::CallbackRecorded { solved, satisfaction, .. } => {
+            case.last_callback = Some(CallbackAnswer { solved: *solved, satisfaction: *satisfaction });
+        }
+    }
+}
+
+/// Decides and applies a command: on success the case is updated, its version bumped by one,
+/// and the events returned for the log. On error the case is untouched.
+pub fn execute(
+    case: &mut Case,
+    actor: &Actor,
+    cmd: &Command,
+    expected_version: i64,
+) -> Result<Vec<CaseEvent>, DomainError> {
+    let events = decide(case, actor, cmd, expected_version)?;
+    let handler = match cmd {
+        Command::Dispatch { handler, .. } => Some(handler),
+        Command::Reopen { handler, .. } => handler.as_ref(),
+        _ => None,
+    };
+    for e in &events {
+        apply(case, e, handler);
+    }
+    case.version += 1;
+    Ok(events)
+}

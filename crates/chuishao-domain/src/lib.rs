@@ -1,0 +1,16 @@
+//! Chuishao's domain: the vocabulary of urban grassroots governance as types and rules.
+//!
+//! Everything here is pure: no SQL, no HTTP, no clock. Time is passed in as milliseconds since
+//! the Unix epoch (`Millis`) by the caller, so every rule is deterministic and testable.
+
+pub mod access;
+pub mod cases;
+pub mod category;
+pub mod error;
+pub mod ids;
+pub mod org;
+
+pub use error::DomainError;
+
+/// An instant, as milliseconds since the Unix epoch (UTC). The domain never reads a clock.
+pub type Millis = i64;

@@ -1,0 +1,69 @@
+//! The REST API v1. Each handler carries its OpenAPI description; `routes()` registers the
+//! handler and its description together, so the document cannot miss a route.
+
+pub mod cases;
+pub mod health;
+pub mod public;
+pub mod reference;
+
+use crate::AppState;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The error body every failing call returns.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// Stable snake_case code: malformed_json, invalid_body, invalid_query, validation_failed,
+    /// unauthenticated, forbidden, not_found, illegal_transition, version_conflict,
+    /// idempotency_key_reused, payload_too_large, unsupported_media_type, internal.
+    code: String,
+    message: String,
+    /// Field errors, or the current version on a conflict.
+    #[schema(value_type = Object)]
+    details: Option<serde_json::Value>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Chuishao API",
+        description = "吹哨 — urban grassroots governance: cases from receipt to closure. \
+                       Authenticate with `Authorization: Bearer <token>` (`chuishao users create-token USERNAME`).",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// Every documented route.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::case_events))
+        .routes(routes!(cases::transition))
+        .routes(routes!(cases::reveal_reporter))
+        .routes(routes!(reference::orgs))
+        .routes(routes!(reference::departments))
+        .routes(routes!(reference::categories))
+        .routes(routes!(public::public_case))
+}

@@ -1,0 +1,54 @@
+//! Chuishao's HTTP surface: the REST API (`/api/v1`), its OpenAPI 3.1 document generated from
+//! the handlers themselves, and health checks. Handlers are thin: extract, authorise through
+//! the use case, render. No SQL and no business rules live here.
+
+mod api;
+mod error;
+mod extract;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use chuishao_app::App;
+use std::future::Future;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted by the JSON API (photos arrive through their own route).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub app: App,
+}
+
+/// The whole router and the OpenAPI document that describes it.
+pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
+    let (api, openapi) = api::routes().split_for_parts();
+    let doc = openapi.clone();
+    let router = api
+        .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
+        .route("/healthz", axum::routing::get(api::health::healthz))
+        .route("/readyz", axum::routing::get(api::health::readyz))
+        .fallback(api::health::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(AppState { app });
+    (router, openapi)
+}
+
+/// The router.
+pub fn router(app: App) -> Router {
+    router_and_openapi(app).0
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+}

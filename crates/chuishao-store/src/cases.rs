@@ -1,0 +1,390 @@
+//! Cases in storage: the case row (a projection of the case's events, written in the same
+//! transaction), the reporter vault, idempotency keys and the filtered, scoped list query.
+
+use crate::orgs::path_upper;
+use crate::{Result, Store, StoreError, Tx, run};
+use chuishao_domain::cases::{CallbackAnswer, Case, CaseStatus, HandlerRef, Satisfaction, Urgency};
+use chuishao_domain::ids::{CaseId, OrgId};
+use chuishao_domain::org::OrgKind;
+
+/// A full row of `cases`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub tracking_code: String,
+    pub source: String,
+    pub category_code: Option<String>,
+    pub urgency: String,
+    pub status: String,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub location_path: String,
+    pub subdistrict_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub handler_id: Option<i64>,
+    pub handler_kind: Option<String>,
+    pub handler_path: Option<String>,
+    pub parked: bool,
+    pub extension_pending_days: Option<i64>,
+    pub extension_days: i64,
+    pub supervision_count: i64,
+    pub reopen_count: i64,
+    pub merged_into: Option<i64>,
+    pub duplicate_count: i64,
+    pub callback_solved: Option<bool>,
+    pub callback_satisfaction: Option<String>,
+    pub created_by: Option<i64>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, urgency, status, description, lat, lon, address, \
+    location_path, subdistrict_id, community_id, grid_id, handler_id, handler_kind, handler_path, parked, \
+    extension_pending_days, extension_days, supervision_count, reopen_count, merged_into, duplicate_count, \
+    callback_solved, callback_satisfaction, created_by, version, created_at, updated_at, closed_at";
+
+fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Corrupt(format!("case {what} {v:?}"))
+}
+
+impl CaseRow {
+    /// The lifecycle state held in this row.
+    pub fn to_domain(&self) -> Result<Case> {
+        let status = CaseStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
+        let urgency = Urgency::parse(&self.urgency).ok_or_else(|| corrupt("urgency", &self.urgency))?;
+        let handler = match (self.handler_id, &self.handler_kind, &self.handler_path) {
+            (Some(id), Some(kind), Some(path)) => Some(HandlerRef {
+                id: OrgId(id),
+                kind: OrgKind::parse(kind).ok_or_else(|| corrupt("handler kind", kind))?,
+                path: path.clone(),
+            }),
+            _ => None,
+        };
+        let last_callback = match (self.callback_solved, &self.callback_satisfaction) {
+            (Some(solved), Some(s)) => Some(CallbackAnswer {
+                solved,
+                satisfaction: match s.as_str() {
+                    "satisfied" => Satisfaction::Satisfied,
+                    "basically_satisfied" => Satisfaction::BasicallySatisfied,
+                    "dissatisfied" => Satisfaction::Dissatisfied,
+                    other => return Err(corrupt("satisfaction", other)),
+                },
+            }),
+            _ => None,
+        };
+        Ok(Case {
+            id: CaseId(self.id),
+            status,
+            category_code: self.category_code.clone(),
+            urgency,
+            location_path: self.location_path.clone(),
+            handler,
+            parked: self.parked,
+            extension_pending_days: self.extension_pending_days.map(|d| d as u32),
+            extension_days: self.extension_days as u32,
+            supervision_count: self.supervision_count as u32,
+            reopen_count: self.reopen_count as u32,
+            merged_into: self.merged_into.map(CaseId),
+            duplicate_count: self.duplicate_count as u32,
+            last_callback,
+            version: self.version,
+        })
+    }
+}
+
+/// What intake writes for a new case.
+#[derive(Debug, Clone)]
+pub struct NewCaseRow {
+    pub tracking_code: String,
+    pub source: String,
+    pub category_code: Option<String>,
+    pub urgency: String,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub location_path: String,
+    pub subdistrict_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Filters for the case list. Every filter is optional; `scope_paths` is not: an empty scope
+/// sees nothing.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub scope_paths: Vec<String>,
+    pub statuses: Vec<String>,
+    pub category_code: Option<String>,
+    pub subdistrict_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub handler_id: Option<i64>,
+    pub source: Option<String>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    /// Return cases with id below this (cursor pagination, newest first).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+macro_rules! push_filters {
+    ($qb:ident, $f:expr) => {{
+        let f = $f;
+        $qb.push(" where (");
+        for (i, p) in f.scope_paths.iter().enumerate() {
+            if i > 0 {
+                $qb.push(" or ");
+            }
+            let upper = path_upper(p);
+            $qb.push("(location_path >= ").push_bind(p.clone()).push(" and location_path < ").push_bind(upper.clone());
+            $qb.push(") or (handler_path >= ")
+                .push_bind(p.clone())
+                .push(" and handler_path < ")
+                .push_bind(upper)
+                .push(")");
+        }
+        if f.scope_paths.is_empty() {
+            $qb.push("1 = 0");
+        }
+        $qb.push(")");
+        if !f.statuses.is_empty() {
+            $qb.push(" and status in (");
+            let mut sep = $qb.separated(", ");
+            for s in &f.statuses {
+                sep.push_bind(s.clone());
+            }
+            $qb.push(")");
+        }
+        if let Some(v) = &f.category_code {
+            $qb.push(" and category_code = ").push_bind(v.clone());
+        }
+        if let Some(v) = f.subdistrict_id {
+            $qb.push(" and subdistrict_id = ").push_bind(v);
+        }
+        if let Some(v) = f.community_id {
+            $qb.push(" and community_id = ").push_bind(v);
+        }
+        if let Some(v) = f.grid_id {
+            $qb.push(" and grid_id = ").push_bind(v);
+        }
+        if let Some(v) = f.handler_id {
+            $qb.push(" and handler_id = ").push_bind(v);
+        }
+        if let Some(v) = &f.source {
+            $qb.push(" and source = ").push_bind(v.clone());
+        }
+        if let Some(v) = f.created_from {
+            $qb.push(" and created_at >= ").push_bind(v);
+        }
+        if let Some(v) = f.created_to {
+            $qb.push(" and created_at < ").push_bind(v);
+        }
+        if let Some(v) = f.before_id {
+            $qb.push(" and id < ").push_bind(v);
+        }
+        $qb.push(" order by id desc limit ").push_bind(f.limit);
+    }};
+}
+
+impl Tx {
+    /// Inserts a received case (version 1). A tracking-code collision is a `Conflict`; the
+    /// caller draws a new code.
+    pub async fn insert_case(&mut self, c: &NewCaseRow) -> Result<CaseId> {
+        let id: i64 = run!(self.conn(), conn => {
+            sqlx::query_scalar(
+                "insert into cases (tracking_code, source, category_code, urgency, status, description, lat, lon, address,
+                    location_path, subdistrict_id, community_id, grid_id, parked, extension_days, supervision_count,
+                    reopen_count, duplicate_count, created_by, version, created_at, updated_at)
+                 values ($1, $2, $3, $4, 'received', $5, $6, $7, $8, $9, $10, $11, $12, false, 0, 0, 0, 0, $13, 1, $14, $14)
+                 returning id",
+            )
+            .bind(&c.tracking_code)
+            .bind(&c.source)
+            .bind(&c.category_code)
+            .bind(&c.urgency)
+            .bind(&c.description)
+            .bind(c.lat)
+            .bind(c.lon)
+            .bind(&c.address)
+            .bind(&c.location_path)
+            .bind(c.subdistrict_id)
+            .bind(c.community_id)
+            .bind(c.grid_id)
+            .bind(c.created_by)
+            .bind(c.created_at)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| StoreError::unique(e, "tracking code"))?
+        });
+        Ok(CaseId(id))
+    }
+
+    /// Stores the reporter's identity and contact apart from the case.
+    pub async fn insert_reporter(
+        &mut self,
+        case: CaseId,
+        name: Option<&str>,
+        phone: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        run!(self.conn(), conn => {
+            sqlx::query("insert into reporters (case_id, name, phone, created_at) values ($1, $2, $3, $4)")
+                .bind(case.0)
+                .bind(name)
+                .bind(phone)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The case row, read inside the write transaction (so the decision sees what it writes
+    /// over: SQLite's transaction is exclusive, PostgreSQL's row is locked).
+    pub async fn case_for_update(&mut self, id: CaseId) -> Result<Option<CaseRow>> {
+        let sql = match self.conn() {
+            crate::Conn::Sqlite(_) => format!("select {CASE_COLUMNS} from cases where id = $1"),
+            crate::Conn::Postgres(_) => format!("select {CASE_COLUMNS} from cases where id = $1 for update"),
+        };
+        Ok(run!(self.conn(), conn => {
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *conn).await?
+        }))
+    }
+
+    /// Writes the folded lifecycle state back, if the stored version is still `expected`.
+    /// Returns false (and writes nothing) when someone else got there first.
+    pub async fn update_case_state(&mut self, case: &Case, expected_version: i64, now: i64) -> Result<bool> {
+        let closed_at = (case.status == CaseStatus::Closed).then_some(now);
+        let n = run!(self.conn(), conn => {
+            sqlx::query(
+                "update cases set status = $1, category_code = $2, urgency = $3, handler_id = $4, handler_kind = $5,
+                    handler_path = $6, parked = $7, extension_pending_days = $8, extension_days = $9,
+                    supervision_count = $10, reopen_count = $11, merged_into = $12, duplicate_count = $13,
+                    callback_solved = $14, callback_satisfaction = $15, version = $16, updated_at = $17,
+                    closed_at = coalesce($18, closed_at)
+                 where id = $19 and version = $20",
+            )
+            .bind(case.status.as_str())
+            .bind(&case.category_code)
+            .bind(case.urgency.as_str())
+            .bind(case.handler.as_ref().map(|h| h.id.0))
+            .bind(case.handler.as_ref().map(|h| h.kind.as_str()))
+            .bind(case.handler.as_ref().map(|h| h.path.clone()))
+            .bind(case.parked)
+            .bind(case.extension_pending_days.map(i64::from))
+            .bind(i64::from(case.extension_days))
+            .bind(i64::from(case.supervision_count))
+            .bind(i64::from(case.reopen_count))
+            .bind(case.merged_into.map(|c| c.0))
+            .bind(i64::from(case.duplicate_count))
+            .bind(case.last_callback.as_ref().map(|c| c.solved))
+            .bind(case.last_callback.as_ref().map(|c| c.satisfaction.as_str()))
+            .bind(case.version)
+            .bind(now)
+            .bind(closed_at)
+            .bind(case.id.0)
+            .bind(expected_version)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// The case an idempotency key already produced for this user, with the request hash.
+    pub async fn idempotent_case(&mut self, user_id: i64, key: &str) -> Result<Option<(String, CaseId)>> {
+        let row: Option<(String, i64)> = run!(self.conn(), conn => {
+            sqlx::query_as("select request_hash, case_id from idempotency_keys where user_id = $1 and idem_key = $2")
+                .bind(user_id)
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        Ok(row.map(|(h, id)| (h, CaseId(id))))
+    }
+
+    pub async fn insert_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        request_hash: &str,
+        case: CaseId,
+        now: i64,
+    ) -> Result<()> {
+        run!(self.conn(), conn => {
+            sqlx::query(
+                "insert into idempotency_keys (user_id, idem_key, request_hash, case_id, created_at) values ($1, $2, $3, $4, $5)",
+            )
+            .bind(user_id)
+            .bind(key)
+            .bind(request_hash)
+            .bind(case.0)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::unique(e, "idempotency key"))?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn case_by_id(&self, id: CaseId) -> Result<Option<CaseRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(&format!("select {CASE_COLUMNS} from cases where id = $1"))
+                .bind(id.0)
+                .fetch_optional(&mut *conn)
+                .await?
+        }))
+    }
+
+    pub async fn case_by_tracking_code(&self, code: &str) -> Result<Option<CaseRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(&format!("select {CASE_COLUMNS} from cases where tracking_code = $1"))
+                .bind(code)
+                .fetch_optional(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// Cases matching the filter, newest first.
+    pub async fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let mut qb = sqlx::QueryBuilder::new(format!("select {CASE_COLUMNS} from cases"));
+            push_filters!(qb, f);
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        }))
+    }
+
+    /// The reporter's name and phone, unmasked. Callers mask and audit.
+    pub async fn reporter(&self, case: CaseId) -> Result<Option<(Option<String>, Option<String>)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as("select name, phone from reporters where case_id = $1")
+                .bind(case.0)
+                .fetch_optional(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// Number of cases per status (for the demo summary and dashboards).
+    pub async fn count_cases_by_status(&self) -> Result<Vec<(String, i64)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as("select status, count(*) from cases group by status order by status")
+                .fetch_all(&mut *conn)
+                .await?
+        }))
+    }
+}
