@@ -55,8 +55,11 @@ const DONGHU_COMMUNITIES: &[(&str, &str)] =
 const QINGSHAN_VILLAGES: &[(&str, &str)] =
     &[("上庄村", "Shangzhuang Village"), ("下庄村", "Xiazhuang Village"), ("石门村", "Shimen Village")];
 
-/// (code, 中文, English, stations a unit in every subdistrict as (suffix zh, suffix en)).
-const DEPARTMENTS: &[(&str, &str, &str, Option<(&str, &str)>)] = &[
+/// A unit name suffix a department uses for the teams it stations in subdistricts (zh, en).
+type StationedSuffix = Option<(&'static str, &'static str)>;
+
+/// (code, 中文, English, the suffix of the unit it stations in every subdistrict).
+const DEPARTMENTS: &[(&str, &str, &str, StationedSuffix)] = &[
     ("CGW", "区城市管理委员会", "District City Management Commission", None),
     (
         "CGZF",

@@ -269,7 +269,7 @@ impl Tx {
                     handler_path = $6, parked = $7, extension_pending_days = $8, extension_days = $9,
                     supervision_count = $10, reopen_count = $11, merged_into = $12, duplicate_count = $13,
                     callback_solved = $14, callback_satisfaction = $15, version = $16, updated_at = $17,
-                    closed_at = coalesce($18, closed_at)
+                    closed_at = case when $1 = 'closed' then coalesce(closed_at, $18) else null end
                  where id = $19 and version = $20",
             )
             .bind(case.status.as_str())
@@ -345,6 +345,19 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?
         }))
+    }
+
+    /// The case an idempotency key already produced for this user, with the request hash.
+    pub async fn idempotent_case(&self, user_id: i64, key: &str) -> Result<Option<(String, CaseId)>> {
+        let mut c = self.read().await?;
+        let row: Option<(String, i64)> = run!(c.conn(), conn => {
+            sqlx::query_as("select request_hash, case_id from idempotency_keys where user_id = $1 and idem_key = $2")
+                .bind(user_id)
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        Ok(row.map(|(h, id)| (h, CaseId(id))))
     }
 
     pub async fn case_by_tracking_code(&self, code: &str) -> Result<Option<CaseRow>> {

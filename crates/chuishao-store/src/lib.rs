@@ -89,8 +89,8 @@ enum TxInner {
 impl Tx {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(&mut **t),
-            TxInner::Postgres(t) => Conn::Postgres(&mut **t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Postgres(t) => Conn::Postgres(t),
         }
     }
 
@@ -120,8 +120,8 @@ pub(crate) enum ReadConn {
 impl ReadConn {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            ReadConn::Sqlite(c) => Conn::Sqlite(&mut **c),
-            ReadConn::Postgres(c) => Conn::Postgres(&mut **c),
+            ReadConn::Sqlite(c) => Conn::Sqlite(c),
+            ReadConn::Postgres(c) => Conn::Postgres(c),
         }
     }
 }
@@ -187,6 +187,15 @@ impl Store {
     pub(crate) async fn read(&self) -> Result<ReadConn> {
         Ok(match &self.backend {
             Backend::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
+            Backend::Postgres(pool) => ReadConn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A connection that may write, outside any transaction (tests only).
+    #[cfg(feature = "testing")]
+    pub(crate) async fn read_write_conn(&self) -> Result<ReadConn> {
+        Ok(match &self.backend {
+            Backend::Sqlite { write, .. } => ReadConn::Sqlite(write.acquire().await?),
             Backend::Postgres(pool) => ReadConn::Postgres(pool.acquire().await?),
         })
     }

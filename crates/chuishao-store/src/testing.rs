@@ -74,3 +74,13 @@ impl TestDb {
         }
     }
 }
+
+impl TestDb {
+    /// Runs raw SQL against the test database (to simulate tampering or corruption).
+    pub async fn exec(&self, sql: &str) -> Result<u64> {
+        let mut c = self.store.read_write_conn().await?;
+        Ok(crate::run!(c.conn(), conn => {
+            sqlx::raw_sql(sql).execute(&mut *conn).await?.rows_affected()
+        }))
+    }
+}

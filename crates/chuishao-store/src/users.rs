@@ -106,6 +106,8 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
         });
+        // Release the connection before taking another: nested acquisition can starve the pool.
+        drop(c);
         let Some((id, username)) = user else { return Ok(None) };
         let bindings = self.role_bindings(UserId(id)).await?;
         Ok(Some(TokenOwner { user_id: UserId(id), username, bindings }))

@@ -125,6 +125,16 @@ impl App {
             let canonical = serde_json::to_string(input).map_err(|e| AppError::Internal(e.to_string()))?;
             hex::encode(Sha256::digest(canonical.as_bytes()))
         };
+        // A replay answers with the original case even if the rules have changed since.
+        if let Some(key) = idempotency_key
+            && let Some((hash, case_id)) = self.store.idempotent_case(actor.user_id.0, key).await?
+        {
+            if hash != request_hash {
+                return Err(AppError::IdempotencyKeyReused);
+            }
+            let case = self.case_view_by_id(actor, case_id).await?;
+            return Ok(SubmitOutcome { case, replayed: true });
+        }
         let prepared = self.prepare_case(actor, input, now).await?;
         // One retry covers the rare races: a tracking-code collision, or a concurrent request
         // with the same idempotency key (the second then finds the first's case).

@@ -134,7 +134,10 @@ impl App {
                     "basically_satisfied" => Satisfaction::BasicallySatisfied,
                     "dissatisfied" => Satisfaction::Dissatisfied,
                     _ => {
-                        return Err(AppError::invalid("satisfaction", "satisfied, basically_satisfied or dissatisfied"));
+                        return Err(AppError::invalid(
+                            "satisfaction",
+                            "satisfied, basically_satisfied or dissatisfied",
+                        ));
                     }
                 },
                 comment: input.comment.clone(),

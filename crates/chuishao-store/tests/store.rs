@@ -1,0 +1,316 @@
+//! The store conformance suite: every check runs on SQLite, and on PostgreSQL when
+//! `CHUISHAO_TEST_PG_URL` is set (CI sets it). Without it the PostgreSQL variants say so and
+//! pass, so a developer without PostgreSQL can still run the suite.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chuishao_domain::access::Role;
+use chuishao_domain::cases::{Case, CaseStatus, HandlerRef, Urgency};
+use chuishao_domain::ids::CaseId;
+use chuishao_domain::org::{NewOrgNode, OrgKind, OrgNode};
+use chuishao_store::testing::{TestDb, pg_url};
+use chuishao_store::{CaseFilter, Engine, NewCaseRow, NewEvent, StoreError};
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = super::TestDb::new(super::Engine::Sqlite).await.unwrap();
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if super::pg_url().is_none() {
+                        eprintln!("CHUISHAO_TEST_PG_URL not set: PostgreSQL variant not run");
+                        return;
+                    }
+                    let db = super::TestDb::new(super::Engine::Postgres).await.unwrap();
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent,
+    org_tree_paths_and_unique_codes,
+    case_updates_are_version_checked,
+    dropped_transactions_leave_nothing,
+    audit_chain_detects_tampering,
+    audit_chain_detects_removal_at_the_end,
+    list_is_scoped_by_place_or_handler,
+    idempotency_keys_are_unique_per_user,
+    role_bindings_and_tokens,
+);
+
+fn org(code: &str, kind: OrgKind, parent: Option<&str>) -> NewOrgNode {
+    NewOrgNode {
+        code: code.into(),
+        kind,
+        name_zh: format!("节点{code}"),
+        name_en: format!("Node {code}"),
+        parent_code: parent.map(String::from),
+        households: Some(300),
+        population: None,
+        stationed_in_code: None,
+        geometry: None,
+    }
+}
+
+/// district 110199 → subdistrict 110199001 → community 110199001001 → grid …001, department
+/// CGW → stationed unit CGW-HP, and a second subdistrict 110199002, in that order.
+async fn tree(db: &TestDb) -> Vec<OrgNode> {
+    let mut tx = db.store.begin().await.unwrap();
+    let mut out: Vec<OrgNode> = Vec::new();
+    for (n, parent_idx) in [
+        (org("110199", OrgKind::District, None), None),
+        (org("110199001", OrgKind::Subdistrict, Some("110199")), Some(0)),
+        (org("110199001001", OrgKind::Community, Some("110199001")), Some(1)),
+        (org("110199001001001", OrgKind::Grid, Some("110199001001")), Some(2)),
+        (org("CGW", OrgKind::Department, Some("110199")), Some(0)),
+        (org("CGW-HP", OrgKind::StationedUnit, Some("CGW")), Some(4)),
+        (org("110199002", OrgKind::Subdistrict, Some("110199")), Some(0)),
+    ] {
+        let parent = parent_idx.map(|i: usize| out[i].clone());
+        let node = tx.insert_org(&n, parent.as_ref(), None, 1).await.unwrap();
+        out.push(node);
+    }
+    tx.commit().await.unwrap();
+    out
+}
+
+fn new_case(code: &str, path: &str, grid: Option<i64>) -> NewCaseRow {
+    NewCaseRow {
+        tracking_code: code.into(),
+        source: "api".into(),
+        category_code: None,
+        urgency: "normal".into(),
+        description: "井盖缺失".into(),
+        lat: Some(39.9),
+        lon: Some(116.4),
+        address: None,
+        location_path: path.into(),
+        subdistrict_id: None,
+        community_id: None,
+        grid_id: grid,
+        created_by: None,
+        created_at: 1_000,
+    }
+}
+
+async fn migrations_are_idempotent(db: &TestDb) {
+    assert_eq!(db.store.migrate(5).await.unwrap(), 0);
+    assert_eq!(db.store.schema_version().await.unwrap(), 1);
+}
+
+async fn org_tree_paths_and_unique_codes(db: &TestDb) {
+    let t = tree(db).await;
+    assert_eq!(t[0].path, format!("/{}/", t[0].id));
+    assert_eq!(t[3].path, format!("/{}/{}/{}/{}/", t[0].id, t[1].id, t[2].id, t[3].id));
+    assert_eq!(t[5].parent_id, Some(t[4].id));
+    let lineage = db.store.org_lineage(t[3].id).await.unwrap();
+    assert_eq!(
+        lineage.iter().map(|n| n.code.as_str()).collect::<Vec<_>>(),
+        ["110199", "110199001", "110199001001", "110199001001001"]
+    );
+    assert_eq!(db.store.list_orgs(Some(OrgKind::Grid)).await.unwrap().len(), 1);
+    let mut tx = db.store.begin().await.unwrap();
+    let dup = tx.insert_org(&org("CGW", OrgKind::Department, Some("110199")), Some(&t[0]), None, 2).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    drop(tx);
+    assert_eq!(db.store.count_orgs().await.unwrap(), 7);
+}
+
+async fn case_updates_are_version_checked(db: &TestDb) {
+    let t = tree(db).await;
+    let mut tx = db.store.begin().await.unwrap();
+    let id = tx.insert_case(&new_case("ABCDEFGHJK", &t[3].path, Some(t[3].id.0))).await.unwrap();
+    tx.commit().await.unwrap();
+    let row = db.store.case_by_id(id).await.unwrap().unwrap();
+    let mut case = row.to_domain().unwrap();
+    assert_eq!((case.status, case.version), (CaseStatus::Received, 1));
+    case.status = CaseStatus::Dispatched;
+    case.handler = Some(HandlerRef { id: t[5].id, kind: OrgKind::StationedUnit, path: t[5].path.clone() });
+    case.version = 2;
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(!tx.update_case_state(&case, 7, 2_000).await.unwrap(), "a stale version must not write");
+    assert!(tx.update_case_state(&case, 1, 2_000).await.unwrap());
+    tx.commit().await.unwrap();
+    let back = db.store.case_by_id(id).await.unwrap().unwrap();
+    assert_eq!(back.to_domain().unwrap(), case);
+    assert_eq!(back.updated_at, 2_000);
+    // A duplicate tracking code is a conflict, not a crash.
+    let mut tx = db.store.begin().await.unwrap();
+    let dup = tx.insert_case(&new_case("ABCDEFGHJK", &t[3].path, None)).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))));
+}
+
+async fn dropped_transactions_leave_nothing(db: &TestDb) {
+    let t = tree(db).await;
+    {
+        let mut tx = db.store.begin().await.unwrap();
+        tx.insert_case(&new_case("ZZZZZZZZZZ", &t[3].path, None)).await.unwrap();
+        tx.append_events(&[NewEvent {
+            stream: "case",
+            stream_id: 1,
+            stream_version: 1,
+            kind: "received",
+            payload: "{}".into(),
+            actor_id: None,
+            created_at: 1,
+        }])
+        .await
+        .unwrap();
+        // dropped without commit
+    }
+    assert!(db.store.case_by_tracking_code("ZZZZZZZZZZ").await.unwrap().is_none());
+    let report = db.store.verify_chain().await.unwrap();
+    assert_eq!((report.events_checked, report.first_break), (0, None));
+    // The writer is free again.
+    let mut tx = db.store.begin().await.unwrap();
+    tx.insert_case(&new_case("YYYYYYYYYY", &t[3].path, None)).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn append(db: &TestDb, n: i64) {
+    let mut tx = db.store.begin().await.unwrap();
+    let events: Vec<NewEvent<'_>> = (1..=n)
+        .map(|i| NewEvent {
+            stream: "case",
+            stream_id: 1 + i % 3,
+            stream_version: i,
+            kind: "supervised",
+            payload: format!("{{\"note\":\"第{i}次督办\"}}"),
+            actor_id: Some(i),
+            created_at: 1_000 + i,
+        })
+        .collect();
+    let seqs = tx.append_events(&events).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(seqs.len() as i64, n);
+}
+
+async fn audit_chain_detects_tampering(db: &TestDb) {
+    append(db, 5).await;
+    append(db, 3).await;
+    let ok = db.store.verify_chain().await.unwrap();
+    assert_eq!((ok.events_checked, ok.first_break.clone()), (8, None));
+    let events = db.store.stream_events("case", 2).await.unwrap();
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+    db.exec("update events set payload = '{\"note\":\"改过了\"}' where seq = 4").await.unwrap();
+    let broken = db.store.verify_chain().await.unwrap();
+    assert_eq!(broken.first_break.as_ref().map(|b| b.0), Some(4), "{broken:?}");
+    assert_eq!(broken.events_checked, 3);
+}
+
+async fn audit_chain_detects_removal_at_the_end(db: &TestDb) {
+    append(db, 4).await;
+    assert_eq!(db.store.verify_chain().await.unwrap().first_break, None);
+    db.exec("delete from events where seq = 4").await.unwrap();
+    let broken = db.store.verify_chain().await.unwrap();
+    assert!(broken.first_break.is_some(), "{broken:?}");
+}
+
+async fn list_is_scoped_by_place_or_handler(db: &TestDb) {
+    let t = tree(db).await;
+    let (grid, dept, stationed, other_sub) = (&t[3], &t[4], &t[5], &t[6]);
+    let mut tx = db.store.begin().await.unwrap();
+    let in_grid = tx.insert_case(&new_case("AAAAAAAAAA", &grid.path, Some(grid.id.0))).await.unwrap();
+    let elsewhere = tx.insert_case(&new_case("BBBBBBBBBB", &other_sub.path, None)).await.unwrap();
+    tx.commit().await.unwrap();
+    // Dispatch the second case to CGW's stationed unit.
+    let mut c = Case::received(elsewhere, None, Urgency::Normal, other_sub.path.clone());
+    c.status = CaseStatus::Dispatched;
+    c.handler = Some(HandlerRef { id: stationed.id, kind: OrgKind::StationedUnit, path: stationed.path.clone() });
+    c.version = 2;
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(tx.update_case_state(&c, 1, 5).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let ids = |f: CaseFilter| async move {
+        db.store.list_cases(&f).await.unwrap().into_iter().map(|r| CaseId(r.id)).collect::<Vec<_>>()
+    };
+    let scoped = |p: &str| CaseFilter { scope_paths: vec![p.to_string()], limit: 50, ..CaseFilter::default() };
+    assert_eq!(ids(scoped(&t[0].path)).await, vec![elsewhere, in_grid], "district sees all, newest first");
+    assert_eq!(ids(scoped(&grid.path)).await, vec![in_grid]);
+    assert_eq!(ids(scoped(&t[1].path)).await, vec![in_grid], "the subdistrict sees its grid's case");
+    assert_eq!(ids(scoped(&dept.path)).await, vec![elsewhere], "a department sees what its unit handles");
+    assert_eq!(ids(CaseFilter { limit: 50, ..CaseFilter::default() }).await, Vec::<CaseId>::new(), "no scope, nothing");
+    let f = CaseFilter { statuses: vec!["dispatched".into()], ..scoped(&t[0].path) };
+    assert_eq!(ids(f).await, vec![elsewhere]);
+    let f = CaseFilter { before_id: Some(elsewhere.0), ..scoped(&t[0].path) };
+    assert_eq!(ids(f).await, vec![in_grid]);
+    let f = CaseFilter { grid_id: Some(grid.id.0), limit: 1, ..scoped(&t[0].path) };
+    assert_eq!(ids(f).await, vec![in_grid]);
+    let f = CaseFilter { created_from: Some(1_001), ..scoped(&t[0].path) };
+    assert_eq!(ids(f).await, Vec::<CaseId>::new());
+}
+
+async fn idempotency_keys_are_unique_per_user(db: &TestDb) {
+    let t = tree(db).await;
+    let mut tx = db.store.begin().await.unwrap();
+    let u = tx.insert_user("integrator", "系统", 1).await.unwrap();
+    let id = tx.insert_case(&new_case("CCCCCCCCCC", &t[3].path, None)).await.unwrap();
+    tx.insert_idempotency_key(u.0, "k-1", "h1", id, 1).await.unwrap();
+    assert_eq!(tx.idempotent_case(u.0, "k-1").await.unwrap(), Some(("h1".to_string(), id)));
+    assert_eq!(tx.idempotent_case(u.0, "k-2").await.unwrap(), None);
+    let again = tx.insert_idempotency_key(u.0, "k-1", "h2", id, 2).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+}
+
+async fn role_bindings_and_tokens(db: &TestDb) {
+    let t = tree(db).await;
+    let mut tx = db.store.begin().await.unwrap();
+    let u = tx.insert_user("dispatcher", "调度员", 1).await.unwrap();
+    assert!(tx.grant_role(u, Role::Dispatcher, t[0].id, 1).await.unwrap());
+    assert!(!tx.grant_role(u, Role::Dispatcher, t[0].id, 1).await.unwrap(), "granting twice is a no-op");
+    tx.insert_token(u, "hash-of-token", "cli", 1).await.unwrap();
+    drop(tx);
+    // Dropped: nothing of it exists.
+    assert!(db.store.token_owner("hash-of-token").await.unwrap().is_none());
+    let mut tx = db.store.begin().await.unwrap();
+    let u = tx.insert_user("dispatcher", "调度员", 1).await.unwrap();
+    tx.grant_role(u, Role::Dispatcher, t[0].id, 1).await.unwrap();
+    tx.grant_role(u, Role::Viewer, t[3].id, 1).await.unwrap();
+    tx.insert_token(u, "hash-of-token", "cli", 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(matches!(tx.insert_user("dispatcher", "again", 1).await, Err(StoreError::Conflict(_))));
+    drop(tx);
+    let owner = db.store.token_owner("hash-of-token").await.unwrap().unwrap();
+    assert_eq!(owner.username, "dispatcher");
+    assert_eq!(owner.bindings.len(), 2);
+    assert_eq!((owner.bindings[0].role, owner.bindings[0].org_path.as_str()), (Role::Dispatcher, t[0].path.as_str()));
+    db.exec("update api_tokens set revoked_at = 5").await.unwrap();
+    assert!(db.store.token_owner("hash-of-token").await.unwrap().is_none(), "revoked tokens do not authenticate");
+}
+
+/// Both engines, migrated, have the same tables, columns and nullability.
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    if pg_url().is_none() {
+        eprintln!("CHUISHAO_TEST_PG_URL not set: schema comparison not run");
+        return;
+    }
+    let lite = TestDb::new(Engine::Sqlite).await.unwrap();
+    let pg = TestDb::new(Engine::Postgres).await.unwrap();
+    let a = lite.store.schema_summary().await.unwrap();
+    let b = pg.store.schema_summary().await.unwrap();
+    assert!(a.len() > 50, "{a:?}");
+    let only_lite: Vec<_> = a.iter().filter(|x| !b.contains(x)).collect();
+    let only_pg: Vec<_> = b.iter().filter(|x| !a.contains(x)).collect();
+    assert!(
+        only_lite.is_empty() && only_pg.is_empty(),
+        "only in SQLite: {only_lite:?}\nonly in PostgreSQL: {only_pg:?}"
+    );
+    lite.cleanup().await;
+    pg.cleanup().await;
+}
