@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 /// Categories by code, active or retired; reloaded on import and on a miss.
 #[derive(Clone, Default)]
 pub struct CategoryCache {
-    inner: Arc<RwLock<HashMap<String, Arc<Category>>>>,
+    inner: Arc<RwLock<HashMap<String, (Arc<Category>, bool)>>>,
 }
 
 /// The catalogue the demo district ships with (and a starting point for operators).
@@ -89,21 +89,26 @@ impl App {
 
     async fn reload_categories(&self) -> Result<()> {
         let all = self.store.list_all_categories().await?;
-        let map = all.into_iter().map(|c| (c.code.clone(), Arc::new(c))).collect();
+        let map = all.into_iter().map(|(c, active)| (c.code.clone(), (Arc::new(c), active))).collect();
         if let Ok(mut g) = self.categories.inner.write() {
             *g = map;
         }
         Ok(())
     }
 
-    /// A category by code (active or retired), through the cache.
-    pub async fn category(&self, code: &str) -> Result<Option<Arc<Category>>> {
+    /// A category by code with whether it is active, through the cache.
+    pub async fn category_with_status(&self, code: &str) -> Result<Option<(Arc<Category>, bool)>> {
         let hit = self.categories.inner.read().ok().and_then(|g| g.get(code).cloned());
         if hit.is_some() {
             return Ok(hit);
         }
         self.reload_categories().await?;
         Ok(self.categories.inner.read().ok().and_then(|g| g.get(code).cloned()))
+    }
+
+    /// A category by code (active or retired), through the cache.
+    pub async fn category(&self, code: &str) -> Result<Option<Arc<Category>>> {
+        Ok(self.category_with_status(code).await?.map(|(c, _)| c))
     }
 
     pub async fn list_categories(&self) -> Result<Vec<CategoryView>> {

@@ -40,6 +40,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     orgs: orgs::OrgCache,
     categories: catalogue::CategoryCache,
+    intake: cases::IntakeQueue,
 }
 
 impl std::fmt::Debug for App {
@@ -50,7 +51,9 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        App { store, clock, orgs: orgs::OrgCache::default(), categories: catalogue::CategoryCache::default() }
+        App { store, clock, orgs: orgs::OrgCache::default(), categories: catalogue::CategoryCache::default(),
+            intake: cases::IntakeQueue::default(),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -82,38 +82,43 @@ impl Tx {
         };
         run!(self.conn(), conn => {
             let (mut seq, mut prev): (i64, String) = sqlx::query_as(head_sql).fetch_one(&mut *conn).await?;
-            let mut seqs = Vec::with_capacity(events.len());
+            let mut rows = Vec::with_capacity(events.len());
             for e in events {
                 seq += 1;
                 let hash = event_hash(&prev, e, seq);
-                sqlx::query(
-                    "insert into events (seq, stream, stream_id, stream_version, kind, payload, actor_id, created_at, prev_hash, hash)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(seq)
-                .bind(e.stream)
-                .bind(e.stream_id)
-                .bind(e.stream_version)
-                .bind(e.kind)
-                .bind(&e.payload)
-                .bind(e.actor_id)
-                .bind(e.created_at)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut *conn)
-                .await?;
-                seqs.push(seq);
-                prev = hash;
+                rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
+            }
+            // One multi-row insert per chunk: one round trip however many events a batch has.
+            for chunk in rows.chunks(EVENT_CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "insert into events (seq, stream, stream_id, stream_version, kind, payload, actor_id, created_at, prev_hash, hash) ",
+                );
+                qb.push_values(chunk, |mut b, (seq, e, prev_hash, hash)| {
+                    b.push_bind(*seq)
+                        .push_bind(e.stream)
+                        .push_bind(e.stream_id)
+                        .push_bind(e.stream_version)
+                        .push_bind(e.kind)
+                        .push_bind(e.payload.as_str())
+                        .push_bind(e.actor_id)
+                        .push_bind(e.created_at)
+                        .push_bind(prev_hash.as_str())
+                        .push_bind(hash.as_str());
+                });
+                qb.build().execute(&mut *conn).await?;
             }
             sqlx::query("update audit_head set seq = $1, hash = $2 where id = 1")
                 .bind(seq)
                 .bind(&prev)
                 .execute(&mut *conn)
                 .await?;
-            Ok(seqs)
+            Ok(rows.iter().map(|r| r.0).collect())
         })
     }
 }
+
+/// Events per insert statement (10 parameters each, well under every engine's limit).
+const EVENT_CHUNK: usize = 200;
 
 impl Store {
     /// A stream's events in order.

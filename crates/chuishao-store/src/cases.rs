@@ -116,6 +116,22 @@ pub struct NewCaseRow {
     pub created_at: i64,
 }
 
+/// Everything intake writes for one new case: the row, the reporter (kept apart), its
+/// `received` event and, if the client sent one, its idempotency key and request hash.
+#[derive(Debug, Clone)]
+pub struct IntakeRecord {
+    pub row: NewCaseRow,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub event_kind: &'static str,
+    pub event_payload: String,
+    pub actor_id: Option<i64>,
+    pub idempotency: Option<(String, String)>,
+}
+
+/// Cases per intake batch statement (14 parameters each).
+pub const INTAKE_CHUNK: usize = 128;
+
 /// Filters for the case list. Every filter is optional; `scope_paths` is not: an empty scope
 /// sees nothing.
 #[derive(Debug, Clone, Default)]
@@ -337,6 +353,98 @@ impl Tx {
 }
 
 impl Store {
+    /// Writes a batch of new cases in one transaction (group commit): one multi-row insert
+    /// each for cases, reporters, events and idempotency keys, and one fsync for all. All or
+    /// nothing: on any error (a tracking-code or idempotency-key conflict) nothing is written
+    /// and the caller retries the records one by one to find the culprit.
+    pub async fn insert_intake_batch(&self, batch: &[IntakeRecord]) -> Result<Vec<CaseId>> {
+        let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(INTAKE_CHUNK) {
+            let returned: Vec<(i64, String)> = run!(tx.conn(), conn => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "insert into cases (tracking_code, source, category_code, urgency, status, description, lat, lon, address,
+                        location_path, subdistrict_id, community_id, grid_id, parked, extension_days, supervision_count,
+                        reopen_count, duplicate_count, created_by, version, created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    let c = &r.row;
+                    b.push_bind(c.tracking_code.as_str())
+                        .push_bind(c.source.as_str())
+                        .push_bind(c.category_code.as_deref())
+                        .push_bind(c.urgency.as_str())
+                        .push("'received'")
+                        .push_bind(c.description.as_str())
+                        .push_bind(c.lat)
+                        .push_bind(c.lon)
+                        .push_bind(c.address.as_deref())
+                        .push_bind(c.location_path.as_str())
+                        .push_bind(c.subdistrict_id)
+                        .push_bind(c.community_id)
+                        .push_bind(c.grid_id)
+                        .push("false, 0, 0, 0, 0")
+                        .push_bind(c.created_by)
+                        .push("1")
+                        .push_bind(c.created_at)
+                        .push_bind(c.created_at);
+                });
+                qb.push(" returning id, tracking_code");
+                qb.build_query_as().fetch_all(&mut *conn).await.map_err(|e| StoreError::unique(e, "tracking code"))?
+            });
+            let by_code: std::collections::HashMap<&str, i64> =
+                returned.iter().map(|(id, code)| (code.as_str(), *id)).collect();
+            for r in chunk {
+                let id = by_code
+                    .get(r.row.tracking_code.as_str())
+                    .ok_or_else(|| StoreError::Corrupt("a batch insert lost a row".into()))?;
+                ids.push(CaseId(*id));
+            }
+        }
+        let reporters: Vec<(i64, &IntakeRecord)> = ids
+            .iter()
+            .zip(batch)
+            .filter(|(_, r)| r.reporter_name.is_some() || r.reporter_phone.is_some())
+            .map(|(id, r)| (id.0, r))
+            .collect();
+        let keyed: Vec<(i64, &IntakeRecord)> =
+            ids.iter().zip(batch).filter(|(_, r)| r.idempotency.is_some()).map(|(id, r)| (id.0, r)).collect();
+        run!(tx.conn(), conn => {
+            for chunk in reporters.chunks(INTAKE_CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new("insert into reporters (case_id, name, phone, created_at) ");
+                qb.push_values(chunk, |mut b, (id, r)| {
+                    b.push_bind(*id).push_bind(r.reporter_name.as_deref()).push_bind(r.reporter_phone.as_deref()).push_bind(r.row.created_at);
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            for chunk in keyed.chunks(INTAKE_CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "insert into idempotency_keys (user_id, idem_key, request_hash, case_id, created_at) ",
+                );
+                qb.push_values(chunk, |mut b, (id, r)| {
+                    let (key, hash) = r.idempotency.as_ref().map(|(k, h)| (k.as_str(), h.as_str())).unwrap_or(("", ""));
+                    b.push_bind(r.actor_id.unwrap_or(0)).push_bind(key).push_bind(hash).push_bind(*id).push_bind(r.row.created_at);
+                });
+                qb.build().execute(&mut *conn).await.map_err(|e| StoreError::unique(e, "idempotency key"))?;
+            }
+        });
+        let events: Vec<crate::NewEvent<'_>> = ids
+            .iter()
+            .zip(batch)
+            .map(|(id, r)| crate::NewEvent {
+                stream: "case",
+                stream_id: id.0,
+                stream_version: 1,
+                kind: r.event_kind,
+                payload: r.event_payload.clone(),
+                actor_id: r.actor_id,
+                created_at: r.row.created_at,
+            })
+            .collect();
+        tx.append_events(&events).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     pub async fn case_by_id(&self, id: CaseId) -> Result<Option<CaseRow>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {

@@ -103,15 +103,20 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    /// Every category, retired ones included.
-    pub async fn list_all_categories(&self) -> Result<Vec<Category>> {
+    /// Every category with whether it is active, retired ones included.
+    pub async fn list_all_categories(&self) -> Result<Vec<(Category, bool)>> {
         let mut c = self.read().await?;
         let rows: Vec<CategoryRow> = run!(c.conn(), conn => {
             sqlx::query_as(&format!("select {COLUMNS} from categories order by sort_order"))
                 .fetch_all(&mut *conn)
                 .await?
         });
-        rows.into_iter().map(TryInto::try_into).collect()
+        rows.into_iter()
+            .map(|r| {
+                let active = r.active;
+                Ok((r.try_into()?, active))
+            })
+            .collect()
     }
 
     /// One category by code, active or not (old cases keep their category).

@@ -20,7 +20,7 @@ pub mod testing;
 mod users;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
-pub use cases::{CaseFilter, CaseRow, NewCaseRow};
+pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use error::StoreError;
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};

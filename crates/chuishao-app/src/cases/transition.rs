@@ -90,8 +90,8 @@ impl App {
         Ok(match action {
             Action::Register => Command::Register {
                 category_code: match &input.category_code {
-                    Some(code) => match self.store.category(code).await? {
-                        Some((c, true)) => Some(c.code),
+                    Some(code) => match self.category_with_status(code).await? {
+                        Some((c, true)) => Some(c.code.clone()),
                         _ => return Err(AppError::invalid("category_code", "unknown or retired category")),
                     },
                     None => None,
