@@ -51,7 +51,11 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        App { store, clock, orgs: orgs::OrgCache::default(), categories: catalogue::CategoryCache::default(),
+        App {
+            store,
+            clock,
+            orgs: orgs::OrgCache::default(),
+            categories: catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
         }
     }

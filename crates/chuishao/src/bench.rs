@@ -243,8 +243,14 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         ms(fixed.p99),
         ms(fixed.max)
     );
-    println!("| bare insert, same rows, same durability, one transaction per case | {} | 0 | {:.0} | | | |", args.bare_rows, bare_rate);
-    println!("| bare insert, same rows, same durability, batches of 64 | {} | 0 | {:.0} | | | |", args.bare_rows, batched_rate);
+    println!(
+        "| bare insert, same rows, same durability, one transaction per case | {} | 0 | {:.0} | | | |",
+        args.bare_rows, bare_rate
+    );
+    println!(
+        "| bare insert, same rows, same durability, batches of 64 | {} | 0 | {:.0} | | | |",
+        args.bare_rows, batched_rate
+    );
     println!();
     println!("HTTP flat-out throughput / bare insert (one per transaction) = {:.2}", flat_rate / bare_rate);
     println!("HTTP flat-out throughput / bare insert (batches of 64) = {:.2}", flat_rate / batched_rate);
