@@ -7,10 +7,13 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// A category and whether it is active.
+type CachedCategory = (Arc<Category>, bool);
+
 /// Categories by code, active or retired; reloaded on import and on a miss.
 #[derive(Clone, Default)]
 pub struct CategoryCache {
-    inner: Arc<RwLock<HashMap<String, (Arc<Category>, bool)>>>,
+    inner: Arc<RwLock<HashMap<String, CachedCategory>>>,
 }
 
 /// The catalogue the demo district ships with (and a starting point for operators).
