@@ -314,42 +314,6 @@ impl Tx {
         });
         Ok(n == 1)
     }
-
-    /// The case an idempotency key already produced for this user, with the request hash.
-    pub async fn idempotent_case(&mut self, user_id: i64, key: &str) -> Result<Option<(String, CaseId)>> {
-        let row: Option<(String, i64)> = run!(self.conn(), conn => {
-            sqlx::query_as("select request_hash, case_id from idempotency_keys where user_id = $1 and idem_key = $2")
-                .bind(user_id)
-                .bind(key)
-                .fetch_optional(&mut *conn)
-                .await?
-        });
-        Ok(row.map(|(h, id)| (h, CaseId(id))))
-    }
-
-    pub async fn insert_idempotency_key(
-        &mut self,
-        user_id: i64,
-        key: &str,
-        request_hash: &str,
-        case: CaseId,
-        now: i64,
-    ) -> Result<()> {
-        run!(self.conn(), conn => {
-            sqlx::query(
-                "insert into idempotency_keys (user_id, idem_key, request_hash, case_id, created_at) values ($1, $2, $3, $4, $5)",
-            )
-            .bind(user_id)
-            .bind(key)
-            .bind(request_hash)
-            .bind(case.0)
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| StoreError::unique(e, "idempotency key"))?;
-        });
-        Ok(())
-    }
 }
 
 impl Store {

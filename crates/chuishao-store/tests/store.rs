@@ -8,7 +8,7 @@ use chuishao_domain::cases::{Case, CaseStatus, HandlerRef, Urgency};
 use chuishao_domain::ids::CaseId;
 use chuishao_domain::org::{NewOrgNode, OrgKind, OrgNode};
 use chuishao_store::testing::{TestDb, pg_url};
-use chuishao_store::{CaseFilter, Engine, NewCaseRow, NewEvent, StoreError};
+use chuishao_store::{CaseFilter, Engine, IntakeRecord, NewCaseRow, NewEvent, StoreError};
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -47,7 +47,7 @@ conformance!(
     audit_chain_detects_tampering,
     audit_chain_detects_removal_at_the_end,
     list_is_scoped_by_place_or_handler,
-    idempotency_keys_are_unique_per_user,
+    intake_batches_are_all_or_nothing,
     role_bindings_and_tokens,
 );
 
@@ -254,16 +254,45 @@ async fn list_is_scoped_by_place_or_handler(db: &TestDb) {
     assert_eq!(ids(f).await, Vec::<CaseId>::new());
 }
 
-async fn idempotency_keys_are_unique_per_user(db: &TestDb) {
+fn record(code: &str, path: &str, key: Option<&str>, actor: i64) -> IntakeRecord {
+    IntakeRecord {
+        row: new_case(code, path, None),
+        reporter_name: Some("张三".into()),
+        reporter_phone: Some("13812341234".into()),
+        event_kind: "received",
+        event_payload: "{}".into(),
+        actor_id: Some(actor),
+        idempotency: key.map(|k| (k.to_string(), format!("hash-of-{code}"))),
+    }
+}
+
+async fn intake_batches_are_all_or_nothing(db: &TestDb) {
     let t = tree(db).await;
     let mut tx = db.store.begin().await.unwrap();
     let u = tx.insert_user("integrator", "系统", 1).await.unwrap();
-    let id = tx.insert_case(&new_case("CCCCCCCCCC", &t[3].path, None)).await.unwrap();
-    tx.insert_idempotency_key(u.0, "k-1", "h1", id, 1).await.unwrap();
-    assert_eq!(tx.idempotent_case(u.0, "k-1").await.unwrap(), Some(("h1".to_string(), id)));
-    assert_eq!(tx.idempotent_case(u.0, "k-2").await.unwrap(), None);
-    let again = tx.insert_idempotency_key(u.0, "k-1", "h2", id, 2).await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    tx.commit().await.unwrap();
+    let p = &t[3].path;
+    let ids = db
+        .store
+        .insert_intake_batch(&[record("AAAAAAAAA1", p, Some("k-1"), u.0), record("AAAAAAAAA2", p, None, u.0)])
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(db.store.idempotent_case(u.0, "k-1").await.unwrap(), Some(("hash-of-AAAAAAAAA1".to_string(), ids[0])));
+    assert_eq!(db.store.idempotent_case(u.0, "k-2").await.unwrap(), None);
+    assert_eq!(db.store.reporter(ids[1]).await.unwrap(), Some((Some("张三".into()), Some("13812341234".into()))));
+    assert_eq!(db.store.stream_events("case", ids[1].0).await.unwrap().len(), 1);
+    // A reused key (or tracking code) anywhere in a batch refuses the whole batch.
+    for bad in [
+        vec![record("BBBBBBBBB1", p, None, u.0), record("BBBBBBBBB2", p, Some("k-1"), u.0)],
+        vec![record("BBBBBBBBB1", p, None, u.0), record("AAAAAAAAA2", p, None, u.0)],
+    ] {
+        let r = db.store.insert_intake_batch(&bad).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+        assert!(db.store.case_by_tracking_code("BBBBBBBBB1").await.unwrap().is_none());
+    }
+    let report = db.store.verify_chain().await.unwrap();
+    assert_eq!((report.events_checked, report.first_break), (2, None));
 }
 
 async fn role_bindings_and_tokens(db: &TestDb) {
