@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod demo;
 mod error;
+pub mod geo;
 pub mod orgs;
 pub mod time;
 
@@ -41,6 +42,7 @@ pub struct App {
     orgs: orgs::OrgCache,
     categories: catalogue::CategoryCache,
     intake: cases::IntakeQueue,
+    geo: geo::GeoCache,
 }
 
 impl std::fmt::Debug for App {
@@ -57,6 +59,7 @@ impl App {
             orgs: orgs::OrgCache::default(),
             categories: catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
+            geo: geo::GeoCache::default(),
         }
     }
 

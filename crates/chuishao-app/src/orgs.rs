@@ -58,7 +58,7 @@ pub struct OrgView {
 }
 
 impl App {
-    async fn reload_orgs(&self) -> Result<()> {
+    pub(crate) async fn reload_orgs(&self) -> Result<()> {
         let all = self.store.list_orgs(None).await?;
         let mut by_id = HashMap::with_capacity(all.len());
         let mut by_code = HashMap::with_capacity(all.len());
@@ -204,8 +204,14 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        if created > 0 && nodes.iter().any(|n| n.geometry.is_some()) {
+            tx.bump_geo_revision(now).await?;
+        }
         tx.commit().await?;
         self.reload_orgs().await?;
+        if created > 0 {
+            self.rebuild_geo_index().await?;
+        }
         Ok(created)
     }
 }

@@ -15,10 +15,10 @@ pub mod parse;
 pub mod validate;
 
 pub use index::{GeoIndex, Located, Place};
-pub use parse::{Limits, parse_collection, parse_geometry};
-pub use validate::validate;
+pub use parse::{Limits, Parsed, parse_collection, parse_features, parse_geometry};
+pub use validate::{validate, validate_partial};
 
-use geo::{MultiLineString, MultiPolygon};
+pub use geo::{MultiLineString, MultiPolygon};
 
 /// The level of a feature: an administrative place (an org node) or a street (街巷).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

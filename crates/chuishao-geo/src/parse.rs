@@ -141,9 +141,19 @@ struct RawGeometry {
     coordinates: Option<Coords>,
 }
 
-/// Parses a FeatureCollection. Structural JSON errors stop at once (there is nothing to
-/// report per feature); otherwise every feature is checked and all problems are returned.
-pub fn parse_collection(bytes: &[u8], limits: &Limits) -> Result<Vec<Feature>, GeoError> {
+/// A FeatureCollection read leniently: the features that passed their own checks, every
+/// problem found, and the codes of the features that failed (so that their children are not
+/// also reported as orphans).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parsed {
+    pub features: Vec<Feature>,
+    pub problems: Vec<Problem>,
+    pub failed_codes: Vec<String>,
+}
+
+/// Parses a FeatureCollection, checking every feature. Only structural errors (not JSON, not
+/// a FeatureCollection, too large) stop at once.
+pub fn parse_features(bytes: &[u8], limits: &Limits) -> Result<Parsed, GeoError> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(GeoError::TooLarge { bytes: bytes.len() as u64, max: limits.max_bytes });
     }
@@ -159,14 +169,25 @@ pub fn parse_collection(bytes: &[u8], limits: &Limits) -> Result<Vec<Feature>, G
             limits.max_features
         )));
     }
-    let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(raw_features.len());
+    let mut out = Parsed { features: Vec::with_capacity(raw_features.len()), ..Parsed::default() };
     for (i, f) in raw_features.into_iter().enumerate() {
-        if let Some(feature) = check_feature(i, f, limits, &mut problems) {
-            out.push(feature);
+        let before = out.problems.len();
+        match check_feature(i, f, limits, &mut out.problems) {
+            Some(feature) => out.features.push(feature),
+            None => {
+                if let Some(code) = out.problems[before..].iter().find_map(|p| p.code.clone()) {
+                    out.failed_codes.push(code);
+                }
+            }
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(GeoError::Invalid(problems)) }
+    Ok(out)
+}
+
+/// Parses a FeatureCollection strictly: any problem fails the whole file.
+pub fn parse_collection(bytes: &[u8], limits: &Limits) -> Result<Vec<Feature>, GeoError> {
+    let parsed = parse_features(bytes, limits)?;
+    if parsed.problems.is_empty() { Ok(parsed.features) } else { Err(GeoError::Invalid(parsed.problems)) }
 }
 
 /// Parses one stored geometry object (the `geometry` member of a feature).

@@ -41,6 +41,18 @@ fn is_its_bbox(m: &MultiPolygon<f64>) -> bool {
 
 /// Returns every problem of `features` (a whole file) against `existing` (the database).
 pub fn validate(features: &[Feature], existing: &[Feature], limits: &Limits) -> Vec<Problem> {
+    validate_partial(features, existing, &[], limits)
+}
+
+/// As [`validate`], for a file some of whose features (`failed_codes`) were already refused
+/// on their own: children of those are not reported as orphans a second time.
+pub fn validate_partial(
+    features: &[Feature],
+    existing: &[Feature],
+    failed_codes: &[String],
+    limits: &Limits,
+) -> Vec<Problem> {
+    let failed: std::collections::HashSet<&str> = failed_codes.iter().map(String::as_str).collect();
     let mut problems = Vec::new();
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(features.len());
     for f in features {
@@ -77,6 +89,7 @@ pub fn validate(features: &[Feature], existing: &[Feature], limits: &Limits) -> 
         match f.parent_code.as_deref() {
             None => problems.push(Problem::new(Some(f.index), Some(&f.code), "property \"parent_code\" is missing")),
             Some(pc) => match merged.get(pc) {
+                None if failed.contains(pc) => {}
                 None => problems.push(Problem::new(Some(f.index), Some(&f.code), format!("unknown parent code {pc}"))),
                 Some((p, _)) if !f.level.parent_ok(p.level) => problems.push(Problem::new(
                     Some(f.index),

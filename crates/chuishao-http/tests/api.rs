@@ -6,6 +6,9 @@
 //! its event count, or the number of cases) to prove the refusal changed nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "api_geo/mod.rs"]
+mod geo;
+
 use chuishao_app::{App, Clock};
 use chuishao_store::testing::{TestDb, default_engine};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, WWW_AUTHENTICATE};

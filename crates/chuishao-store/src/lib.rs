@@ -12,6 +12,7 @@ mod audit;
 mod cases;
 mod categories;
 mod error;
+mod geo;
 mod migrate;
 mod orgs;
 mod rows;
@@ -22,6 +23,7 @@ mod users;
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use error::StoreError;
+pub use geo::{GeoNodeWrite, GeoRow, StreetWrite};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

@@ -10,12 +10,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "geo",
+        sqlite: include_str!("../migrations/sqlite/0003_geo.sql"),
+        postgres: include_str!("../migrations/postgres/0003_geo.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "create table if not exists schema_migrations (
     version bigint primary key, name text not null, applied_at bigint not null)";

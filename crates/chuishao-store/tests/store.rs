@@ -39,6 +39,9 @@ macro_rules! conformance {
     };
 }
 
+#[path = "store_geo/mod.rs"]
+mod geo;
+
 conformance!(
     migrations_are_idempotent,
     org_tree_paths_and_unique_codes,
@@ -108,7 +111,7 @@ fn new_case(code: &str, path: &str, grid: Option<i64>) -> NewCaseRow {
 
 async fn migrations_are_idempotent(db: &TestDb) {
     assert_eq!(db.store.migrate(5).await.unwrap(), 0);
-    assert_eq!(db.store.schema_version().await.unwrap(), 1);
+    assert!(db.store.schema_version().await.unwrap() >= 1);
 }
 
 async fn org_tree_paths_and_unique_codes(db: &TestDb) {

@@ -1,6 +1,8 @@
 //! The `chuishao` binary: configuration, wiring and the command line.
 
 mod bench;
+mod bench_geo;
+mod geo_cli;
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::{App, SystemClock};
@@ -51,6 +53,18 @@ enum Command {
     },
     /// Measure case submission over HTTP against a bare insert (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Import geometry (`chuishao import geo FILE`).
+    Import {
+        #[command(subcommand)]
+        what: geo_cli::ImportCommand,
+    },
+    /// Export geometry (`chuishao export geo [FILE]`).
+    Export {
+        #[command(subcommand)]
+        what: geo_cli::ExportCommand,
+    },
+    /// Measure grid lookups and geometry import at 100,000 grids (see docs/benchmarks.md).
+    BenchGeo(bench_geo::BenchGeoArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -231,6 +245,9 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::Import { what } => geo_cli::import(&open_app(&cli.database_url).await?, what).await?,
+        Command::Export { what } => geo_cli::export(&open_app(&cli.database_url).await?, what).await?,
+        Command::BenchGeo(args) => bench_geo::run(args).await?,
     }
     Ok(())
 }

@@ -267,6 +267,16 @@ impl App {
                 _ => err(field, &format!("no {} with code {code}", kind.as_str())),
             }
         }
+        // No place given by hand: the coordinates decide, through the grid index. A place a
+        // person chose (the codes above) is never replaced by a computed one.
+        if lineage.is_empty()
+            && let (Some(lat), Some(lon)) = (input.lat, input.lon)
+            && lat.is_finite()
+            && lon.is_finite()
+            && let Some(node) = self.locate_org(lon, lat).await?
+        {
+            lineage = self.org_lineage(node.id).await?;
+        }
         if let Some(most_specific) = lineage.last() {
             let find = |pred: fn(OrgKind) -> bool| lineage.iter().find(|n| pred(n.kind)).map(|n| n.id);
             located = Some(Located {
@@ -294,20 +304,21 @@ impl App {
                 l
             }
             None => {
-                // No place known yet: the case sits at the reporter's own node until located.
+                // No place known yet ("needs location"): the case has no subdistrict, community
+                // or grid, and sits at the reporter's own node (for visibility) until a
+                // dispatcher places it.
                 let b = reporting[0];
                 let node = self.org(b.org_id).await?.ok_or(AppError::NotFound("organisation"))?;
                 let lineage = self.org_lineage(node.id).await?;
-                let find = |pred: fn(OrgKind) -> bool| lineage.iter().find(|n| pred(n.kind)).map(|n| n.id);
                 Located {
                     path: if node.kind.is_geographic() {
                         node.path.clone()
                     } else {
                         lineage.first().map(|n| n.path.clone()).unwrap_or_default()
                     },
-                    subdistrict: find(|k| matches!(k, OrgKind::Subdistrict | OrgKind::Township)),
-                    community: find(|k| matches!(k, OrgKind::Community | OrgKind::Village)),
-                    grid: find(|k| k == OrgKind::Grid),
+                    subdistrict: None,
+                    community: None,
+                    grid: None,
                 }
             }
         };

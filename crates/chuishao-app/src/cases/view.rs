@@ -51,6 +51,9 @@ pub struct CaseView {
     pub subdistrict: Option<OrgRefView>,
     pub community: Option<OrgRefView>,
     pub grid: Option<OrgRefView>,
+    /// No subdistrict, community or grid could be determined (an address only, or
+    /// coordinates outside every place): a dispatcher must place the case.
+    pub needs_location: bool,
     pub handler: Option<OrgRefView>,
     pub parked: bool,
     pub extension_pending_days: Option<i64>,
@@ -176,6 +179,7 @@ impl App {
             subdistrict: self.org_ref(row.subdistrict_id).await?,
             community: self.org_ref(row.community_id).await?,
             grid: self.org_ref(row.grid_id).await?,
+            needs_location: row.subdistrict_id.is_none() && row.community_id.is_none() && row.grid_id.is_none(),
             handler: self.org_ref(row.handler_id).await?,
             tracking_code: row.tracking_code,
             status: status.as_str(),

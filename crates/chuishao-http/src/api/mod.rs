@@ -2,6 +2,7 @@
 //! handler and its description together, so the document cannot miss a route.
 
 pub mod cases;
+pub mod geo;
 pub mod health;
 pub mod public;
 pub mod reference;
@@ -66,4 +67,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reference::departments))
         .routes(routes!(reference::categories))
         .routes(routes!(public::public_case))
+        .routes(routes!(geo::locate))
+        .routes(routes!(geo::import))
+        .routes(routes!(geo::export))
 }

@@ -1,0 +1,105 @@
+//! Geography: locate a point, import and export the places' GeoJSON.
+
+use crate::api::ErrorBody;
+use crate::extract::{ApiQuery, Auth};
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use chuishao_app::geo::{GeoImportError, ImportReport, LocateView};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LocateQuery {
+    /// Latitude, WGS-84 (−90…90).
+    lat: f64,
+    /// Longitude, WGS-84 (−180…180).
+    lon: f64,
+}
+
+/// The grid, community and subdistrict of a point (null members where none is found).
+#[utoipa::path(get, path = "/api/v1/geo/locate", tag = "geo", params(LocateQuery), security(("bearer" = [])),
+    responses((status = 200, body = LocateView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn locate(
+    State(s): State<AppState>,
+    _auth: Auth,
+    ApiQuery(q): ApiQuery<LocateQuery>,
+) -> Result<Json<LocateView>, ApiError> {
+    let mut errors = Vec::new();
+    if !q.lat.is_finite() || !(-90.0..=90.0).contains(&q.lat) {
+        errors.push(chuishao_app::FieldError { field: "lat".into(), message: "must be between -90 and 90".into() });
+    }
+    if !q.lon.is_finite() || !(-180.0..=180.0).contains(&q.lon) {
+        errors.push(chuishao_app::FieldError { field: "lon".into(), message: "must be between -180 and 180".into() });
+    }
+    if !errors.is_empty() {
+        return Err(chuishao_app::AppError::Invalid(errors).into());
+    }
+    Ok(Json(s.app.locate(q.lon, q.lat).await?))
+}
+
+impl From<GeoImportError> for ApiError {
+    fn from(e: GeoImportError) -> Self {
+        match e {
+            GeoImportError::TooLarge { bytes, max } => {
+                let mut err = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", e.to_string());
+                err.details = json!({"bytes": bytes, "max_bytes": max});
+                err
+            }
+            GeoImportError::Malformed(m) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_geojson",
+                format!("not a FeatureCollection: {m}"),
+            ),
+            GeoImportError::Invalid(problems) => {
+                let mut err = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_geometry",
+                    format!("{} problem(s); nothing was imported", problems.len()),
+                );
+                err.details = json!(problems);
+                err
+            }
+            GeoImportError::App(e) => e.into(),
+        }
+    }
+}
+
+/// Imports a GeoJSON FeatureCollection of places and streets (admin). All or nothing: any
+/// problem (listed in `details` as `{index, code, reason}`) and nothing is written.
+#[utoipa::path(post, path = "/api/v1/geo/import", tag = "geo", security(("bearer" = [])),
+    request_body(content = String, content_type = "application/geo+json"),
+    responses((status = 200, body = ImportReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ImportReport>, ApiError> {
+    s.app.authorize_geo_import(&actor)?;
+    let max = s.app.geo_limits().max_bytes;
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if let Some(bytes) = declared.filter(|b| *b > max) {
+        return Err(GeoImportError::TooLarge { bytes, max }.into());
+    }
+    let bytes = axum::body::to_bytes(body, max as usize + 1)
+        .await
+        .map_err(|_| ApiError::from(GeoImportError::TooLarge { bytes: max + 1, max }))?;
+    Ok(Json(s.app.import_geo(&bytes, &|_| {}).await?))
+}
+
+/// Every place with geometry and every street, as a GeoJSON FeatureCollection that
+/// re-imports unchanged.
+#[utoipa::path(get, path = "/api/v1/geo/export", tag = "geo", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/geo+json", body = Object), (status = 401, body = ErrorBody)))]
+pub async fn export(State(s): State<AppState>, _auth: Auth) -> Result<impl IntoResponse, ApiError> {
+    let fc = s.app.export_geo().await?;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], fc.to_string()))
+}
