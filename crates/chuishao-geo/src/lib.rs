@@ -12,6 +12,7 @@
 pub mod export;
 pub mod index;
 pub mod parse;
+pub mod svg;
 pub mod validate;
 
 pub use index::{GeoIndex, Located, Place};

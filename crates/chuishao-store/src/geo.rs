@@ -171,3 +171,47 @@ impl Tx {
         Ok(())
     }
 }
+
+/// An open case with its place, for maps and workload.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OpenCaseRow {
+    pub id: i64,
+    pub tracking_code: String,
+    pub category_code: Option<String>,
+    pub grid_id: Option<i64>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Open cases (not closed, rejected or merged) placed under `path`, newest first.
+    pub async fn open_cases_under(&self, path: &str, limit: i64) -> Result<Vec<OpenCaseRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select id, tracking_code, category_code, grid_id, lat, lon, created_at from cases
+                 where location_path >= $1 and location_path < $2 and status not in ('closed', 'rejected', 'merged')
+                 order by id desc limit $3",
+            )
+            .bind(path)
+            .bind(crate::orgs::path_upper(path))
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
+    /// Active users bound as grid workers, per org node.
+    pub async fn grid_worker_counts(&self) -> Result<Vec<(i64, i64)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select r.org_id, count(distinct r.user_id) from user_roles r join users u on u.id = r.user_id
+                 where r.role = 'grid_worker' and u.active group by r.org_id",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+}

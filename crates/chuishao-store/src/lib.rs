@@ -23,7 +23,7 @@ mod users;
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use error::StoreError;
-pub use geo::{GeoNodeWrite, GeoRow, StreetWrite};
+pub use geo::{GeoNodeWrite, GeoRow, OpenCaseRow, StreetWrite};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

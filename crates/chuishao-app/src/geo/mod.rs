@@ -5,6 +5,7 @@
 
 mod import;
 mod locate;
+pub mod map;
 
 pub use import::{GeoImportError, ImportReport};
 pub use locate::{LocateView, PlaceRefView};

@@ -103,3 +103,36 @@ pub async fn export(State(s): State<AppState>, _auth: Auth) -> Result<impl IntoR
     let fc = s.app.export_geo().await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], fc.to_string()))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MapQuery {
+    /// Code of a subdistrict, township, community or village within your roles.
+    org: String,
+    /// open_cases (default), overdue_cases or households_per_worker.
+    metric: Option<String>,
+    /// Width in pixels (320–4000, default 960).
+    width: Option<f64>,
+}
+
+/// The map of a subdistrict or community as SVG: grids shaded by the metric, streets, open
+/// cases as pins (dark red when overdue).
+#[utoipa::path(get, path = "/api/v1/geo/map.svg", tag = "geo", params(MapQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn map_svg(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<MapQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    use chuishao_app::geo::map::MapMetric;
+    let metric = match q.metric.as_deref() {
+        None | Some("") => MapMetric::OpenCases,
+        Some(m) => MapMetric::parse(m).ok_or_else(|| {
+            chuishao_app::AppError::invalid("metric", "open_cases, overdue_cases or households_per_worker")
+        })?,
+    };
+    let svg = s.app.map_svg(&actor, &q.org, metric, q.width.unwrap_or(960.0)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg))
+}

@@ -70,4 +70,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(geo::locate))
         .routes(routes!(geo::import))
         .routes(routes!(geo::export))
+        .routes(routes!(geo::map_svg))
 }

@@ -239,3 +239,64 @@ async fn geo_import_adds_places_and_streets_and_export_reimports() {
     }
     t.stop().await;
 }
+
+#[tokio::test]
+async fn map_svg_shades_grids_draws_pins_and_respects_scope() {
+    let t = spawn_app().await;
+    let dispatcher = t.token("dispatcher").await;
+    for _ in 0..2 {
+        t.file(
+            &dispatcher,
+            json!({"description": "暴露垃圾", "category_code": "E0101", "lat": IN_GRID.0, "lon": IN_GRID.1}),
+        )
+        .await;
+    }
+    let (s, headers, body) = {
+        let res = t
+            .client
+            .get(t.url("/api/v1/geo/map.svg?org=110199001001&metric=open_cases&width=600"))
+            .bearer_auth(&dispatcher)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.headers().clone(), res.text().await.unwrap())
+    };
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(headers[CONTENT_TYPE].to_str().unwrap().starts_with("image/svg+xml"));
+    assert!(body.starts_with("<svg") && body.contains("lang=\"zh-CN\""));
+    for g in [GRID, GRID_2, "110199001001003"] {
+        assert!(body.contains(&format!("data-code=\"{g}\"")), "{g} missing");
+    }
+    assert!(!body.contains(&format!("data-code=\"{GRID_QINGSHAN}\"")), "a grid far out of view was drawn");
+    // The grid with both cases is the darkest; both pins are drawn.
+    assert!(body.contains(&format!("fill=\"#b30000\" data-code=\"{GRID}\"")), "{body}");
+    assert_eq!(body.matches("<circle").count(), 2);
+
+    // Households per worker: the 2,880-household estate stands out.
+    let (s, _, body) = t
+        .send(
+            t.client
+                .get(t.url("/api/v1/geo/map.svg?org=110199001003&metric=households_per_worker"))
+                .bearer_auth(&dispatcher),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.is_null(), "SVG, not JSON");
+    let res = t
+        .client
+        .get(t.url("/api/v1/geo/map.svg?org=110199001003&metric=households_per_worker"))
+        .bearer_auth(&dispatcher)
+        .send()
+        .await
+        .unwrap();
+    let svg = res.text().await.unwrap();
+    assert!(svg.contains("110199001003002 · 2880"), "{svg}");
+
+    // Scope, and bad input.
+    let grid_worker = t.token("grid_worker").await;
+    assert_err(&t.get(&grid_worker, "/api/v1/geo/map.svg?org=110199001").await, StatusCode::NOT_FOUND, "not_found");
+    assert_invalid(&t.get(&dispatcher, "/api/v1/geo/map.svg?org=110199001&metric=joy").await, "metric");
+    assert_invalid(&t.get(&dispatcher, &format!("/api/v1/geo/map.svg?org={GRID}")).await, "org");
+    assert_err(&t.get(&dispatcher, "/api/v1/geo/map.svg?org=999999999").await, StatusCode::NOT_FOUND, "not_found");
+    t.stop().await;
+}
