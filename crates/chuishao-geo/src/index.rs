@@ -46,12 +46,25 @@ pub struct Located {
 pub struct GeoIndex {
     places: Vec<Place>,
     shapes: Vec<Shape>,
+    /// Every area's rings, flattened for cache-friendly point tests: `rings[place_rings[id]]`
+    /// lists a place's rings (each polygon's exterior followed by its holes), each a range
+    /// of `coords`.
+    coords: Vec<[f64; 2]>,
+    rings: Vec<Ring>,
+    place_rings: Vec<(u32, u32)>,
     by_code: HashMap<String, u32>,
     grids: RTree<Boxed>,
     communities: RTree<Boxed>,
     subdistricts: RTree<Boxed>,
     streets: RTree<Boxed>,
     fallback_m: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Ring {
+    start: u32,
+    end: u32,
+    exterior: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +74,10 @@ enum Position {
     Inside,
 }
 
-fn ring_position(ring: &[Coord<f64>], x: f64, y: f64) -> Position {
+fn ring_position(ring: &[[f64; 2]], x: f64, y: f64) -> Position {
     let mut inside = false;
     for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
+        let (a, b) = (Coord { x: w[0][0], y: w[0][1] }, Coord { x: w[1][0], y: w[1][1] });
         if ((a.y <= y && y <= b.y) || (b.y <= y && y <= a.y))
             && a.x.min(b.x) <= x
             && x <= a.x.max(b.x)
@@ -79,14 +92,21 @@ fn ring_position(ring: &[Coord<f64>], x: f64, y: f64) -> Position {
     if inside { Position::Inside } else { Position::Outside }
 }
 
-fn position(m: &MultiPolygon<f64>, x: f64, y: f64) -> Position {
+/// Position of (x, y) against one area given as flat rings.
+fn position(coords: &[[f64; 2]], rings: &[Ring], x: f64, y: f64) -> Position {
     let mut best = Position::Outside;
-    for p in &m.0 {
-        let pos = match ring_position(&p.exterior().0, x, y) {
+    let mut i = 0;
+    while i < rings.len() {
+        let mut j = i + 1;
+        while j < rings.len() && !rings[j].exterior {
+            j += 1;
+        }
+        let slice = |r: &Ring| &coords[r.start as usize..r.end as usize];
+        let pos = match ring_position(slice(&rings[i]), x, y) {
             Position::Inside => {
                 let mut pos = Position::Inside;
-                for hole in p.interiors() {
-                    match ring_position(&hole.0, x, y) {
+                for hole in &rings[i + 1..j] {
+                    match ring_position(slice(hole), x, y) {
                         Position::Inside => pos = Position::Outside,
                         Position::Boundary => pos = Position::Boundary,
                         Position::Outside => continue,
@@ -103,32 +123,44 @@ fn position(m: &MultiPolygon<f64>, x: f64, y: f64) -> Position {
         if pos == Position::Boundary {
             best = pos;
         }
+        i = j;
     }
     best
 }
 
-/// Distance in metres from (x, y) to the nearest edge of `m` (0 inside).
-fn distance_m(m: &MultiPolygon<f64>, x: f64, y: f64) -> f64 {
-    if position(m, x, y) != Position::Outside {
+/// Distance in metres from (x, y) to the nearest edge of an area (0 inside).
+fn distance_m(coords: &[[f64; 2]], rings: &[Ring], x: f64, y: f64) -> f64 {
+    if position(coords, rings, x, y) != Position::Outside {
         return 0.0;
     }
     let kx = (y.to_radians()).cos() * METRES_PER_DEGREE;
     let ky = METRES_PER_DEGREE;
     let mut best = f64::INFINITY;
-    for p in &m.0 {
-        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-            for w in ring.0.windows(2) {
-                let (ax, ay) = ((w[0].x - x) * kx, (w[0].y - y) * ky);
-                let (bx, by) = ((w[1].x - x) * kx, (w[1].y - y) * ky);
-                let (dx, dy) = (bx - ax, by - ay);
-                let len2 = dx * dx + dy * dy;
-                let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
-                let (cx, cy) = (ax + t * dx, ay + t * dy);
-                best = best.min((cx * cx + cy * cy).sqrt());
-            }
+    for r in rings {
+        for w in coords[r.start as usize..r.end as usize].windows(2) {
+            let (ax, ay) = ((w[0][0] - x) * kx, (w[0][1] - y) * ky);
+            let (bx, by) = ((w[1][0] - x) * kx, (w[1][1] - y) * ky);
+            let (dx, dy) = (bx - ax, by - ay);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+            let (cx, cy) = (ax + t * dx, ay + t * dy);
+            best = best.min((cx * cx + cy * cy).sqrt());
         }
     }
     best
+}
+
+/// Appends an area's rings to the flat storage; returns its ring range.
+fn flatten(m: &MultiPolygon<f64>, coords: &mut Vec<[f64; 2]>, rings: &mut Vec<Ring>) -> (u32, u32) {
+    let first = rings.len() as u32;
+    for p in &m.0 {
+        for (k, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+            let start = coords.len() as u32;
+            coords.extend(ring.0.iter().map(|c| [c.x, c.y]));
+            rings.push(Ring { start, end: coords.len() as u32, exterior: k == 0 });
+        }
+    }
+    (first, rings.len() as u32)
 }
 
 impl GeoIndex {
@@ -142,7 +174,12 @@ impl GeoIndex {
         let mut trees: [Vec<Boxed>; 4] = Default::default();
         let mut places = Vec::with_capacity(features.len());
         let mut shapes = Vec::with_capacity(features.len());
+        let (mut coords, mut rings, mut place_rings) = (Vec::new(), Vec::new(), Vec::with_capacity(features.len()));
         for (i, f) in features.into_iter().enumerate() {
+            place_rings.push(match &f.shape {
+                Shape::Area(m) => flatten(m, &mut coords, &mut rings),
+                Shape::Line(_) => (rings.len() as u32, rings.len() as u32),
+            });
             let slot = match f.level {
                 Level::Grid => Some(0),
                 Level::Community | Level::Village => Some(1),
@@ -166,6 +203,9 @@ impl GeoIndex {
         GeoIndex {
             places,
             shapes,
+            coords,
+            rings,
+            place_rings,
             by_code,
             grids: RTree::bulk_load(g),
             communities: RTree::bulk_load(c),
@@ -195,25 +235,22 @@ impl GeoIndex {
         self.by_code.get(code).copied()
     }
 
-    fn area(&self, id: u32) -> Option<&MultiPolygon<f64>> {
-        match &self.shapes[id as usize] {
-            Shape::Area(m) => Some(m),
-            Shape::Line(_) => None,
-        }
+    fn rings_of(&self, id: u32) -> &[Ring] {
+        let (a, b) = self.place_rings[id as usize];
+        &self.rings[a as usize..b as usize]
     }
 
     /// The smallest-coded area in `tree` containing the point (boundary included).
     fn containing(&self, tree: &RTree<Boxed>, x: f64, y: f64) -> Option<u32> {
         let mut best: Option<u32> = None;
-        for cand in tree.locate_all_at_point(&[x, y]) {
+        // Internal iteration: no iterator state to allocate or copy on this hot path.
+        let _ = tree.locate_all_at_point_int(&[x, y], |cand| {
             let id = cand.data;
-            if best.is_some_and(|b| b < id) {
-                continue;
-            }
-            if self.area(id).is_some_and(|m| position(m, x, y) != Position::Outside) {
+            if best.is_none_or(|b| id < b) && position(&self.coords, self.rings_of(id), x, y) != Position::Outside {
                 best = Some(id);
             }
-        }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
         best
     }
 
@@ -259,8 +296,11 @@ impl GeoIndex {
         let window = AABB::from_corners([lon - dlon, lat - dlat], [lon + dlon, lat + dlat]);
         let mut best: Option<(u32, f64)> = None;
         for cand in self.communities.locate_in_envelope_intersecting(&window) {
-            let Some(m) = self.area(cand.data) else { continue };
-            let d = distance_m(m, lon, lat);
+            let rings = self.rings_of(cand.data);
+            if rings.is_empty() {
+                continue;
+            }
+            let d = distance_m(&self.coords, rings, lon, lat);
             if d <= self.fallback_m && best.is_none_or(|(b, bd)| d < bd || (d == bd && cand.data < b)) {
                 best = Some((cand.data, d));
             }
@@ -368,9 +408,21 @@ mod tests {
             LineString::from(vec![(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0), (0.0, 0.0)]),
             vec![LineString::from(vec![(1.0, 1.0), (3.0, 1.0), (3.0, 3.0), (1.0, 3.0), (1.0, 1.0)])],
         )]);
-        assert_eq!(position(&with_hole, 2.0, 2.0), Position::Outside);
-        assert_eq!(position(&with_hole, 1.0, 2.0), Position::Boundary);
-        assert_eq!(position(&with_hole, 0.5, 2.0), Position::Inside);
+        let (mut coords, mut rings) = (Vec::new(), Vec::new());
+        flatten(&with_hole, &mut coords, &mut rings);
+        assert_eq!(position(&coords, &rings, 2.0, 2.0), Position::Outside);
+        assert_eq!(position(&coords, &rings, 1.0, 2.0), Position::Boundary);
+        assert_eq!(position(&coords, &rings, 0.5, 2.0), Position::Inside);
+        // An island in the hole: a second polygon of the same area.
+        let island =
+            Polygon::new(LineString::from(vec![(1.5, 1.5), (2.5, 1.5), (2.5, 2.5), (1.5, 2.5), (1.5, 1.5)]), vec![]);
+        let mut both = with_hole.clone();
+        both.0.push(island);
+        let (mut coords, mut rings) = (Vec::new(), Vec::new());
+        flatten(&both, &mut coords, &mut rings);
+        assert_eq!(position(&coords, &rings, 2.0, 2.0), Position::Inside);
+        assert_eq!(position(&coords, &rings, 1.2, 2.0), Position::Outside);
+        assert_eq!(position(&coords, &rings, 0.5, 2.0), Position::Inside);
     }
 
     #[test]
