@@ -242,6 +242,7 @@ impl App {
         let (n, _) = self.import_catalogue(crate::catalogue::DEMO_CATALOGUE).await?;
         report.categories = n;
         report.users_created = self.seed_demo_users().await?;
+        self.seed_demo_streets().await?;
         let existing: i64 = self.store.count_cases_by_status().await?.iter().map(|(_, n)| n).sum();
         if existing == 0 {
             report.cases_created = self.seed_demo_cases(DEMO_CASES).await?;

@@ -3,6 +3,7 @@
 //! rebuilt after an import on this node, and refreshed on other nodes when they see the
 //! stored geometry revision change (checked at most every [`REFRESH_EVERY`]).
 
+mod demo;
 mod import;
 mod locate;
 pub mod map;

@@ -300,3 +300,26 @@ async fn map_svg_shades_grids_draws_pins_and_respects_scope() {
     assert_err(&t.get(&dispatcher, "/api/v1/geo/map.svg?org=999999999").await, StatusCode::NOT_FOUND, "not_found");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn demo_streets_are_imported_inside_their_communities_and_drawn() {
+    let t = spawn_app().await;
+    assert_eq!(t.app.seed_demo_streets().await.unwrap(), 28);
+    assert_eq!(t.app.seed_demo_streets().await.unwrap(), 28, "idempotent");
+    let fc = t.export_geo().await;
+    let streets: Vec<&Value> =
+        fc["features"].as_array().unwrap().iter().filter(|f| f["properties"]["level"] == "street").collect();
+    assert_eq!(streets.len(), 28);
+    // Each street's points locate in its own community.
+    let viewer = t.token("viewer").await;
+    for s in streets.iter().take(4) {
+        for p in s["geometry"]["coordinates"].as_array().unwrap() {
+            let (_, v) = t.locate(&viewer, p[1].as_f64().unwrap(), p[0].as_f64().unwrap()).await;
+            assert_eq!(v["community"]["code"], s["properties"]["parent_code"], "{s}");
+        }
+    }
+    let res = t.client.get(t.url("/api/v1/geo/map.svg?org=110199001001")).bearer_auth(&t.admin).send().await.unwrap();
+    let svg = res.text().await.unwrap();
+    assert!(svg.contains("<title>樱花园街</title>") && svg.contains("<title>樱花园胡同</title>"), "{svg}");
+    t.stop().await;
+}
