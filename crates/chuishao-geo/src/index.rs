@@ -328,15 +328,9 @@ impl GeoIndex {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::test_shapes::sq;
     use geo::{LineString, Polygon};
     use proptest::prelude::*;
-
-    fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> Shape {
-        Shape::Area(MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
-            vec![],
-        )]))
-    }
 
     fn feat(level: Level, code: &str, parent: Option<&str>, shape: Shape) -> Feature {
         Feature {

@@ -162,3 +162,18 @@ pub enum GeoError {
     #[error("{} problem(s) in the GeoJSON", .0.len())]
     Invalid(Vec<Problem>),
 }
+
+/// Shapes for the unit tests of every module.
+#[cfg(test)]
+pub(crate) mod test_shapes {
+    use super::Shape;
+    use geo::{LineString, MultiPolygon, Polygon};
+
+    /// The axis-aligned rectangle [x0, x1] × [y0, y1] as an area.
+    pub fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> Shape {
+        Shape::Area(MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+            vec![],
+        )]))
+    }
+}

@@ -208,14 +208,8 @@ pub fn render(spec: &MapSpec<'_>) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use geo::{LineString, MultiLineString, MultiPolygon, Polygon};
-
-    fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> Shape {
-        Shape::Area(MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
-            vec![],
-        )]))
-    }
+    use crate::test_shapes::sq;
+    use geo::{LineString, MultiLineString};
 
     #[test]
     fn classes_split_the_range_in_five() {

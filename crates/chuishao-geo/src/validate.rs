@@ -198,14 +198,8 @@ fn check_overlaps(merged: &HashMap<&str, (&Feature, bool)>, limits: &Limits, pro
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::test_shapes::sq;
     use geo::{LineString, Polygon};
-
-    fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> Shape {
-        Shape::Area(MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
-            vec![],
-        )]))
-    }
 
     fn feat(index: usize, level: Level, code: &str, parent: Option<&str>, shape: Shape) -> Feature {
         Feature {

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use chuishao_app::App;
 use chuishao_app::geo::GeoImportError;
+use chuishao_geo::GeoError;
 use clap::Subcommand;
 use std::io::{Read, Write};
 
@@ -20,12 +21,13 @@ pub enum ExportCommand {
 }
 
 /// Reads a file no larger than `max` bytes, reporting progress on large files.
-fn read_bounded(path: &str, max: u64) -> Result<Vec<u8>, GeoImportError> {
-    let io = |e: std::io::Error| GeoImportError::Malformed(format!("reading {path}: {e}"));
+fn read_bounded(path: &str, max: u64) -> Result<Vec<u8>> {
+    let io = |e: std::io::Error| anyhow::anyhow!("reading {path}: {e}; nothing was imported");
+    let too_large = |bytes: u64| anyhow::anyhow!("{path}: {}; nothing was imported", GeoError::TooLarge { bytes, max });
     let mut f = std::fs::File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
     if size > max {
-        return Err(GeoImportError::TooLarge { bytes: size, max });
+        return Err(too_large(size));
     }
     let mut out = Vec::with_capacity(size as usize);
     let mut buf = vec![0u8; 4 << 20];
@@ -37,7 +39,7 @@ fn read_bounded(path: &str, max: u64) -> Result<Vec<u8>, GeoImportError> {
         }
         out.extend_from_slice(&buf[..n]);
         if out.len() as u64 > max {
-            return Err(GeoImportError::TooLarge { bytes: out.len() as u64, max });
+            return Err(too_large(out.len() as u64));
         }
         let pct = out.len() as u64 * 100 / size.max(1);
         if size > 8 << 20 && pct >= last + 10 {
@@ -51,12 +53,8 @@ fn read_bounded(path: &str, max: u64) -> Result<Vec<u8>, GeoImportError> {
 pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
     let ImportCommand::Geo { file } = cmd;
     let started = std::time::Instant::now();
-    let result = match read_bounded(&file, app.geo_limits().max_bytes) {
-        Ok(bytes) => {
-            app.import_geo(&bytes, &|phase| eprintln!("{phase} ({:.1} s)", started.elapsed().as_secs_f64())).await
-        }
-        Err(e) => Err(e),
-    };
+    let bytes = read_bounded(&file, app.geo_limits().max_bytes)?;
+    let result = app.import_geo(&bytes, &|phase| eprintln!("{phase} ({:.1} s)", started.elapsed().as_secs_f64())).await;
     match result {
         Ok(r) => {
             println!(
@@ -65,7 +63,7 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
             );
             Ok(())
         }
-        Err(GeoImportError::Invalid(problems)) => {
+        Err(GeoImportError::Geo(GeoError::Invalid(problems))) => {
             let shown: Vec<String> = problems.iter().take(1000).map(|p| format!("  {p}")).collect();
             let more = problems.len().saturating_sub(shown.len());
             bail!(

@@ -12,12 +12,9 @@ use std::collections::{HashMap, HashSet};
 /// Why an import was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum GeoImportError {
-    #[error("the file is {bytes} bytes; the limit is {max} bytes")]
-    TooLarge { bytes: u64, max: u64 },
-    #[error("not a GeoJSON FeatureCollection: {0}")]
-    Malformed(String),
-    #[error("{} problem(s) in the GeoJSON", .0.len())]
-    Invalid(Vec<Problem>),
+    /// The file itself: too large, not a FeatureCollection, or problems in its features.
+    #[error(transparent)]
+    Geo(#[from] GeoError),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -25,16 +22,6 @@ pub enum GeoImportError {
 impl From<chuishao_store::StoreError> for GeoImportError {
     fn from(e: chuishao_store::StoreError) -> Self {
         GeoImportError::App(e.into())
-    }
-}
-
-impl From<GeoError> for GeoImportError {
-    fn from(e: GeoError) -> Self {
-        match e {
-            GeoError::TooLarge { bytes, max } => GeoImportError::TooLarge { bytes, max },
-            GeoError::Malformed(m) => GeoImportError::Malformed(m),
-            GeoError::Invalid(p) => GeoImportError::Invalid(p),
-        }
     }
 }
 
@@ -163,7 +150,7 @@ impl App {
         if !problems.is_empty() {
             problems.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.reason.cmp(&b.reason)));
             problems.dedup();
-            return Err(GeoImportError::Invalid(problems));
+            return Err(GeoError::Invalid(problems).into());
         }
         progress("validated");
 

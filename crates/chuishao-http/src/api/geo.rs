@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chuishao_app::geo::{GeoImportError, ImportReport, LocateView};
+use chuishao_geo::GeoError;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -46,17 +47,17 @@ pub async fn locate(
 impl From<GeoImportError> for ApiError {
     fn from(e: GeoImportError) -> Self {
         match e {
-            GeoImportError::TooLarge { bytes, max } => {
+            GeoImportError::Geo(GeoError::TooLarge { bytes, max }) => {
                 let mut err = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", e.to_string());
                 err.details = json!({"bytes": bytes, "max_bytes": max});
                 err
             }
-            GeoImportError::Malformed(m) => ApiError::new(
+            GeoImportError::Geo(GeoError::Malformed(m)) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_geojson",
                 format!("not a FeatureCollection: {m}"),
             ),
-            GeoImportError::Invalid(problems) => {
+            GeoImportError::Geo(GeoError::Invalid(problems)) => {
                 let mut err = ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid_geometry",
@@ -87,11 +88,11 @@ pub async fn import(
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(bytes) = declared.filter(|b| *b > max) {
-        return Err(GeoImportError::TooLarge { bytes, max }.into());
+        return Err(GeoImportError::from(GeoError::TooLarge { bytes, max }).into());
     }
     let bytes = axum::body::to_bytes(body, max as usize + 1)
         .await
-        .map_err(|_| ApiError::from(GeoImportError::TooLarge { bytes: max + 1, max }))?;
+        .map_err(|_| ApiError::from(GeoImportError::from(GeoError::TooLarge { bytes: max + 1, max })))?;
     Ok(Json(s.app.import_geo(&bytes, &|_| {}).await?))
 }
 
