@@ -202,14 +202,29 @@ impl Store {
         }))
     }
 
-    /// Active users bound as grid workers, per org node.
-    pub async fn grid_worker_counts(&self) -> Result<Vec<(i64, i64)>> {
+    /// Active users bound as grid workers: (org id, user id, username, display name).
+    pub async fn grid_workers(&self) -> Result<Vec<(i64, i64, String, String)>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {
             sqlx::query_as(
-                "select r.org_id, count(distinct r.user_id) from user_roles r join users u on u.id = r.user_id
-                 where r.role = 'grid_worker' and u.active group by r.org_id",
+                "select r.org_id, u.id, u.username, u.display_name from user_roles r join users u on u.id = r.user_id
+                 where r.role = 'grid_worker' and u.active order by r.org_id, u.username",
             )
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
+    /// Open cases per grid under `path`.
+    pub async fn open_case_counts_by_grid(&self, path: &str) -> Result<Vec<(i64, i64)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select grid_id, count(*) from cases where grid_id is not null and location_path >= $1 and location_path < $2
+                 and status not in ('closed', 'rejected', 'merged') group by grid_id",
+            )
+            .bind(path)
+            .bind(crate::orgs::path_upper(path))
             .fetch_all(&mut *conn)
             .await?
         }))

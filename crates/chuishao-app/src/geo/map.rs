@@ -5,7 +5,7 @@
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::category::UrgencyTier;
-use chuishao_domain::org::{OrgKind, path_within};
+use chuishao_domain::org::{OrgKind, OrgNode, path_within};
 use chuishao_geo::Level;
 use chuishao_geo::svg::{MapArea, MapPin, MapSpec, render};
 use std::collections::HashMap;
@@ -54,9 +54,9 @@ fn approx_limit_ms(tier: UrgencyTier) -> i64 {
 }
 
 impl App {
-    /// Renders the map of `org_code` (a subdistrict, township, community or village) for
-    /// `actor`, who must hold a role over it (otherwise it is not found).
-    pub async fn map_svg(&self, actor: &Actor, org_code: &str, metric: MapMetric, width_px: f64) -> Result<String> {
+    /// A subdistrict, township, community or village `actor` holds a role over (otherwise
+    /// not found, as for anything outside one's scope).
+    pub(crate) async fn area_in_scope(&self, actor: &Actor, org_code: &str) -> Result<std::sync::Arc<OrgNode>> {
         let org = self.org_by_code(org_code).await?.ok_or(AppError::NotFound("organisation"))?;
         if !matches!(org.kind, OrgKind::Subdistrict | OrgKind::Township | OrgKind::Community | OrgKind::Village) {
             return Err(AppError::invalid("org", "a subdistrict, township, community or village code"));
@@ -64,6 +64,13 @@ impl App {
         if !actor.bindings.iter().any(|b| path_within(&org.path, &b.org_path)) {
             return Err(AppError::NotFound("organisation"));
         }
+        Ok(org)
+    }
+
+    /// Renders the map of `org_code` (a subdistrict, township, community or village) for
+    /// `actor`, who must hold a role over it (otherwise it is not found).
+    pub async fn map_svg(&self, actor: &Actor, org_code: &str, metric: MapMetric, width_px: f64) -> Result<String> {
+        let org = self.area_in_scope(actor, org_code).await?;
         let ix = self.geo_index().await?;
         let id = ix.by_code(org_code).ok_or(AppError::NotFound("map of this organisation"))?;
         let outline = ix.shape(id);
@@ -96,10 +103,12 @@ impl App {
                 pins.push(MapPin { lon, lat, label: c.tracking_code.clone(), overdue });
             }
         }
-        let workers: HashMap<i64, i64> = match metric {
-            MapMetric::HouseholdsPerWorker => self.store.grid_worker_counts().await?.into_iter().collect(),
-            _ => HashMap::new(),
-        };
+        let mut workers: HashMap<i64, i64> = HashMap::new();
+        if metric == MapMetric::HouseholdsPerWorker {
+            for (org_id, ..) in self.store.grid_workers().await? {
+                *workers.entry(org_id).or_default() += 1;
+            }
+        }
         let grid_ids = ix.in_view(Level::Grid, min, max);
         let mut areas = Vec::with_capacity(grid_ids.len());
         for gid in grid_ids {

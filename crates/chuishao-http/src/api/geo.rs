@@ -137,3 +137,30 @@ pub async fn map_svg(
     let svg = s.app.map_svg(&actor, &q.org, metric, q.width.unwrap_or(960.0)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WorkloadQuery {
+    /// Code of a subdistrict, township, community or village within your roles.
+    org: String,
+    /// Households target per grid (1–100,000, default 300).
+    target: Option<i64>,
+}
+
+/// Households and open cases per grid and per grid worker; grids over the households target
+/// and grids without a worker are flagged.
+#[utoipa::path(get, path = "/api/v1/geo/workload", tag = "geo", params(WorkloadQuery), security(("bearer" = [])),
+    responses((status = 200, body = chuishao_app::geo::workload::WorkloadView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn workload(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<WorkloadQuery>,
+) -> Result<Json<chuishao_app::geo::workload::WorkloadView>, ApiError> {
+    let target = q.target.unwrap_or(chuishao_app::geo::workload::DEFAULT_HOUSEHOLDS_TARGET);
+    if !(1..=100_000).contains(&target) {
+        return Err(chuishao_app::AppError::invalid("target", "between 1 and 100,000 households").into());
+    }
+    Ok(Json(s.app.workload(&actor, &q.org, target).await?))
+}

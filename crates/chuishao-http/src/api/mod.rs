@@ -71,4 +71,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(geo::import))
         .routes(routes!(geo::export))
         .routes(routes!(geo::map_svg))
+        .routes(routes!(geo::workload))
 }

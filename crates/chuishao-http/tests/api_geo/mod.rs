@@ -323,3 +323,39 @@ async fn demo_streets_are_imported_inside_their_communities_and_drawn() {
     assert!(svg.contains("<title>樱花园街</title>") && svg.contains("<title>樱花园胡同</title>"), "{svg}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn workload_flags_overloaded_and_unstaffed_grids() {
+    let t = spawn_app().await;
+    let dispatcher = t.token("dispatcher").await;
+    t.file(&dispatcher, json!({"description": "违章停车", "lat": IN_GRID.0, "lon": IN_GRID.1})).await;
+
+    let (s, w) = t.get(&dispatcher, "/api/v1/geo/workload?org=110199001").await;
+    assert_eq!(s, StatusCode::OK, "{w}");
+    assert_eq!(w["households_target"], 300);
+    let grids = w["grids"].as_array().unwrap();
+    assert_eq!(grids.len(), 42, "14 communities × 3 grids");
+    let grid = |code: &str| grids.iter().find(|g| g["code"] == code).unwrap().clone();
+    let estate = grid("110199001003002");
+    assert_eq!((estate["households"].as_i64(), estate["over_target"].as_bool()), (Some(2880), Some(true)));
+    let mine = grid(GRID);
+    assert_eq!(mine["workers"], json!(["grid_worker"]));
+    assert_eq!(mine["open_cases"], 1);
+    assert_eq!(mine["no_worker"], false);
+    assert_eq!(mine["households_per_worker"].as_f64(), mine["households"].as_f64());
+    assert_eq!(w["grids_without_worker"], 41);
+    let over = grids.iter().filter(|g| g["households"].as_i64().unwrap() > 300).count();
+    assert_eq!(w["grids_over_target"], over);
+    let worker = &w["workers"][0];
+    assert_eq!((worker["username"].as_str(), worker["open_cases"].as_i64()), (Some("grid_worker"), Some(1)));
+    assert_eq!(worker["grids"], json!([GRID]));
+
+    let (_, w) = t.get(&dispatcher, "/api/v1/geo/workload?org=110199001003&target=3000").await;
+    assert_eq!(w["grids"].as_array().unwrap().len(), 3);
+    assert_eq!(w["grids_over_target"], 0);
+
+    let grid_worker = t.token("grid_worker").await;
+    assert_err(&t.get(&grid_worker, "/api/v1/geo/workload?org=110199001001").await, StatusCode::NOT_FOUND, "not_found");
+    assert_invalid(&t.get(&dispatcher, "/api/v1/geo/workload?org=110199001&target=0").await, "target");
+    t.stop().await;
+}
