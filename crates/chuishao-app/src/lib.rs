@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod deadlines;
 pub mod demo;
 mod error;
 pub mod orgs;
@@ -41,6 +42,7 @@ pub struct App {
     orgs: orgs::OrgCache,
     categories: catalogue::CategoryCache,
     intake: cases::IntakeQueue,
+    calendar: deadlines::CalendarHandle,
 }
 
 impl std::fmt::Debug for App {
@@ -57,6 +59,7 @@ impl App {
             orgs: orgs::OrgCache::default(),
             categories: catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
+            calendar: deadlines::CalendarHandle::default(),
         }
     }
 

@@ -9,6 +9,7 @@
 //! connection, so writers queue in-process instead of fighting over the file lock.
 
 mod audit;
+mod calendar;
 mod cases;
 mod categories;
 mod error;
@@ -22,6 +23,7 @@ mod users;
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use error::StoreError;
+pub use migrate::latest_schema_version;
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

@@ -1,6 +1,7 @@
 //! The `chuishao` binary: configuration, wiring and the command line.
 
 mod bench;
+mod calendar_cmd;
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::{App, SystemClock};
@@ -51,6 +52,11 @@ enum Command {
     },
     /// Measure case submission over HTTP against a bare insert (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Working-day calendar: when is something due, import or export a year.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cmd::CalendarCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,7 +97,9 @@ async fn open_app(url: &str) -> Result<App> {
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
-    Ok(App::new(store, Arc::new(SystemClock)))
+    let app = App::new(store, Arc::new(SystemClock));
+    calendar_cmd::configure(&app).await?;
+    Ok(app)
 }
 
 async fn seed_demo(app: &App) -> Result<()> {
@@ -231,6 +239,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::Calendar { command } => calendar_cmd::run(&open_app(&cli.database_url).await?, command).await?,
     }
     Ok(())
 }

@@ -1,0 +1,88 @@
+//! `chuishao calendar …`: deadline look-ups, importing and exporting years.
+
+use anyhow::{Context, Result, bail};
+use chuishao_app::App;
+use chuishao_calendar::{Allowance, WorkingHours};
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarCommand {
+    /// Print when something is due, as RFC 3339 in +08:00.
+    Due(DueArgs),
+    /// Import (or replace) a year's holidays and adjusted working days from a TOML file
+    /// (format: data/calendar/2026.toml). Stored in the database for every node.
+    Import { file: String },
+    /// Print a loaded year as TOML.
+    Export { year: i32 },
+    /// List the loaded years and the working hours.
+    Show,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("allowance").required(true).multiple(false)))]
+pub struct DueArgs {
+    /// The start instant, RFC 3339 (e.g. 2026-02-13T10:00:00+08:00).
+    #[arg(long)]
+    from: String,
+    /// Whole working days: the same clock time on the N-th following working day.
+    #[arg(long, group = "allowance")]
+    working_days: Option<i64>,
+    /// Working hours, counted only inside working time.
+    #[arg(long, group = "allowance")]
+    working_hours: Option<f64>,
+    /// Wall-clock hours, 24×7.
+    #[arg(long, group = "allowance")]
+    hours: Option<f64>,
+}
+
+fn hours_ms(h: f64) -> Result<i64> {
+    if !h.is_finite() || h < 0.0 || h > 1e7 {
+        bail!("hours must be a non-negative number");
+    }
+    Ok((h * 3_600_000.0).round() as i64)
+}
+
+/// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30") and the imported years.
+pub async fn configure(app: &App) -> Result<()> {
+    if let Ok(text) = std::env::var("CHUISHAO_WORKING_HOURS")
+        && !text.trim().is_empty()
+    {
+        let hours = WorkingHours::parse(&text).map_err(|e| anyhow::anyhow!("CHUISHAO_WORKING_HOURS: {e}"))?;
+        app.set_working_hours(hours);
+    }
+    app.load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))
+}
+
+pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
+    let cal = app.calendar();
+    match command {
+        CalendarCommand::Due(args) => {
+            let from = chuishao_app::time::parse_rfc3339(&args.from)
+                .with_context(|| format!("--from {:?} is not an RFC 3339 instant", args.from))?;
+            let allowance = match (args.working_days, args.working_hours, args.hours) {
+                (Some(n), _, _) => Allowance::WorkingDays(n),
+                (_, Some(h), _) => Allowance::WorkingMs(hours_ms(h)?),
+                (_, _, Some(h)) => Allowance::WallMs(hours_ms(h)?),
+                _ => bail!("give --working-days, --working-hours or --hours"),
+            };
+            let due = cal.due(from, allowance).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+            println!("{}", chuishao_app::time::rfc3339(due));
+        }
+        CalendarCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+            let year =
+                app.import_calendar_year(&text).await.map_err(|e| anyhow::anyhow!("{file}: {e} [{}]", e.code()))?;
+            println!("calendar year {year} imported");
+        }
+        CalendarCommand::Export { year } => match cal.years().iter().find(|y| y.year == year) {
+            Some(y) => print!("{}", y.export()),
+            None => bail!("year {year} is not loaded"),
+        },
+        CalendarCommand::Show => {
+            let years: Vec<String> = cal.years().iter().map(|y| y.year.to_string()).collect();
+            println!("years: {}", years.join(", "));
+            println!("working hours: {}", cal.hours().to_text());
+        }
+    }
+    Ok(())
+}
