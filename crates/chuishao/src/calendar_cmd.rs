@@ -36,7 +36,7 @@ pub struct DueArgs {
 }
 
 fn hours_ms(h: f64) -> Result<i64> {
-    if !h.is_finite() || h < 0.0 || h > 1e7 {
+    if !h.is_finite() || !(0.0..=1e7).contains(&h) {
         bail!("hours must be a non-negative number");
     }
     Ok((h * 3_600_000.0).round() as i64)
