@@ -42,7 +42,7 @@ pub struct App {
     orgs: orgs::OrgCache,
     categories: catalogue::CategoryCache,
     intake: cases::IntakeQueue,
-    calendar: deadlines::CalendarHandle,
+    deadlines: deadlines::DeadlineSettings,
 }
 
 impl std::fmt::Debug for App {
@@ -59,7 +59,7 @@ impl App {
             orgs: orgs::OrgCache::default(),
             categories: catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
-            calendar: deadlines::CalendarHandle::default(),
+            deadlines: deadlines::DeadlineSettings::default(),
         }
     }
 

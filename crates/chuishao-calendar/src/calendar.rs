@@ -226,6 +226,21 @@ impl Calendar {
         }
     }
 
+    /// The earliest instant that lies `ms` of working time before `t` (`t` itself for 0).
+    pub fn working_ms_before(&self, t: i64, ms: i64) -> Result<i64, CalendarError> {
+        if ms < 0 {
+            return Err(CalendarError::Negative);
+        }
+        if ms == 0 {
+            return Ok(t);
+        }
+        let x = self.working_ms_at(t)? - ms;
+        if x <= 0 {
+            return Err(CalendarError::BeforeLoadedYears { first_year: self.first_year() });
+        }
+        self.instant_of_working_ms(x)
+    }
+
     /// The instant at `num/den` of the way from `start` to `due`, measured in working time for
     /// working allowances and in wall time otherwise (for the 80% warning).
     pub fn fraction_point(

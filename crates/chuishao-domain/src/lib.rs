@@ -6,6 +6,7 @@
 pub mod access;
 pub mod cases;
 pub mod category;
+pub mod deadlines;
 pub mod error;
 pub mod ids;
 pub mod org;

@@ -12,6 +12,7 @@ mod audit;
 mod calendar;
 mod cases;
 mod categories;
+mod deadlines;
 mod error;
 mod migrate;
 mod orgs;
@@ -22,6 +23,7 @@ mod users;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
+pub use deadlines::DeadlineWrite;
 pub use error::StoreError;
 pub use migrate::latest_schema_version;
 pub use rows::OrgRow;

@@ -30,6 +30,10 @@ pub struct CaseListQuery {
     pub created_from: Option<String>,
     /// RFC 3339; exclusive.
     pub created_to: Option<String>,
+    /// `true`: only cases with a running deadline that has passed; `false`: only cases without.
+    pub overdue: Option<bool>,
+    /// RFC 3339: only cases with a running deadline due before this instant.
+    pub due_before: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -86,9 +90,13 @@ impl App {
                 }
             }
         }
-        for (field, value, slot) in
-            [("created_from", &q.created_from, &mut f.created_from), ("created_to", &q.created_to, &mut f.created_to)]
-        {
+        f.overdue = q.overdue;
+        f.now = self.now_ms();
+        for (field, value, slot) in [
+            ("created_from", &q.created_from, &mut f.created_from),
+            ("created_to", &q.created_to, &mut f.created_to),
+            ("due_before", &q.due_before, &mut f.due_before),
+        ] {
             if let Some(v) = nonblank(value) {
                 match parse_rfc3339(v) {
                     Some(ms) => *slot = Some(ms),

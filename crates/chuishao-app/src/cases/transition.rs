@@ -5,6 +5,7 @@ use crate::cases::view::CaseView;
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::{Action, CaseEvent, Command, HandlerRef, Satisfaction, Urgency, execute};
+use chuishao_domain::category::UrgencyTier;
 use chuishao_domain::ids::{CaseId, OrgId};
 use chuishao_store::NewEvent;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub struct TransitionInput {
     pub action: String,
     pub version: i64,
-    /// reject, return, request_extension, deny_extension, park, reopen.
+    /// reject, return, request_extension, deny_extension, park, reopen, set_tier.
     #[serde(default)]
     pub reason: Option<String>,
     /// register: reclassify.
@@ -57,6 +58,9 @@ pub struct TransitionInput {
     /// callback: the reporter's words.
     #[serde(default)]
     pub comment: Option<String>,
+    /// set_tier: `emergency`, `utilities`, `normal` or `complex` (with a `reason`).
+    #[serde(default)]
+    pub tier: Option<String>,
 }
 
 fn required<T: Clone>(field: &str, v: &Option<T>) -> Result<T> {
@@ -127,6 +131,14 @@ impl App {
             Action::Close => Command::Close,
             Action::Supervise => Command::Supervise { note: required("note", &input.note)? },
             Action::Merge => Command::Merge { primary: CaseId(required("primary_id", &input.primary_id)?) },
+            Action::SetTier => Command::SetTier {
+                tier: {
+                    let t = required("tier", &input.tier)?;
+                    UrgencyTier::parse(&t)
+                        .ok_or_else(|| AppError::invalid("tier", "emergency, utilities, normal or complex"))?
+                },
+                reason: reason()?,
+            },
             Action::Callback => Command::Callback {
                 solved: required("solved", &input.solved)?,
                 satisfaction: match required("satisfaction", &input.satisfaction)?.as_str() {
@@ -169,6 +181,7 @@ impl App {
         }
         let before = case.version;
         let events = execute(&mut case, actor, &cmd, input.version)?;
+        let clocks_changed = self.react_clocks(&mut tx, &case, &events, now).await?;
         let mut appended: Vec<(i64, i64, CaseEvent)> = events.into_iter().map(|e| (id.0, case.version, e)).collect();
         if let Command::Merge { primary } = &cmd {
             let prow =
@@ -218,6 +231,9 @@ impl App {
             .collect();
         tx.append_events(&new_events).await?;
         tx.commit().await?;
+        if clocks_changed {
+            self.wake_timer();
+        }
         // An actor may lose sight of a case by acting on it (a department returning it): they
         // still get the result of what they did, without the reporter.
         match self.case_view_by_id(actor, id).await {

@@ -68,6 +68,8 @@ pub struct CaseView {
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
+    /// The SLA clocks (acceptance, resolution, verification) and their state now.
+    pub deadlines: Vec<crate::deadlines::DeadlineView>,
 }
 
 /// One event as staff see it.
@@ -170,7 +172,9 @@ impl App {
     pub(crate) async fn case_view(&self, row: CaseRow, reporter: Option<ReporterView>) -> Result<CaseView> {
         let status =
             CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {:?}", row.status)))?;
+        let deadlines = self.case_deadlines(row.id).await?;
         Ok(CaseView {
+            deadlines,
             id: row.id,
             category: self.category_ref(&row.category_code).await?,
             subdistrict: self.org_ref(row.subdistrict_id).await?,

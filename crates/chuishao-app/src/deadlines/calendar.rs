@@ -1,38 +1,77 @@
-//! The working-day calendar in use: the years built into the binary, overridden and extended by
+//! Deadline settings, and the working-day calendar in use: the years built into the binary, overridden and extended by
 //! years an admin imported into the database (so every node computes the same deadlines), with
 //! the deployment's working hours.
 
 use crate::{App, Result};
 use chuishao_calendar::{Calendar, CalendarYear, WorkingHours};
+use chuishao_domain::deadlines::DeadlinePolicy;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-/// The shared, swappable calendar.
+/// What deadlines are computed with, shared by every clone of the `App`: the swappable
+/// calendar, the policy, and the bell that wakes the timer worker when a clock changes.
 #[derive(Clone)]
-pub struct CalendarHandle {
-    inner: Arc<RwLock<Arc<Calendar>>>,
+pub struct DeadlineSettings {
+    calendar: Arc<RwLock<Arc<Calendar>>>,
+    policy: Arc<RwLock<Arc<DeadlinePolicy>>>,
+    supervise_to: Arc<RwLock<Arc<SupervisionTarget>>>,
+    pub(crate) wake: Arc<tokio::sync::Notify>,
 }
 
-impl Default for CalendarHandle {
-    fn default() -> Self {
-        CalendarHandle { inner: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))) }
+/// Where the timer worker escalates an overdue case (督办).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SupervisionTarget {
+    /// The handling unit's superior organisation (a department's district, a community's
+    /// subdistrict).
+    #[default]
+    Superior,
+    /// The district (its dispatch centre), whatever the handler.
+    District,
+}
+
+impl SupervisionTarget {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "superior" => Some(SupervisionTarget::Superior),
+            "district" => Some(SupervisionTarget::District),
+            _ => None,
+        }
     }
 }
 
-impl CalendarHandle {
-    fn get(&self) -> Arc<Calendar> {
-        match self.inner.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+impl Default for DeadlineSettings {
+    fn default() -> Self {
+        DeadlineSettings {
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
+            policy: Arc::new(RwLock::new(Arc::new(DeadlinePolicy::default()))),
+            supervise_to: Arc::new(RwLock::new(Arc::new(SupervisionTarget::default()))),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+}
+
+fn read<T>(lock: &RwLock<Arc<T>>) -> Arc<T> {
+    match lock.read() {
+        Ok(c) => c.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+fn write<T>(lock: &RwLock<Arc<T>>, value: T) {
+    let mut guard = match lock.write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    *guard = Arc::new(value);
+}
+
+impl DeadlineSettings {
+    fn get(&self) -> Arc<Calendar> {
+        read(&self.calendar)
     }
 
     fn set(&self, calendar: Calendar) {
-        let mut guard = match self.inner.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        *guard = Arc::new(calendar);
+        write(&self.calendar, calendar);
     }
 }
 
@@ -49,12 +88,32 @@ fn combine(imported: Vec<CalendarYear>, hours: WorkingHours) -> Result<Calendar>
 impl App {
     /// The calendar deadlines are computed on.
     pub fn calendar(&self) -> Arc<Calendar> {
-        self.calendar.get()
+        self.deadlines.get()
+    }
+
+    /// The deadline policy in use.
+    pub fn deadline_policy(&self) -> Arc<DeadlinePolicy> {
+        read(&self.deadlines.policy)
+    }
+
+    /// Replaces the deadline policy (configuration at start-up).
+    pub fn set_deadline_policy(&self, policy: DeadlinePolicy) {
+        write(&self.deadlines.policy, policy);
+    }
+
+    /// Where overdue cases are escalated.
+    pub fn supervision_target(&self) -> SupervisionTarget {
+        *read(&self.deadlines.supervise_to)
+    }
+
+    /// Sets where overdue cases are escalated (configuration at start-up).
+    pub fn set_supervision_target(&self, target: SupervisionTarget) {
+        write(&self.deadlines.supervise_to, target);
     }
 
     /// Sets the deployment's working hours (default 09:00–12:00, 13:30–17:30).
     pub fn set_working_hours(&self, hours: WorkingHours) {
-        self.calendar.set(self.calendar().with_hours(hours));
+        self.deadlines.set(self.calendar().with_hours(hours));
     }
 
     /// Reloads the calendar from the built-in years and those imported into the database.
@@ -64,7 +123,7 @@ impl App {
             imported.push(CalendarYear::parse(&source)?);
         }
         let calendar = combine(imported, self.calendar().hours().clone())?;
-        self.calendar.set(calendar);
+        self.deadlines.set(calendar);
         Ok(())
     }
 
@@ -82,7 +141,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.put_calendar_year(year.year, &year.export(), self.now_ms()).await?;
         tx.commit().await?;
-        self.calendar.set(calendar);
+        self.deadlines.set(calendar);
         Ok(year.year)
     }
 }

@@ -2,5 +2,9 @@
 //! on cases.
 
 mod calendar;
+mod clocks;
+mod worker;
 
-pub use calendar::CalendarHandle;
+pub use calendar::{DeadlineSettings, SupervisionTarget};
+pub use clocks::DeadlineView;
+pub use worker::{MAX_SLEEP, TICK_BATCH, TickReport};

@@ -156,6 +156,8 @@ proptest! {
         prop_assert_eq!(cal.working_ms_between(t, d)?, a);
         let d = cal.due(t, Allowance::WorkingDays(n))?;
         prop_assert!(cal.is_working_time(d)?, "{} + {n} days -> {}", show(t), show(d));
+        let back = cal.working_ms_before(cal.due(t, Allowance::WorkingMs(a + 1))?, a)?;
+        prop_assert_eq!(cal.working_ms_between(t, back)?, 1);
         let w = cal.fraction_point(t, d, true, 4, 5)?;
         prop_assert!(cal.is_working_time(w)? && w <= d);
     }

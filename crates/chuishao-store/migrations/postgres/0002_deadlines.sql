@@ -8,7 +8,9 @@ create table calendar_years (
 );
 -- One SLA clock per case and kind (acceptance, resolution, verification).
 -- basis: 'wall' (24x7 milliseconds) or 'working' (milliseconds of working time).
--- state: running, paused, met or stopped; warned_at / overdue_at record what has fired.
+-- state: running, paused or met; warned_at / overdue_at record what has fired, supervisions
+-- how many overdue periods have been escalated. The due instant is recomputed from started_at,
+-- the tier, extension_days and the time spent parked (credit_*_ms) whenever one changes.
 -- next_fire_at is the due index: the next instant the timer worker must act on this clock
 -- (the 80% warning, the deadline, the next supervision period), null when nothing is pending.
 create table case_deadlines (
@@ -22,7 +24,9 @@ create table case_deadlines (
     warn_at bigint not null,
     state text not null,
     paused_at bigint,
-    remaining_ms bigint,
+    extension_days bigint not null,
+    credit_wall_ms bigint not null,
+    credit_working_ms bigint not null,
     warned_at bigint,
     overdue_at bigint,
     met_at bigint,
