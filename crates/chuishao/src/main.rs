@@ -1,7 +1,7 @@
 //! The `chuishao` binary: configuration, wiring and the command line.
 
 mod bench;
-mod calendar_cmd;
+mod deadlines_cmd;
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::{App, SystemClock};
@@ -55,7 +55,7 @@ enum Command {
     /// Working-day calendar: when is something due, import or export a year.
     Calendar {
         #[command(subcommand)]
-        command: calendar_cmd::CalendarCommand,
+        command: deadlines_cmd::CalendarCommand,
     },
 }
 
@@ -98,7 +98,7 @@ async fn open_app(url: &str) -> Result<App> {
         tracing::info!(applied, "migrations applied");
     }
     let app = App::new(store, Arc::new(SystemClock));
-    calendar_cmd::configure(&app).await?;
+    deadlines_cmd::configure(&app).await?;
     Ok(app)
 }
 
@@ -163,7 +163,13 @@ async fn main() -> Result<()> {
                 println!("get a token with: chuishao users create-token dispatcher");
             }
             let store = app.store.clone();
-            chuishao_http::serve(listener, app, shutdown_signal()).await?;
+            let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);
+            chuishao_http::serve(listener, app, async move {
+                shutdown_signal().await;
+                stop_timer.stop();
+            })
+            .await?;
+            timer.await.ok();
             store.close().await;
         }
         Command::Migrate => {
@@ -239,7 +245,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
-        Command::Calendar { command } => calendar_cmd::run(&open_app(&cli.database_url).await?, command).await?,
+        Command::Calendar { command } => deadlines_cmd::run(&open_app(&cli.database_url).await?, command).await?,
     }
     Ok(())
 }

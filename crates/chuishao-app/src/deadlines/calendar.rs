@@ -2,9 +2,11 @@
 //! years an admin imported into the database (so every node computes the same deadlines), with
 //! the deployment's working hours.
 
-use crate::{App, Result};
+use crate::{App, AppError, Result};
 use chuishao_calendar::{Calendar, CalendarYear, WorkingHours};
+use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::deadlines::DeadlinePolicy;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
@@ -143,5 +145,137 @@ impl App {
         tx.commit().await?;
         self.deadlines.set(calendar);
         Ok(year.year)
+    }
+}
+
+/// A loaded year as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CalendarYearView {
+    pub year: i32,
+    /// Days off, each range inclusive (`YYYY-MM-DD`).
+    pub holidays: Vec<HolidayView>,
+    /// Adjusted working days (调休): weekend days that are worked.
+    pub working_days: Vec<AdjustedDayView>,
+    /// The year as the TOML file `chuishao calendar import` and `PUT` read.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct HolidayView {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AdjustedDayView {
+    pub name: String,
+    pub date: String,
+}
+
+/// The calendar in use.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CalendarView {
+    /// e.g. `09:00-12:00,13:30-17:30` (Asia/Shanghai).
+    pub working_hours: String,
+    pub years: Vec<CalendarYearView>,
+}
+
+/// The body of `PUT /api/v1/calendar/{year}`.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarImport {
+    /// The year's TOML file (format of data/calendar/2026.toml).
+    pub source: String,
+}
+
+/// Query of `GET /api/v1/calendar/due`: a start and exactly one allowance.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// RFC 3339 start instant.
+    pub from: String,
+    /// Whole working days: the same clock time on the N-th following working day.
+    pub working_days: Option<i64>,
+    /// Working hours, counted only inside working hours.
+    pub working_hours: Option<f64>,
+    /// Wall-clock hours, 24×7.
+    pub hours: Option<f64>,
+}
+
+/// The answer of `GET /api/v1/calendar/due`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DueView {
+    pub from: String,
+    /// RFC 3339, +08:00.
+    pub due_at: String,
+}
+
+fn hours_ms(field: &str, h: f64) -> Result<i64> {
+    if !h.is_finite() || !(0.0..=1e7).contains(&h) {
+        return Err(AppError::invalid(field, "a non-negative number of hours"));
+    }
+    Ok((h * 3_600_000.0).round() as i64)
+}
+
+impl App {
+    /// The calendar in use, for clients.
+    pub fn calendar_view(&self) -> CalendarView {
+        let cal = self.calendar();
+        CalendarView {
+            working_hours: cal.hours().to_text(),
+            years: cal
+                .years()
+                .iter()
+                .map(|y| CalendarYearView {
+                    year: y.year,
+                    holidays: y
+                        .holidays
+                        .iter()
+                        .map(|h| HolidayView { name: h.name.clone(), from: h.from.to_string(), to: h.to.to_string() })
+                        .collect(),
+                    working_days: y
+                        .working_days
+                        .iter()
+                        .map(|w| AdjustedDayView { name: w.name.clone(), date: w.date.to_string() })
+                        .collect(),
+                    source: y.export(),
+                })
+                .collect(),
+        }
+    }
+
+    /// An admin imports (or replaces) `year` from its TOML text.
+    pub async fn import_calendar_year_as(&self, actor: &Actor, year: i32, text: &str) -> Result<CalendarYearView> {
+        if !actor.has_role(Role::Admin) {
+            return Err(AppError::Forbidden(format!("{} may not change the calendar", actor.username)));
+        }
+        let parsed = CalendarYear::parse(text)?;
+        if parsed.year != year {
+            return Err(AppError::invalid("source", format!("the file is for {}, not {year}", parsed.year)));
+        }
+        self.import_calendar_year(text).await?;
+        let view = self.calendar_view();
+        view.years
+            .into_iter()
+            .find(|y| y.year == year)
+            .ok_or_else(|| AppError::Internal("imported year not loaded".into()))
+    }
+
+    /// When something is due: `q.from` plus exactly one allowance.
+    pub fn due(&self, q: &DueQuery) -> Result<DueView> {
+        let from = crate::time::parse_rfc3339(&q.from)
+            .ok_or_else(|| AppError::invalid("from", "an RFC 3339 instant, e.g. 2026-01-31T09:00:00+08:00"))?;
+        let allowance = match (q.working_days, q.working_hours, q.hours) {
+            (Some(n), None, None) => chuishao_calendar::Allowance::WorkingDays(n),
+            (None, Some(h), None) => chuishao_calendar::Allowance::WorkingMs(hours_ms("working_hours", h)?),
+            (None, None, Some(h)) => chuishao_calendar::Allowance::WallMs(hours_ms("hours", h)?),
+            _ => {
+                return Err(AppError::invalid("working_days", "give exactly one of working_days, working_hours, hours"));
+            }
+        };
+        let due = self.calendar().due(from, allowance)?;
+        Ok(DueView { from: crate::time::rfc3339(from), due_at: crate::time::rfc3339(due) })
     }
 }

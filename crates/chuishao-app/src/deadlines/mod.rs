@@ -5,6 +5,9 @@ mod calendar;
 mod clocks;
 mod worker;
 
-pub use calendar::{DeadlineSettings, SupervisionTarget};
+pub use calendar::{
+    AdjustedDayView, CalendarImport, CalendarView, CalendarYearView, DeadlineSettings, DueQuery, DueView, HolidayView,
+    SupervisionTarget,
+};
 pub use clocks::DeadlineView;
 pub use worker::{MAX_SLEEP, TICK_BATCH, TickReport};

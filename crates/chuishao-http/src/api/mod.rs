@@ -1,6 +1,7 @@
 //! The REST API v1. Each handler carries its OpenAPI description; `routes()` registers the
 //! handler and its description together, so the document cannot miss a route.
 
+pub mod calendar;
 pub mod cases;
 pub mod health;
 pub mod public;
@@ -66,4 +67,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reference::departments))
         .routes(routes!(reference::categories))
         .routes(routes!(public::public_case))
+        .routes(routes!(calendar::calendar))
+        .routes(routes!(calendar::due))
+        .routes(routes!(calendar::import_year))
 }

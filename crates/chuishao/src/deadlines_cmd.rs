@@ -1,8 +1,11 @@
-//! `chuishao calendar …`: deadline look-ups, importing and exporting years.
+//! Deadlines in the binary: configuration from the environment, the timer worker's start and
+//! stop, and `chuishao calendar …` (deadline look-ups, importing and exporting years).
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::App;
+use chuishao_app::deadlines::SupervisionTarget;
 use chuishao_calendar::{Allowance, WorkingHours};
+use chuishao_domain::deadlines::DeadlinePolicy;
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand, Debug)]
@@ -42,8 +45,25 @@ fn hours_ms(h: f64) -> Result<i64> {
     Ok((h * 3_600_000.0).round() as i64)
 }
 
-/// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30") and the imported years.
+/// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30"),
+/// `CHUISHAO_DEADLINE_POLICY` (a TOML file, see docs/operations.md), `CHUISHAO_SUPERVISE_TO`
+/// (`superior` or `district`) and the calendar years imported into the database.
 pub async fn configure(app: &App) -> Result<()> {
+    if let Ok(path) = std::env::var("CHUISHAO_DEADLINE_POLICY")
+        && !path.trim().is_empty()
+    {
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading CHUISHAO_DEADLINE_POLICY {path}"))?;
+        let policy = DeadlinePolicy::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        app.set_deadline_policy(policy);
+    }
+    if let Ok(to) = std::env::var("CHUISHAO_SUPERVISE_TO")
+        && !to.trim().is_empty()
+    {
+        let target = SupervisionTarget::parse(to.trim())
+            .with_context(|| format!("CHUISHAO_SUPERVISE_TO={to:?}: write superior or district"))?;
+        app.set_supervision_target(target);
+    }
     if let Ok(text) = std::env::var("CHUISHAO_WORKING_HOURS")
         && !text.trim().is_empty()
     {
@@ -85,4 +105,27 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Stops the timer worker.
+pub struct StopTimer(tokio::sync::watch::Sender<bool>);
+
+impl StopTimer {
+    pub fn stop(self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// Starts the timer worker on its own task; it stops when `StopTimer::stop` is called (or
+/// dropped), finishing the tick in progress.
+pub fn spawn_timer_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let app = app.clone();
+    let handle = tokio::spawn(async move {
+        app.run_timer_worker(async move {
+            let _ = rx.changed().await;
+        })
+        .await
+    });
+    (handle, StopTimer(tx))
 }
