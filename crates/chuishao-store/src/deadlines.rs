@@ -81,62 +81,42 @@ impl Tx {
         run!(self.conn(), conn => {
             sqlx::query("delete from case_deadlines where case_id = $1").bind(case_id).execute(&mut *conn).await?;
         });
-        for w in clocks {
-            self.insert_deadline(w).await?;
+        self.insert_deadlines(clocks).await
+    }
+
+    /// Inserts clocks (none may exist yet for its case and kind), many rows per statement.
+    pub async fn insert_deadlines(&mut self, clocks: &[DeadlineWrite<'_>]) -> Result<()> {
+        for chunk in clocks.chunks(500) {
+            run!(self.conn(), conn => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "insert into case_deadlines (case_id, kind, tier, basis, allowed_ms, started_at, due_at, warn_at, state,
+                        paused_at, extension_days, credit_wall_ms, credit_working_ms, warned_at, overdue_at, met_at,
+                        supervisions, next_fire_at) ",
+                );
+                qb.push_values(chunk, |mut b, w| {
+                    let d = w.deadline;
+                    b.push_bind(w.case_id)
+                        .push_bind(d.kind.as_str())
+                        .push_bind(d.tier.as_str())
+                        .push_bind(d.basis.as_str())
+                        .push_bind(d.allowed_ms)
+                        .push_bind(d.started_at)
+                        .push_bind(d.due_at)
+                        .push_bind(d.warn_at)
+                        .push_bind(d.state.as_str())
+                        .push_bind(d.paused_at)
+                        .push_bind(i64::from(d.extension_days))
+                        .push_bind(d.credit_wall_ms)
+                        .push_bind(d.credit_working_ms)
+                        .push_bind(d.warned_at)
+                        .push_bind(d.overdue_at)
+                        .push_bind(d.met_at)
+                        .push_bind(i64::from(d.supervisions))
+                        .push_bind(w.next_fire_at);
+                });
+                qb.build().execute(&mut *conn).await?;
+            });
         }
-        Ok(())
-    }
-
-    async fn insert_deadline(&mut self, w: &DeadlineWrite<'_>) -> Result<()> {
-        let d = w.deadline;
-        run!(self.conn(), conn => {
-            sqlx::query(
-                "insert into case_deadlines (case_id, kind, tier, basis, allowed_ms, started_at, due_at, warn_at, state,
-                    paused_at, extension_days, credit_wall_ms, credit_working_ms, warned_at, overdue_at, met_at,
-                    supervisions, next_fire_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-            )
-            .bind(w.case_id)
-            .bind(d.kind.as_str())
-            .bind(d.tier.as_str())
-            .bind(d.basis.as_str())
-            .bind(d.allowed_ms)
-            .bind(d.started_at)
-            .bind(d.due_at)
-            .bind(d.warn_at)
-            .bind(d.state.as_str())
-            .bind(d.paused_at)
-            .bind(i64::from(d.extension_days))
-            .bind(d.credit_wall_ms)
-            .bind(d.credit_working_ms)
-            .bind(d.warned_at)
-            .bind(d.overdue_at)
-            .bind(d.met_at)
-            .bind(i64::from(d.supervisions))
-            .bind(w.next_fire_at)
-            .execute(&mut *conn)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// Updates what the timer worker changes on one clock: what has fired and when to look next.
-    pub async fn update_fired_deadline(&mut self, w: &DeadlineWrite<'_>) -> Result<()> {
-        let d = w.deadline;
-        run!(self.conn(), conn => {
-            sqlx::query(
-                "update case_deadlines set warned_at = $1, overdue_at = $2, supervisions = $3, next_fire_at = $4
-                 where case_id = $5 and kind = $6",
-            )
-            .bind(d.warned_at)
-            .bind(d.overdue_at)
-            .bind(i64::from(d.supervisions))
-            .bind(w.next_fire_at)
-            .bind(w.case_id)
-            .bind(d.kind.as_str())
-            .execute(&mut *conn)
-            .await?;
-        });
         Ok(())
     }
 
@@ -160,18 +140,61 @@ impl Tx {
 }
 
 impl Tx {
-    /// The case row for the timer worker: locked, or `None` when another transaction holds it
-    /// (PostgreSQL `for update skip locked`; the worker never waits on a user's transition and
-    /// comes back to the case on its next tick).
-    pub async fn case_for_timer(&mut self, id: i64) -> Result<Option<crate::CaseRow>> {
+    /// Records automatic supervisions on case rows, `(case_id, supervision_count)`, without
+    /// touching their versions or any indexed column (the timer worker's only change to a case).
+    pub async fn set_case_supervision_counts(&mut self, counts: &[(i64, u32)], now: i64) -> Result<()> {
+        for chunk in counts.chunks(500) {
+            run!(self.conn(), conn => {
+                let mut qb = sqlx::QueryBuilder::new("update cases set updated_at = ");
+                qb.push_bind(now).push(", supervision_count = v.column2 from (");
+                qb.push_values(chunk, |mut b, (id, count)| {
+                    b.push_bind(*id).push_bind(i64::from(*count));
+                });
+                qb.push(") as v where cases.id = v.column1");
+                qb.build().execute(&mut *conn).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// The case rows for the timer worker, locked; on PostgreSQL rows another transaction
+    /// holds are skipped (`for update skip locked`): the worker never waits on a user's
+    /// transition and comes back to those cases on its next tick.
+    pub async fn cases_for_timer(&mut self, ids: &[i64]) -> Result<Vec<crate::CaseRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let columns = crate::cases::CASE_COLUMNS;
-        let sql = match self.conn() {
-            crate::Conn::Sqlite(_) => format!("select {columns} from cases where id = $1"),
-            crate::Conn::Postgres(_) => format!("select {columns} from cases where id = $1 for update skip locked"),
+        let lock = match self.conn() {
+            crate::Conn::Sqlite(_) => "",
+            crate::Conn::Postgres(_) => " for update skip locked",
         };
         Ok(run!(self.conn(), conn => {
-            sqlx::query_as(&sql).bind(id).fetch_optional(&mut *conn).await?
+            let mut qb = sqlx::QueryBuilder::new(format!("select {columns} from cases where id in ("));
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")").push(lock);
+            qb.build_query_as().fetch_all(&mut *conn).await?
         }))
+    }
+
+    /// Writes clocks back after the timer worker fired them (replacing the stored rows).
+    pub async fn rewrite_deadlines(&mut self, clocks: &[DeadlineWrite<'_>]) -> Result<()> {
+        for chunk in clocks.chunks(500) {
+            run!(self.conn(), conn => {
+                let mut qb = sqlx::QueryBuilder::new("delete from case_deadlines where (case_id, kind) in (values ");
+                let mut sep = qb.separated(", ");
+                for w in chunk {
+                    sep.push("(").push_bind_unseparated(w.case_id).push_unseparated(", ");
+                    sep.push_bind_unseparated(w.deadline.kind.as_str()).push_unseparated(")");
+                }
+                qb.push(")");
+                qb.build().execute(&mut *conn).await?;
+            });
+        }
+        self.insert_deadlines(clocks).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `chuishao` binary: configuration, wiring and the command line.
 
 mod bench;
+mod bench_timer;
 mod deadlines_cmd;
 
 use anyhow::{Context, Result, bail};
@@ -57,6 +58,8 @@ enum Command {
         #[command(subcommand)]
         command: deadlines_cmd::CalendarCommand,
     },
+    /// Measure one timer tick over a million open cases (see docs/benchmarks.md).
+    BenchTimer(bench_timer::BenchTimerArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -245,6 +248,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::BenchTimer(args) => bench_timer::run(args).await?,
         Command::Calendar { command } => deadlines_cmd::run(&open_app(&cli.database_url).await?, command).await?,
     }
     Ok(())

@@ -272,7 +272,10 @@ impl App {
             (None, Some(h), None) => chuishao_calendar::Allowance::WorkingMs(hours_ms("working_hours", h)?),
             (None, None, Some(h)) => chuishao_calendar::Allowance::WallMs(hours_ms("hours", h)?),
             _ => {
-                return Err(AppError::invalid("working_days", "give exactly one of working_days, working_hours, hours"));
+                return Err(AppError::invalid(
+                    "working_days",
+                    "give exactly one of working_days, working_hours, hours",
+                ));
             }
         };
         let due = self.calendar().due(from, allowance)?;

@@ -47,27 +47,35 @@ fn kind_zh(kind: DeadlineKind) -> &'static str {
 }
 
 impl App {
-    /// The organisation an overdue case of `handler` is escalated to.
-    async fn supervising_org(&self, handler: Option<OrgId>) -> Result<Option<OrgId>> {
+    /// The organisation an overdue case of `handler` is escalated to. `district` caches the
+    /// district for the tick.
+    async fn supervising_org(
+        &self,
+        handler: Option<OrgId>,
+        district: &mut Option<Option<OrgId>>,
+    ) -> Result<Option<OrgId>> {
         let lineage = match handler {
             Some(h) => self.org_lineage(h).await?,
             None => Vec::new(),
         };
-        let district = match lineage.iter().find(|n| n.kind == OrgKind::District) {
-            Some(d) => Some(d.id),
-            None => self.store.list_orgs(Some(OrgKind::District)).await?.first().map(|d| d.id),
-        };
-        Ok(match self.supervision_target() {
-            SupervisionTarget::District => district,
-            SupervisionTarget::Superior if lineage.len() >= 2 => Some(lineage[lineage.len() - 2].id),
-            SupervisionTarget::Superior => district,
-        })
+        let target = self.supervision_target();
+        if target == SupervisionTarget::Superior && lineage.len() >= 2 {
+            return Ok(Some(lineage[lineage.len() - 2].id));
+        }
+        if let Some(d) = lineage.iter().find(|n| n.kind == OrgKind::District) {
+            return Ok(Some(d.id));
+        }
+        if district.is_none() {
+            *district = Some(self.store.list_orgs(Some(OrgKind::District)).await?.first().map(|d| d.id));
+        }
+        Ok(district.flatten())
     }
 
     /// Fires every clock due at `now`. Safe to run on several nodes at once.
     pub async fn timer_tick(&self, now: i64) -> Result<TickReport> {
         let mut report = TickReport::default();
         let cal = self.calendar();
+        let mut district = None;
         loop {
             let mut tx = self.store.begin().await?;
             let claimed = tx.claim_due_deadlines(now, TICK_BATCH).await?;
@@ -79,13 +87,15 @@ impl App {
             for (case_id, d) in claimed {
                 by_case.entry(case_id).or_default().push(d);
             }
-            let mut skipped = 0;
+            let ids: Vec<i64> = by_case.keys().copied().collect();
+            let rows = tx.cases_for_timer(&ids).await?;
+            let skipped = ids.len() - rows.len();
             let mut payloads: Vec<(i64, i64, &'static str, String)> = Vec::new();
-            for (case_id, mut clocks) in by_case {
-                let Some(row) = tx.case_for_timer(case_id).await? else {
-                    skipped += 1;
-                    continue;
-                };
+            let mut fired = Vec::new();
+            let mut supervised = Vec::new();
+            for row in rows {
+                let case_id = row.id;
+                let Some(mut clocks) = by_case.remove(&case_id) else { continue };
                 let mut case = row.to_domain()?;
                 let mut events = Vec::new();
                 for d in clocks.iter_mut() {
@@ -98,7 +108,7 @@ impl App {
                             Firing::Overdue { period } => {
                                 report.overdue += 1;
                                 events.push(CaseEvent::DeadlineOverdue { deadline: d.kind, due_at: d.due_at, period });
-                                let to = self.supervising_org(case.handler_id()).await?;
+                                let to = self.supervising_org(case.handler_id(), &mut district).await?;
                                 let note = if period == 1 {
                                     format!(
                                         "{}超时，自动督办 (the {} deadline has passed)",
@@ -121,19 +131,26 @@ impl App {
                         }
                     }
                 }
-                for d in &clocks {
-                    let w = DeadlineWrite { case_id, deadline: d, next_fire_at: d.next_fire_at(&cal) };
-                    tx.update_fired_deadline(&w).await?;
-                }
                 if events.iter().any(|e| matches!(e, CaseEvent::Supervised { .. })) {
-                    // Same version: system events do not bump it.
-                    tx.update_case_state(&case, case.version, now).await?;
+                    supervised.push((case_id, case.supervision_count));
                 }
                 for e in events {
                     let payload = serde_json::to_string(&e).map_err(|x| AppError::Internal(x.to_string()))?;
+                    // Same version: system events do not bump it.
                     payloads.push((case_id, case.version, e.kind(), payload));
                 }
+                fired.extend(clocks.into_iter().map(|d| (case_id, d)));
             }
+            let writes: Vec<DeadlineWrite<'_>> = fired
+                .iter()
+                .map(|(case_id, d)| DeadlineWrite {
+                    case_id: *case_id,
+                    deadline: d,
+                    next_fire_at: d.next_fire_at(&cal),
+                })
+                .collect();
+            tx.rewrite_deadlines(&writes).await?;
+            tx.set_case_supervision_counts(&supervised, now).await?;
             let new_events: Vec<NewEvent<'_>> = payloads
                 .iter()
                 .map(|(case_id, version, kind, payload)| NewEvent {
