@@ -248,3 +248,17 @@ async fn two_workers_fire_each_timer_exactly_once() {
     other_store.close().await;
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_worker_loop_ticks_and_stops_on_shutdown() {
+    let (app, clock, db) = test_app().await;
+    district(&app).await;
+    let view = dispatched_case(&app).await;
+    clock.set("2026-02-13T13:31:00+08:00");
+    // Shutdown already requested: the loop runs its first tick (catch-up) and returns.
+    app.run_timer_worker(std::future::ready(())).await;
+    let kinds: Vec<String> =
+        db.store.stream_events("case", view.id).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert!(kinds.ends_with(&["deadline_warning".into(), "deadline_overdue".into(), "supervised".into()]), "{kinds:?}");
+    db.cleanup().await;
+}

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::App;
-use chuishao_app::deadlines::SupervisionTarget;
-use chuishao_calendar::{Allowance, WorkingHours};
+use chuishao_app::deadlines::{DueQuery, SupervisionTarget};
+use chuishao_calendar::WorkingHours;
 use chuishao_domain::deadlines::DeadlinePolicy;
 use clap::{Args, Subcommand};
 
@@ -36,13 +36,6 @@ pub struct DueArgs {
     /// Wall-clock hours, 24×7.
     #[arg(long, group = "allowance")]
     hours: Option<f64>,
-}
-
-fn hours_ms(h: f64) -> Result<i64> {
-    if !h.is_finite() || !(0.0..=1e7).contains(&h) {
-        bail!("hours must be a non-negative number");
-    }
-    Ok((h * 3_600_000.0).round() as i64)
 }
 
 /// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30"),
@@ -77,16 +70,21 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
     let cal = app.calendar();
     match command {
         CalendarCommand::Due(args) => {
-            let from = chuishao_app::time::parse_rfc3339(&args.from)
-                .with_context(|| format!("--from {:?} is not an RFC 3339 instant", args.from))?;
-            let allowance = match (args.working_days, args.working_hours, args.hours) {
-                (Some(n), _, _) => Allowance::WorkingDays(n),
-                (_, Some(h), _) => Allowance::WorkingMs(hours_ms(h)?),
-                (_, _, Some(h)) => Allowance::WallMs(hours_ms(h)?),
-                _ => bail!("give --working-days, --working-hours or --hours"),
+            let q = DueQuery {
+                from: args.from,
+                working_days: args.working_days,
+                working_hours: args.working_hours,
+                hours: args.hours,
             };
-            let due = cal.due(from, allowance).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
-            println!("{}", chuishao_app::time::rfc3339(due));
+            match app.due(&q) {
+                Ok(due) => println!("{}", due.due_at),
+                Err(chuishao_app::AppError::Invalid(fields)) => {
+                    let lines: Vec<String> =
+                        fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
+                    bail!("{}", lines.join("; "))
+                }
+                Err(e) => bail!("{e} [{}]", e.code()),
+            }
         }
         CalendarCommand::Import { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;

@@ -63,6 +63,34 @@ pub struct TransitionInput {
     pub tier: Option<String>,
 }
 
+/// Appends `(case_id, case_version, event)` to the log, chained, in one statement per chunk.
+pub(crate) async fn append_case_events(
+    tx: &mut chuishao_store::Tx,
+    events: &[(i64, i64, CaseEvent)],
+    actor_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let payloads: Vec<String> = events
+        .iter()
+        .map(|(_, _, e)| serde_json::to_string(e).map_err(|x| AppError::Internal(x.to_string())))
+        .collect::<Result<_>>()?;
+    let rows: Vec<NewEvent<'_>> = events
+        .iter()
+        .zip(payloads)
+        .map(|((case_id, version, e), payload)| NewEvent {
+            stream: "case",
+            stream_id: *case_id,
+            stream_version: *version,
+            kind: e.kind(),
+            payload,
+            actor_id,
+            created_at: now,
+        })
+        .collect();
+    tx.append_events(&rows).await?;
+    Ok(())
+}
+
 fn required<T: Clone>(field: &str, v: &Option<T>) -> Result<T> {
     v.clone().ok_or_else(|| AppError::invalid(field, "is required for this action"))
 }
@@ -211,25 +239,7 @@ impl App {
                 current: before + 1,
             }));
         }
-        let payloads: Vec<(i64, i64, &'static str, String)> = appended
-            .iter()
-            .map(|(sid, ver, e)| {
-                Ok((*sid, *ver, e.kind(), serde_json::to_string(e).map_err(|x| AppError::Internal(x.to_string()))?))
-            })
-            .collect::<Result<_>>()?;
-        let new_events: Vec<NewEvent<'_>> = payloads
-            .iter()
-            .map(|(sid, ver, kind, payload)| NewEvent {
-                stream: "case",
-                stream_id: *sid,
-                stream_version: *ver,
-                kind,
-                payload: payload.clone(),
-                actor_id: Some(actor.user_id.0),
-                created_at: now,
-            })
-            .collect();
-        tx.append_events(&new_events).await?;
+        append_case_events(&mut tx, &appended, Some(actor.user_id.0), now).await?;
         tx.commit().await?;
         if clocks_changed {
             self.wake_timer();

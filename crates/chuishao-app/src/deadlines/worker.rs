@@ -12,13 +12,14 @@
 //! case's timeline and the hash chain but do not bump the case's version: a user editing the
 //! case never gets a version conflict because a clock fired.
 
+use crate::cases::append_case_events;
 use crate::deadlines::SupervisionTarget;
-use crate::{App, AppError, Result};
+use crate::{App, Result};
 use chuishao_domain::cases::{CaseEvent, apply_event};
 use chuishao_domain::deadlines::{DeadlineKind, Firing};
 use chuishao_domain::ids::OrgId;
 use chuishao_domain::org::OrgKind;
-use chuishao_store::{DeadlineWrite, NewEvent};
+use chuishao_store::DeadlineWrite;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
@@ -90,7 +91,7 @@ impl App {
             let ids: Vec<i64> = by_case.keys().copied().collect();
             let rows = tx.cases_for_timer(&ids).await?;
             let skipped = ids.len() - rows.len();
-            let mut payloads: Vec<(i64, i64, &'static str, String)> = Vec::new();
+            let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
             let mut fired = Vec::new();
             let mut supervised = Vec::new();
             for row in rows {
@@ -134,11 +135,8 @@ impl App {
                 if events.iter().any(|e| matches!(e, CaseEvent::Supervised { .. })) {
                     supervised.push((case_id, case.supervision_count));
                 }
-                for e in events {
-                    let payload = serde_json::to_string(&e).map_err(|x| AppError::Internal(x.to_string()))?;
-                    // Same version: system events do not bump it.
-                    payloads.push((case_id, case.version, e.kind(), payload));
-                }
+                // Same version: system events do not bump it.
+                appended.extend(events.into_iter().map(|e| (case_id, case.version, e)));
                 fired.extend(clocks.into_iter().map(|d| (case_id, d)));
             }
             let writes: Vec<DeadlineWrite<'_>> = fired
@@ -151,21 +149,7 @@ impl App {
                 .collect();
             tx.rewrite_deadlines(&writes).await?;
             tx.set_case_supervision_counts(&supervised, now).await?;
-            let new_events: Vec<NewEvent<'_>> = payloads
-                .iter()
-                .map(|(case_id, version, kind, payload)| NewEvent {
-                    stream: "case",
-                    stream_id: *case_id,
-                    stream_version: *version,
-                    kind,
-                    payload: payload.clone(),
-                    actor_id: None,
-                    created_at: now,
-                })
-                .collect();
-            if !new_events.is_empty() {
-                tx.append_events(&new_events).await?;
-            }
+            append_case_events(&mut tx, &appended, None, now).await?;
             tx.commit().await?;
             report.skipped_cases += skipped;
             if !full || skipped > 0 {
