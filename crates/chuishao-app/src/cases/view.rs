@@ -170,9 +170,20 @@ impl App {
     }
 
     pub(crate) async fn case_view(&self, row: CaseRow, reporter: Option<ReporterView>) -> Result<CaseView> {
+        let clocks = self.store.case_deadlines(row.id).await?;
+        self.case_view_with(row, reporter, &clocks).await
+    }
+
+    /// `case_view` with the case's clocks already loaded (the list loads them all at once).
+    pub(crate) async fn case_view_with(
+        &self,
+        row: CaseRow,
+        reporter: Option<ReporterView>,
+        clocks: &[chuishao_domain::deadlines::Deadline],
+    ) -> Result<CaseView> {
         let status =
             CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {:?}", row.status)))?;
-        let deadlines = self.case_deadlines(row.id).await?;
+        let deadlines = self.deadline_views(clocks);
         Ok(CaseView {
             deadlines,
             id: row.id,
