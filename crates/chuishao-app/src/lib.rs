@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod deadlines;
 pub mod demo;
 mod error;
+pub mod notifications;
 pub mod orgs;
 pub mod time;
 
@@ -43,6 +44,7 @@ pub struct App {
     categories: catalogue::CategoryCache,
     intake: cases::IntakeQueue,
     deadlines: deadlines::DeadlineSettings,
+    notify: notifications::NotifySettings,
 }
 
 impl std::fmt::Debug for App {
@@ -60,6 +62,7 @@ impl App {
             categories: catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
             deadlines: deadlines::DeadlineSettings::default(),
+            notify: notifications::NotifySettings::default(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod category;
 pub mod deadlines;
 pub mod error;
 pub mod ids;
+pub mod notifications;
 pub mod org;
 
 pub use error::DomainError;

@@ -15,6 +15,7 @@ mod categories;
 mod deadlines;
 mod error;
 mod migrate;
+mod notifications;
 mod orgs;
 mod rows;
 #[cfg(feature = "testing")]
@@ -26,6 +27,7 @@ pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use deadlines::DeadlineWrite;
 pub use error::StoreError;
 pub use migrate::latest_schema_version;
+pub use notifications::{DeliveryRow, NewDelivery};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

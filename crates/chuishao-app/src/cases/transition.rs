@@ -64,9 +64,12 @@ pub struct TransitionInput {
 }
 
 /// Appends `(case_id, case_version, event)` to the log, chained, in one statement per chunk.
+/// Writes the outbox rows for subscriptions that want them in the same transaction; `scopes`
+/// gives each case's location and handler paths (for subscriptions scoped to part of the tree).
 pub(crate) async fn append_case_events(
     tx: &mut chuishao_store::Tx,
     events: &[(i64, i64, CaseEvent)],
+    scopes: &[(i64, Vec<String>)],
     actor_id: Option<i64>,
     now: i64,
 ) -> Result<()> {
@@ -87,8 +90,19 @@ pub(crate) async fn append_case_events(
             created_at: now,
         })
         .collect();
-    tx.append_events(&rows).await?;
-    Ok(())
+    let seqs = tx.append_events(&rows).await?;
+    let announced: Vec<(i64, i64, &CaseEvent)> =
+        seqs.iter().zip(events).map(|(seq, (case_id, _, e))| (*seq, *case_id, e)).collect();
+    crate::notifications::enqueue(tx, &announced, scopes, now).await
+}
+
+/// A case's location and handler paths, for notification scopes.
+pub(crate) fn case_scope(case: &chuishao_domain::cases::Case) -> (i64, Vec<String>) {
+    let mut paths = vec![case.location_path.clone()];
+    if let Some(h) = &case.handler {
+        paths.push(h.path.clone());
+    }
+    (case.id.0, paths)
 }
 
 fn required<T: Clone>(field: &str, v: &Option<T>) -> Result<T> {
@@ -211,6 +225,7 @@ impl App {
         let events = execute(&mut case, actor, &cmd, input.version)?;
         let clocks_changed = self.react_clocks(&mut tx, &case, &events, now).await?;
         let mut appended: Vec<(i64, i64, CaseEvent)> = events.into_iter().map(|e| (id.0, case.version, e)).collect();
+        let mut scopes = Vec::new();
         if let Command::Merge { primary } = &cmd {
             let prow =
                 tx.case_for_update(*primary).await?.ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
@@ -232,6 +247,7 @@ impl App {
                 }));
             }
             appended.push((primary.0, pcase.version, ev));
+            scopes.push(case_scope(&pcase));
         }
         if !tx.update_case_state(&case, before, now).await? {
             return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
@@ -239,11 +255,13 @@ impl App {
                 current: before + 1,
             }));
         }
-        append_case_events(&mut tx, &appended, Some(actor.user_id.0), now).await?;
+        scopes.push(case_scope(&case));
+        append_case_events(&mut tx, &appended, &scopes, Some(actor.user_id.0), now).await?;
         tx.commit().await?;
         if clocks_changed {
             self.wake_timer();
         }
+        self.wake_delivery();
         // An actor may lose sight of a case by acting on it (a department returning it): they
         // still get the result of what they did, without the reporter.
         match self.case_view_by_id(actor, id).await {

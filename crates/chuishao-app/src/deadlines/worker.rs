@@ -12,7 +12,7 @@
 //! case's timeline and the hash chain but do not bump the case's version: a user editing the
 //! case never gets a version conflict because a clock fired.
 
-use crate::cases::append_case_events;
+use crate::cases::{append_case_events, case_scope};
 use crate::deadlines::SupervisionTarget;
 use crate::{App, Result};
 use chuishao_domain::cases::{CaseEvent, apply_event};
@@ -92,6 +92,7 @@ impl App {
             let rows = tx.cases_for_timer(&ids).await?;
             let skipped = ids.len() - rows.len();
             let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
+            let mut scopes = Vec::new();
             let mut fired = Vec::new();
             let mut supervised = Vec::new();
             for row in rows {
@@ -135,6 +136,7 @@ impl App {
                 if events.iter().any(|e| matches!(e, CaseEvent::Supervised { .. })) {
                     supervised.push((case_id, case.supervision_count));
                 }
+                scopes.push(case_scope(&case));
                 // Same version: system events do not bump it.
                 appended.extend(events.into_iter().map(|e| (case_id, case.version, e)));
                 fired.extend(clocks.into_iter().map(|d| (case_id, d)));
@@ -149,8 +151,11 @@ impl App {
                 .collect();
             tx.rewrite_deadlines(&writes).await?;
             tx.set_case_supervision_counts(&supervised, now).await?;
-            append_case_events(&mut tx, &appended, None, now).await?;
+            append_case_events(&mut tx, &appended, &scopes, None, now).await?;
             tx.commit().await?;
+            if !appended.is_empty() {
+                self.wake_delivery();
+            }
             report.skipped_cases += skipped;
             if !full || skipped > 0 {
                 break;

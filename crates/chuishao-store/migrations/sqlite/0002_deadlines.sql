@@ -36,3 +36,37 @@ create table case_deadlines (
 );
 create index case_deadlines_fire on case_deadlines(next_fire_at) where next_fire_at is not null;
 create index case_deadlines_due on case_deadlines(due_at) where state = 'running';
+-- Notifications: who wants which case events (kinds: webhook, wecom, dingtalk), and the outbox
+-- of deliveries, written in the same transaction as the events they announce.
+create table notification_subscriptions (
+    id integer primary key,
+    name text not null,
+    channel text not null,
+    url text not null,
+    secret text,
+    -- Comma-separated event kinds, or '*' for every kind.
+    event_kinds text not null,
+    -- Only cases whose place or handler lies under this org path.
+    org_path text not null,
+    format text not null,
+    active boolean not null,
+    created_at bigint not null
+);
+create table notification_outbox (
+    id integer primary key,
+    subscription_id bigint not null references notification_subscriptions(id),
+    event_seq bigint not null,
+    case_id bigint not null,
+    event_kind text not null,
+    body text not null,
+    -- pending, delivered or dead (dead-lettered after the last attempt).
+    state text not null,
+    attempts bigint not null,
+    next_attempt_at bigint not null,
+    last_status bigint,
+    last_error text,
+    created_at bigint not null,
+    delivered_at bigint
+);
+create index notification_outbox_due on notification_outbox(next_attempt_at) where state = 'pending';
+create index notification_outbox_state on notification_outbox(state, id);
