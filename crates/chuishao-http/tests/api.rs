@@ -1310,9 +1310,15 @@ async fn openapi_documents_every_route_and_each_is_served() {
     for (method, path) in routes {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
-    for (method, path) in
-        [("get", "/api/v1/calendar"), ("get", "/api/v1/calendar/due"), ("put", "/api/v1/calendar/{year}")]
-    {
+    for (method, path) in [
+        ("get", "/api/v1/calendar"),
+        ("get", "/api/v1/calendar/due"),
+        ("put", "/api/v1/calendar/{year}"),
+        ("get", "/api/v1/notifications/deliveries"),
+        ("post", "/api/v1/notifications/deliveries/{id}/retry"),
+        ("get", "/api/v1/notifications/subscriptions"),
+        ("post", "/api/v1/notifications/subscriptions"),
+    ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
 
@@ -1489,5 +1495,41 @@ async fn deadlines_and_the_calendar() {
     assert_eq!((s, res["year"].as_i64()), (StatusCode::OK, Some(2027)));
     let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5";
     assert_eq!(t.get(&dispatcher, q).await.1["due_at"], "2027-01-07T10:00:00+08:00");
+    t.stop().await;
+}
+
+/// Notification subscriptions and deliveries through HTTP (admin only); the delivery worker
+/// itself is tested against a real receiver in chuishao-app's tests/notifications.rs.
+#[tokio::test]
+async fn notification_subscriptions_and_deliveries() {
+    let t = spawn_app().await;
+    let dispatcher = t.token("dispatcher").await;
+    let body = json!({"name": "运维群", "channel": "wecom", "url": "http://127.0.0.1:9/robot",
+                      "event_kinds": ["deadline_overdue", "supervised"], "org_code": "110199001", "format": "markdown"});
+    assert_err(
+        &t.post(&dispatcher, "/api/v1/notifications/subscriptions", body.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_invalid(
+        &t.post(&t.admin, "/api/v1/notifications/subscriptions", patched(&body, json!({"channel": "fax"}))).await,
+        "channel",
+    );
+    assert_invalid(
+        &t.post(&t.admin, "/api/v1/notifications/subscriptions", patched(&body, json!({"org_code": "nowhere"}))).await,
+        "org_code",
+    );
+    let (s, created) = t.post(&t.admin, "/api/v1/notifications/subscriptions", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!((created["channel"].as_str(), created["format"].as_str()), (Some("wecom"), Some("markdown")));
+    let (s, list) = t.get(&t.admin, "/api/v1/notifications/subscriptions").await;
+    assert_eq!((s, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert!(list[0].get("secret").is_none());
+    let (s, deliveries) = t.get(&t.admin, "/api/v1/notifications/deliveries?state=dead").await;
+    assert_eq!((s, deliveries), (StatusCode::OK, json!([])));
+    assert_invalid(&t.get(&t.admin, "/api/v1/notifications/deliveries?state=lost").await, "state");
+    assert_err(&t.get(&dispatcher, "/api/v1/notifications/deliveries").await, StatusCode::FORBIDDEN, "forbidden");
+    let (s, res) = t.post(&t.admin, "/api/v1/notifications/deliveries/999/retry", json!({})).await;
+    assert_err(&(s, res), StatusCode::NOT_FOUND, "not_found");
     t.stop().await;
 }

@@ -105,7 +105,7 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
     Ok(())
 }
 
-/// Stops the timer worker.
+/// Stops a background worker.
 pub struct StopTimer(tokio::sync::watch::Sender<bool>);
 
 impl StopTimer {
@@ -114,16 +114,26 @@ impl StopTimer {
     }
 }
 
-/// Starts the timer worker on its own task; it stops when `StopTimer::stop` is called (or
-/// dropped), finishing the tick in progress.
-pub fn spawn_timer_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+/// Runs a worker loop on its own task until `StopTimer::stop` is called (or it is dropped);
+/// the round in progress finishes first.
+fn spawn_worker<F, Fut>(app: &App, run: F) -> (tokio::task::JoinHandle<()>, StopTimer)
+where
+    F: FnOnce(App, std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let (tx, mut rx) = tokio::sync::watch::channel(false);
-    let app = app.clone();
-    let handle = tokio::spawn(async move {
-        app.run_timer_worker(async move {
-            let _ = rx.changed().await;
-        })
-        .await
+    let stop = Box::pin(async move {
+        let _ = rx.changed().await;
     });
-    (handle, StopTimer(tx))
+    (tokio::spawn(run(app.clone(), stop)), StopTimer(tx))
+}
+
+/// Starts the timer worker (deadline warnings, overdue events, supervision).
+pub fn spawn_timer_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+    spawn_worker(app, |app, stop| async move { app.run_timer_worker(stop).await })
+}
+
+/// Starts the notification delivery worker.
+pub fn spawn_delivery_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+    spawn_worker(app, |app, stop| async move { app.run_delivery_worker(stop).await })
 }

@@ -167,12 +167,15 @@ async fn main() -> Result<()> {
             }
             let store = app.store.clone();
             let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);
+            let (delivery, stop_delivery) = deadlines_cmd::spawn_delivery_worker(&app);
             chuishao_http::serve(listener, app, async move {
                 shutdown_signal().await;
                 stop_timer.stop();
+                stop_delivery.stop();
             })
             .await?;
             timer.await.ok();
+            delivery.await.ok();
             store.close().await;
         }
         Command::Migrate => {

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod cases;
 pub mod health;
+pub mod notifications;
 pub mod public;
 pub mod reference;
 
@@ -70,4 +71,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::calendar))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::import_year))
+        .routes(routes!(notifications::deliveries))
+        .routes(routes!(notifications::retry))
+        .routes(routes!(notifications::subscriptions, notifications::create_subscription))
 }
