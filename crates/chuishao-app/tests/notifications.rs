@@ -3,27 +3,20 @@
 //! clock; only the receiver's deliberately slow answer takes real time (the client's timeout).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{ManualClock, dispatched_case, district};
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use chuishao_app::cases::{NewCaseInput, TransitionInput};
+use chuishao_app::App;
 use chuishao_app::notifications::{SubscriptionInput, sign_hex};
-use chuishao_app::{App, Clock};
-use chuishao_domain::ids::CaseId;
 use chuishao_store::testing::{TestDb, default_engine};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-#[derive(Default)]
-struct ManualClock(AtomicI64);
-
-impl Clock for ManualClock {
-    fn now_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// What the receiver got: (path, headers, body).
 #[derive(Default)]
@@ -77,11 +70,9 @@ fn sub(name: &str, channel: &str, url: String) -> SubscriptionInput {
 #[tokio::test]
 async fn deliveries_are_signed_retried_and_dead_lettered() {
     let db = TestDb::new(default_engine()).await.unwrap();
-    let clock = Arc::new(ManualClock(AtomicI64::new(1_793_584_800_000))); // 2026-11-02 10:00 +08:00
+    let clock = Arc::new(ManualClock::at(1_793_584_800_000)); // 2026-11-02 10:00 +08:00
     let app = App::new(db.store.clone(), clock.clone());
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
-    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.unwrap();
-    app.seed_demo_users().await.unwrap();
+    district(&app).await;
     app.set_delivery_timeout(Duration::from_millis(300));
     let admin = app.actor_for("admin").await.unwrap();
     let dispatcher = app.actor_for("dispatcher").await.unwrap();
@@ -108,20 +99,7 @@ async fn deliveries_are_signed_retried_and_dead_lettered() {
     assert_eq!(app.list_subscriptions(&admin).await.unwrap().len(), 6);
 
     // A case in Heping is dispatched: five subscriptions want that (not the Donghu one).
-    let integrator = app.actor_for("integrator").await.unwrap();
-    let input = NewCaseInput {
-        category_code: Some("C0104".into()),
-        description: "雨水篦子堵塞".into(),
-        grid_code: Some("110199001001001".into()),
-        ..NewCaseInput::default()
-    };
-    let case = app.submit_case(&integrator, &input, None).await.unwrap().case;
-    let step =
-        |action: &str, version: i64| TransitionInput { action: action.into(), version, ..TransitionInput::default() };
-    let v = app.transition(&dispatcher, CaseId(case.id), &step("register", case.version)).await.unwrap();
-    let mut dispatch = step("dispatch", v.version);
-    dispatch.handler_code = Some("SWJ".into());
-    app.transition(&dispatcher, CaseId(case.id), &dispatch).await.unwrap();
+    let case = dispatched_case(&app).await;
     assert_eq!(app.list_deliveries(&admin, Some("pending"), None).await.unwrap().len(), 5);
 
     let r = app.deliver_due(app.now_ms()).await.unwrap();

@@ -164,6 +164,19 @@ impl App {
         Ok(report)
     }
 
+    /// How long a worker sleeps before `next` (the earliest due instant it knows of): at most
+    /// `MAX_SLEEP`, and a second when the lookup failed.
+    pub(crate) fn pause_until(&self, next: chuishao_store::Result<Option<i64>>) -> Duration {
+        match next {
+            Ok(Some(at)) => Duration::from_millis((at - self.now_ms()).max(0) as u64).min(MAX_SLEEP),
+            Ok(None) => MAX_SLEEP,
+            Err(e) => {
+                tracing::warn!(error = %e, "worker: reading the next due instant failed");
+                Duration::from_secs(1)
+            }
+        }
+    }
+
     /// Runs the timer worker until `shutdown` completes: tick, then sleep until the next clock
     /// falls due, a local transition changes a clock, or `MAX_SLEEP` passes.
     pub async fn run_timer_worker(&self, shutdown: impl Future<Output = ()>) {
@@ -171,16 +184,7 @@ impl App {
         loop {
             let pause = match self.timer_tick(self.now_ms()).await {
                 Ok(r) if r.skipped_cases > 0 => Duration::from_millis(200),
-                Ok(_) => match self.store.next_deadline_fire_at().await {
-                    Ok(Some(at)) => {
-                        Duration::from_millis((at - self.now_ms()).clamp(0, i64::MAX) as u64).min(MAX_SLEEP)
-                    }
-                    Ok(None) => MAX_SLEEP,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "timer worker: reading the next due instant failed");
-                        Duration::from_secs(1)
-                    }
-                },
+                Ok(_) => self.pause_until(self.store.next_deadline_fire_at().await),
                 Err(e) => {
                     tracing::warn!(error = %e, "timer worker: tick failed; retrying");
                     Duration::from_secs(1)

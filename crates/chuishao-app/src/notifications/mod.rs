@@ -41,23 +41,23 @@ impl Default for NotifySettings {
     }
 }
 
-/// HMAC-SHA256 of `message` under `key`, hex.
+fn hmac_sha256(key: &str, message: &[u8]) -> Vec<u8> {
+    match Hmac::<Sha256>::new_from_slice(key.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// HMAC-SHA256 of `message` under `key`, hex (the webhook signature).
 pub fn sign_hex(key: &str, message: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key.as_bytes()) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
-    };
-    mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(hmac_sha256(key, message))
 }
 
 fn sign_base64(key: &str, message: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key.as_bytes()) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
-    };
-    mac.update(message);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    base64::engine::general_purpose::STANDARD.encode(hmac_sha256(key, message))
 }
 
 /// A new subscription, as an admin sends it.
@@ -389,13 +389,7 @@ impl App {
         tokio::pin!(shutdown);
         loop {
             let pause = match self.deliver_due(self.now_ms()).await {
-                Ok(_) => match self.store.next_delivery_at().await {
-                    Ok(Some(at)) => {
-                        Duration::from_millis((at - self.now_ms()).max(0) as u64).min(crate::deadlines::MAX_SLEEP)
-                    }
-                    Ok(None) => crate::deadlines::MAX_SLEEP,
-                    Err(_) => Duration::from_secs(1),
-                },
+                Ok(_) => self.pause_until(self.store.next_delivery_at().await),
                 Err(e) => {
                     tracing::warn!(error = %e, "delivery worker: round failed; retrying");
                     Duration::from_secs(1)
