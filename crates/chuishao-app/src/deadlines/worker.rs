@@ -182,6 +182,10 @@ impl App {
     pub async fn run_timer_worker(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
+            // Calendar years imported on another node reach this one within a sleep.
+            if let Err(e) = self.load_calendar().await {
+                tracing::warn!(error = %e, "timer worker: reloading the calendar failed; keeping the loaded one");
+            }
             let pause = match self.timer_tick(self.now_ms()).await {
                 Ok(r) if r.skipped_cases > 0 => Duration::from_millis(200),
                 Ok(_) => self.pause_until(self.store.next_deadline_fire_at().await),
