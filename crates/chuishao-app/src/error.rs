@@ -26,6 +26,9 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A calendar file or a deadline computation was refused.
+    #[error(transparent)]
+    Calendar(#[from] chuishao_calendar::CalendarError),
 }
 
 /// One invalid field.
@@ -52,6 +55,7 @@ impl AppError {
             AppError::AlreadyExists(_) => "already_exists",
             AppError::Store(StoreError::Conflict(_)) => "already_exists",
             AppError::Store(_) | AppError::Internal(_) => "internal",
+            AppError::Calendar(e) => e.code(),
         }
     }
 }

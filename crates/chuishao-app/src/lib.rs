@@ -5,9 +5,11 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod deadlines;
 pub mod demo;
 mod error;
 pub mod geo;
+pub mod notifications;
 pub mod orgs;
 pub mod time;
 
@@ -43,6 +45,8 @@ pub struct App {
     categories: catalogue::CategoryCache,
     intake: cases::IntakeQueue,
     geo: geo::GeoCache,
+    deadlines: deadlines::DeadlineSettings,
+    notify: notifications::NotifySettings,
 }
 
 impl std::fmt::Debug for App {
@@ -60,6 +64,8 @@ impl App {
             categories: catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
             geo: geo::GeoCache::default(),
+            deadlines: deadlines::DeadlineSettings::default(),
+            notify: notifications::NotifySettings::default(),
         }
     }
 

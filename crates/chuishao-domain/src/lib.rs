@@ -6,8 +6,10 @@
 pub mod access;
 pub mod cases;
 pub mod category;
+pub mod deadlines;
 pub mod error;
 pub mod ids;
+pub mod notifications;
 pub mod org;
 
 pub use error::DomainError;

@@ -79,6 +79,7 @@ const TRANSITIONS: &[(CaseStatus, Action, Guard, &[CaseStatus])] = &[
     (S::Dispatched, A::ApproveExtension, Guard::Pending, &[S::Dispatched]),
     (S::Dispatched, A::DenyExtension, Guard::Pending, &[S::Dispatched]),
     (S::Dispatched, A::Supervise, Guard::Always, &[S::Dispatched]),
+    (S::Dispatched, A::SetTier, Guard::Always, &[S::Dispatched]),
     // 签收
     (S::Accepted, A::Resolve, Guard::NotParked, &[S::Resolved]),
     (S::Accepted, A::Return, Guard::NotParked, &[S::Registered]),
@@ -88,6 +89,7 @@ const TRANSITIONS: &[(CaseStatus, Action, Guard, &[CaseStatus])] = &[
     (S::Accepted, A::ApproveExtension, Guard::Pending, &[S::Accepted]),
     (S::Accepted, A::DenyExtension, Guard::Pending, &[S::Accepted]),
     (S::Accepted, A::Supervise, Guard::Always, &[S::Accepted]),
+    (S::Accepted, A::SetTier, Guard::Always, &[S::Accepted]),
     // 办结
     (S::Resolved, A::Verify, Guard::Always, &[S::Verified, S::Dispatched]),
     (S::Resolved, A::Reopen, Guard::Always, &[S::Dispatched]),
@@ -129,6 +131,7 @@ fn expected_kinds(cmd: &Command) -> Vec<&'static str> {
         Command::Supervise { .. } => vec!["supervised"],
         Command::Merge { .. } => vec!["merged_into"],
         Command::Callback { .. } => vec!["callback_recorded"],
+        Command::SetTier { .. } => vec!["tier_changed"],
     }
 }
 
@@ -328,6 +331,11 @@ fn good_command(action: Action, variant: usize, case: &Case) -> Command {
         },
         A::Close => Command::Close,
         A::Supervise => Command::Supervise { note: "超期督办".into() },
+        A::SetTier => Command::SetTier {
+            tier: [UrgencyTier::Emergency, UrgencyTier::Utilities, UrgencyTier::Normal, UrgencyTier::Complex]
+                [variant % 4],
+            reason: "涉及多个部门".into(),
+        },
         A::Merge => Command::Merge { primary: CaseId(2) },
         A::Callback => Command::Callback {
             solved: variant.is_multiple_of(2),

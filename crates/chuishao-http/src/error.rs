@@ -47,6 +47,7 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, Value::Null),
             AppError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, Value::Null),
             AppError::AlreadyExists(_) => (StatusCode::CONFLICT, Value::Null),
+            AppError::Calendar(_) => (StatusCode::UNPROCESSABLE_ENTITY, Value::Null),
             AppError::Store(_) if code == "already_exists" => (StatusCode::CONFLICT, Value::Null),
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %e, "request failed");

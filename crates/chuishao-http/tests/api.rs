@@ -29,10 +29,18 @@ const GRID_DONGHU: &str = "110199002001001";
 /// A grid in Qingshan township (上庄村).
 const GRID_QINGSHAN: &str = "110199003001001";
 
-/// Real time plus an offset the test moves forward, so cases can be spread over hours.
-#[derive(Default)]
+/// A fixed start (Monday 2 November 2026, 09:00 +08:00, inside the shipped calendar years, so
+/// deadlines can always be computed) plus real elapsed time, plus an offset the test moves
+/// forward, so cases can be spread over hours.
 struct TestClock {
     offset_ms: AtomicI64,
+    started: std::time::Instant,
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        TestClock { offset_ms: AtomicI64::new(1_793_581_200_000), started: std::time::Instant::now() }
+    }
 }
 
 impl TestClock {
@@ -43,11 +51,8 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now_ms(&self) -> i64 {
-        let real = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        real + self.offset_ms.load(Ordering::SeqCst)
+        let elapsed = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(0);
+        elapsed + self.offset_ms.load(Ordering::SeqCst)
     }
 }
 
@@ -1308,6 +1313,17 @@ async fn openapi_documents_every_route_and_each_is_served() {
     for (method, path) in routes {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
+    for (method, path) in [
+        ("get", "/api/v1/calendar"),
+        ("get", "/api/v1/calendar/due"),
+        ("put", "/api/v1/calendar/{year}"),
+        ("get", "/api/v1/notifications/deliveries"),
+        ("post", "/api/v1/notifications/deliveries/{id}/retry"),
+        ("get", "/api/v1/notifications/subscriptions"),
+        ("post", "/api/v1/notifications/subscriptions"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
+    }
 
     // Each documented route answers as itself, not with the fallback for unknown routes.
     let case = t.new_case(&integrator, "E0101").await;
@@ -1410,5 +1426,113 @@ async fn concurrent_writers_commit_exactly_once() {
     let replayed = [&r1.1, &r2.1].iter().filter(|h| h.get("idempotent-replayed").is_some()).count();
     assert_eq!(replayed, 1);
     assert_eq!(t.case_count().await, count + 1);
+    t.stop().await;
+}
+
+/// Deadlines through HTTP: clocks on the case view, a tier change, the overdue filter, the
+/// calendar endpoints and an admin's import.
+#[tokio::test]
+async fn deadlines_and_the_calendar() {
+    let t = spawn_app().await;
+    let integrator = t.token("integrator").await;
+    let dispatcher = t.token("dispatcher").await;
+    let case = t.new_case(&integrator, "E0101").await;
+    assert_eq!(case["deadlines"], json!([]), "no clock before dispatch");
+    let case = t.ok(&dispatcher, &case, "register", json!({})).await;
+    let case = t.ok(&dispatcher, &case, "dispatch", json!({"handler_code": "CGW"})).await;
+    let kinds: Vec<&str> = case["deadlines"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["acceptance", "resolution"]);
+    assert!(case["deadlines"][1]["due_at"].as_str().unwrap().ends_with("+08:00"));
+    assert_eq!(case["deadlines"][1]["state"], "running");
+
+    // A tier change needs a reason and a known tier; refused, it changes nothing.
+    let before = t.snapshot(&case).await;
+    assert_invalid(&t.act(&dispatcher, &case, "set_tier", json!({"tier": "emergency"})).await, "reason");
+    assert_invalid(&t.act(&dispatcher, &case, "set_tier", json!({"tier": "soon", "reason": "x"})).await, "tier");
+    assert_eq!(t.snapshot(&case).await, before);
+    let case = t.ok(&dispatcher, &case, "set_tier", json!({"tier": "emergency", "reason": "燃气泄漏"})).await;
+    assert_eq!(case["deadlines"][1]["tier"], "emergency");
+    assert_eq!(case["deadlines"][1]["basis"], "wall");
+    assert!(t.event_kinds(&case).await.contains(&"tier_changed".to_string()));
+
+    // Three hours later the 2-hour emergency deadline has passed.
+    assert_eq!(t.list_ids(&dispatcher, "overdue=true").await, Vec::<i64>::new());
+    t.clock.advance_hours(3);
+    assert_eq!(t.list_ids(&dispatcher, "overdue=true").await, vec![id_of(&case)]);
+    let (s, page) = t.get(&dispatcher, "/api/v1/cases?due_before=yesterday").await;
+    assert_invalid(&(s, page), "due_before");
+    let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    assert_eq!(r.supervisions, 2, "acceptance and resolution escalated");
+    let kinds = t.event_kinds(&case).await;
+    assert!(kinds.contains(&"deadline_overdue".to_string()) && kinds.contains(&"supervised".to_string()), "{kinds:?}");
+    let (_, now) = t.get(&dispatcher, &format!("/api/v1/cases/{}", id_of(&case))).await;
+    assert_eq!(now["version"], case["version"], "system events do not bump the version");
+    assert_eq!(now["deadlines"][1]["state"], "overdue");
+
+    // The calendar.
+    let (s, cal) = t.get(&dispatcher, "/api/v1/calendar").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(cal["working_hours"], "09:00-12:00,13:30-17:30");
+    assert_eq!(cal["years"][1]["year"], 2026);
+    let q = "/api/v1/calendar/due?from=2026-09-30T11:00:00%2B08:00&working_days=3";
+    let (s, due) = t.get(&dispatcher, q).await;
+    assert_eq!((s, due["due_at"].as_str()), (StatusCode::OK, Some("2026-10-10T11:00:00+08:00")));
+    let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5";
+    assert_err(&t.get(&dispatcher, q).await, StatusCode::UNPROCESSABLE_ENTITY, "calendar_beyond_loaded_years");
+    let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5&hours=2";
+    assert_invalid(&t.get(&dispatcher, q).await, "working_days");
+
+    let y2027 = "year = 2027\n[[holiday]]\nname = \"元旦\"\nfrom = \"2027-01-01\"\nto = \"2027-01-01\"\n";
+    let put = |token: &str, year: &str, source: &str| {
+        t.client.put(t.url(&format!("/api/v1/calendar/{year}"))).bearer_auth(token).json(&json!({"source": source}))
+    };
+    let (s, _, res) = t.send(put(&dispatcher, "2027", y2027)).await;
+    assert_err(&(s, res), StatusCode::FORBIDDEN, "forbidden");
+    let (s, _, res) = t.send(put(&t.admin, "2028", y2027)).await;
+    assert_invalid(&(s, res), "source");
+    let overlap = "year = 2027\n[[holiday]]\nname = \"a\"\nfrom = \"2027-01-01\"\nto = \"2027-01-03\"\n\
+                   [[holiday]]\nname = \"b\"\nfrom = \"2027-01-03\"\nto = \"2027-01-04\"\n";
+    let (s, _, res) = t.send(put(&t.admin, "2027", overlap)).await;
+    assert_err(&(s, res), StatusCode::UNPROCESSABLE_ENTITY, "calendar_overlap");
+    let (s, _, res) = t.send(put(&t.admin, "2027", y2027)).await;
+    assert_eq!((s, res["year"].as_i64()), (StatusCode::OK, Some(2027)));
+    let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5";
+    assert_eq!(t.get(&dispatcher, q).await.1["due_at"], "2027-01-07T10:00:00+08:00");
+    t.stop().await;
+}
+
+/// Notification subscriptions and deliveries through HTTP (admin only); the delivery worker
+/// itself is tested against a real receiver in chuishao-app's tests/notifications.rs.
+#[tokio::test]
+async fn notification_subscriptions_and_deliveries() {
+    let t = spawn_app().await;
+    let dispatcher = t.token("dispatcher").await;
+    let body = json!({"name": "运维群", "channel": "wecom", "url": "http://127.0.0.1:9/robot",
+                      "event_kinds": ["deadline_overdue", "supervised"], "org_code": "110199001", "format": "markdown"});
+    assert_err(
+        &t.post(&dispatcher, "/api/v1/notifications/subscriptions", body.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_invalid(
+        &t.post(&t.admin, "/api/v1/notifications/subscriptions", patched(&body, json!({"channel": "fax"}))).await,
+        "channel",
+    );
+    assert_invalid(
+        &t.post(&t.admin, "/api/v1/notifications/subscriptions", patched(&body, json!({"org_code": "nowhere"}))).await,
+        "org_code",
+    );
+    let (s, created) = t.post(&t.admin, "/api/v1/notifications/subscriptions", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!((created["channel"].as_str(), created["format"].as_str()), (Some("wecom"), Some("markdown")));
+    let (s, list) = t.get(&t.admin, "/api/v1/notifications/subscriptions").await;
+    assert_eq!((s, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert!(list[0].get("secret").is_none());
+    let (s, deliveries) = t.get(&t.admin, "/api/v1/notifications/deliveries?state=dead").await;
+    assert_eq!((s, deliveries), (StatusCode::OK, json!([])));
+    assert_invalid(&t.get(&t.admin, "/api/v1/notifications/deliveries?state=lost").await, "state");
+    assert_err(&t.get(&dispatcher, "/api/v1/notifications/deliveries").await, StatusCode::FORBIDDEN, "forbidden");
+    let (s, res) = t.post(&t.admin, "/api/v1/notifications/deliveries/999/retry", json!({})).await;
+    assert_err(&(s, res), StatusCode::NOT_FOUND, "not_found");
     t.stop().await;
 }

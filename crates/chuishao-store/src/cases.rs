@@ -43,7 +43,7 @@ pub struct CaseRow {
     pub closed_at: Option<i64>,
 }
 
-const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, urgency, status, description, lat, lon, address, \
+pub(crate) const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, urgency, status, description, lat, lon, address, \
     location_path, subdistrict_id, community_id, grid_id, handler_id, handler_kind, handler_path, parked, \
     extension_pending_days, extension_days, supervision_count, reopen_count, merged_into, duplicate_count, \
     callback_solved, callback_satisfaction, created_by, version, created_at, updated_at, closed_at";
@@ -146,6 +146,12 @@ pub struct CaseFilter {
     pub source: Option<String>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
+    /// Cases with (true) or without (false) a running deadline that has passed at `now`.
+    pub overdue: Option<bool>,
+    /// Cases with a running deadline due before this instant.
+    pub due_before: Option<i64>,
+    /// The instant `overdue` is judged at.
+    pub now: i64,
     /// Return cases with id below this (cursor pagination, newest first).
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -202,6 +208,17 @@ macro_rules! push_filters {
         }
         if let Some(v) = f.created_to {
             $qb.push(" and created_at < ").push_bind(v);
+        }
+        if let Some(overdue) = f.overdue {
+            $qb.push(if overdue { " and exists" } else { " and not exists" });
+            $qb.push(" (select 1 from case_deadlines d where d.case_id = cases.id and d.state = 'running' and d.due_at <= ")
+                .push_bind(f.now)
+                .push(")");
+        }
+        if let Some(v) = f.due_before {
+            $qb.push(" and exists (select 1 from case_deadlines d where d.case_id = cases.id and d.state = 'running' and d.due_at < ")
+                .push_bind(v)
+                .push(")");
         }
         if let Some(v) = f.before_id {
             $qb.push(" and id < ").push_bind(v);

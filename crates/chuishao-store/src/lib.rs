@@ -9,11 +9,14 @@
 //! connection, so writers queue in-process instead of fighting over the file lock.
 
 mod audit;
+mod calendar;
 mod cases;
 mod categories;
+mod deadlines;
 mod error;
 mod geo;
 mod migrate;
+mod notifications;
 mod orgs;
 mod rows;
 #[cfg(feature = "testing")]
@@ -22,8 +25,11 @@ mod users;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
+pub use deadlines::DeadlineWrite;
 pub use error::StoreError;
 pub use geo::{GeoNodeWrite, GeoRow, OpenCaseRow, StreetWrite};
+pub use migrate::latest_schema_version;
+pub use notifications::{DeliveryRow, NewDelivery};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

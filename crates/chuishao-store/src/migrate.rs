@@ -18,12 +18,23 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
     },
     Migration {
+        version: 2,
+        name: "deadlines",
+        sqlite: include_str!("../migrations/sqlite/0002_deadlines.sql"),
+        postgres: include_str!("../migrations/postgres/0002_deadlines.sql"),
+    },
+    Migration {
         version: 3,
         name: "geo",
         sqlite: include_str!("../migrations/sqlite/0003_geo.sql"),
         postgres: include_str!("../migrations/postgres/0003_geo.sql"),
     },
 ];
+
+/// The schema version a fully migrated database reports.
+pub fn latest_schema_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
 
 const CREATE_TABLE: &str = "create table if not exists schema_migrations (
     version bigint primary key, name text not null, applied_at bigint not null)";

@@ -2,6 +2,8 @@
 
 mod bench;
 mod bench_geo;
+mod bench_timer;
+mod deadlines_cmd;
 mod geo_cli;
 
 use anyhow::{Context, Result, bail};
@@ -65,6 +67,13 @@ enum Command {
     },
     /// Measure grid lookups and geometry import at 100,000 grids (see docs/benchmarks.md).
     BenchGeo(bench_geo::BenchGeoArgs),
+    /// Working-day calendar: when is something due, import or export a year.
+    Calendar {
+        #[command(subcommand)]
+        command: deadlines_cmd::CalendarCommand,
+    },
+    /// Measure one timer tick over a million open cases (see docs/benchmarks.md).
+    BenchTimer(bench_timer::BenchTimerArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,7 +114,9 @@ async fn open_app(url: &str) -> Result<App> {
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
-    Ok(App::new(store, Arc::new(SystemClock)))
+    let app = App::new(store, Arc::new(SystemClock));
+    deadlines_cmd::configure(&app).await?;
+    Ok(app)
 }
 
 async fn seed_demo(app: &App) -> Result<()> {
@@ -169,7 +180,16 @@ async fn main() -> Result<()> {
                 println!("get a token with: chuishao users create-token dispatcher");
             }
             let store = app.store.clone();
-            chuishao_http::serve(listener, app, shutdown_signal()).await?;
+            let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);
+            let (delivery, stop_delivery) = deadlines_cmd::spawn_delivery_worker(&app);
+            chuishao_http::serve(listener, app, async move {
+                shutdown_signal().await;
+                stop_timer.stop();
+                stop_delivery.stop();
+            })
+            .await?;
+            timer.await.ok();
+            delivery.await.ok();
             store.close().await;
         }
         Command::Migrate => {
@@ -248,6 +268,8 @@ async fn main() -> Result<()> {
         Command::Import { what } => geo_cli::import(&open_app(&cli.database_url).await?, what).await?,
         Command::Export { what } => geo_cli::export(&open_app(&cli.database_url).await?, what).await?,
         Command::BenchGeo(args) => bench_geo::run(args).await?,
+        Command::BenchTimer(args) => bench_timer::run(args).await?,
+        Command::Calendar { command } => deadlines_cmd::run(&open_app(&cli.database_url).await?, command).await?,
     }
     Ok(())
 }

@@ -8,4 +8,5 @@ mod view;
 pub use intake::{IntakeQueue, NewCaseInput, ReporterInput, SubmitOutcome};
 pub use query::{CaseListQuery, CasePage};
 pub use transition::TransitionInput;
+pub(crate) use transition::{append_case_events, case_scope};
 pub use view::{CaseView, EventView, PublicCaseView, PublicTimelineEntry, ReporterView, mask_name, mask_phone};

@@ -30,6 +30,10 @@ pub struct CaseListQuery {
     pub created_from: Option<String>,
     /// RFC 3339; exclusive.
     pub created_to: Option<String>,
+    /// `true`: only cases with a running deadline that has passed; `false`: only cases without.
+    pub overdue: Option<bool>,
+    /// RFC 3339: only cases with a running deadline due before this instant.
+    pub due_before: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -86,9 +90,13 @@ impl App {
                 }
             }
         }
-        for (field, value, slot) in
-            [("created_from", &q.created_from, &mut f.created_from), ("created_to", &q.created_to, &mut f.created_to)]
-        {
+        f.overdue = q.overdue;
+        f.now = self.now_ms();
+        for (field, value, slot) in [
+            ("created_from", &q.created_from, &mut f.created_from),
+            ("created_to", &q.created_to, &mut f.created_to),
+            ("due_before", &q.due_before, &mut f.due_before),
+        ] {
             if let Some(v) = nonblank(value) {
                 match parse_rfc3339(v) {
                     Some(ms) => *slot = Some(ms),
@@ -118,9 +126,15 @@ impl App {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = if more { rows.last().map(|r| r.id.to_string()) } else { None };
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut clocks: std::collections::HashMap<i64, Vec<_>> = std::collections::HashMap::new();
+        for (case_id, d) in self.store.deadlines_of_cases(&ids).await? {
+            clocks.entry(case_id).or_default().push(d);
+        }
         let mut items = Vec::with_capacity(rows.len());
         for r in rows {
-            items.push(self.case_view(r, None).await?);
+            let own = clocks.remove(&r.id).unwrap_or_default();
+            items.push(self.case_view_with(r, None, &own).await?);
         }
         Ok(CasePage { items, next_cursor })
     }

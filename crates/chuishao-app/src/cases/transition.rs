@@ -5,6 +5,7 @@ use crate::cases::view::CaseView;
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::{Action, CaseEvent, Command, HandlerRef, Satisfaction, Urgency, execute};
+use chuishao_domain::category::UrgencyTier;
 use chuishao_domain::ids::{CaseId, OrgId};
 use chuishao_store::NewEvent;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub struct TransitionInput {
     pub action: String,
     pub version: i64,
-    /// reject, return, request_extension, deny_extension, park, reopen.
+    /// reject, return, request_extension, deny_extension, park, reopen, set_tier.
     #[serde(default)]
     pub reason: Option<String>,
     /// register: reclassify.
@@ -57,6 +58,51 @@ pub struct TransitionInput {
     /// callback: the reporter's words.
     #[serde(default)]
     pub comment: Option<String>,
+    /// set_tier: `emergency`, `utilities`, `normal` or `complex` (with a `reason`).
+    #[serde(default)]
+    pub tier: Option<String>,
+}
+
+/// Appends `(case_id, case_version, event)` to the log, chained, in one statement per chunk.
+/// Writes the outbox rows for subscriptions that want them in the same transaction; `scopes`
+/// gives each case's location and handler paths (for subscriptions scoped to part of the tree).
+pub(crate) async fn append_case_events(
+    tx: &mut chuishao_store::Tx,
+    events: &[(i64, i64, CaseEvent)],
+    scopes: &[(i64, Vec<String>)],
+    actor_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let payloads: Vec<String> = events
+        .iter()
+        .map(|(_, _, e)| serde_json::to_string(e).map_err(|x| AppError::Internal(x.to_string())))
+        .collect::<Result<_>>()?;
+    let rows: Vec<NewEvent<'_>> = events
+        .iter()
+        .zip(payloads)
+        .map(|((case_id, version, e), payload)| NewEvent {
+            stream: "case",
+            stream_id: *case_id,
+            stream_version: *version,
+            kind: e.kind(),
+            payload,
+            actor_id,
+            created_at: now,
+        })
+        .collect();
+    let seqs = tx.append_events(&rows).await?;
+    let announced: Vec<(i64, i64, &CaseEvent)> =
+        seqs.iter().zip(events).map(|(seq, (case_id, _, e))| (*seq, *case_id, e)).collect();
+    crate::notifications::enqueue(tx, &announced, scopes, now).await
+}
+
+/// A case's location and handler paths, for notification scopes.
+pub(crate) fn case_scope(case: &chuishao_domain::cases::Case) -> (i64, Vec<String>) {
+    let mut paths = vec![case.location_path.clone()];
+    if let Some(h) = &case.handler {
+        paths.push(h.path.clone());
+    }
+    (case.id.0, paths)
 }
 
 fn required<T: Clone>(field: &str, v: &Option<T>) -> Result<T> {
@@ -127,6 +173,14 @@ impl App {
             Action::Close => Command::Close,
             Action::Supervise => Command::Supervise { note: required("note", &input.note)? },
             Action::Merge => Command::Merge { primary: CaseId(required("primary_id", &input.primary_id)?) },
+            Action::SetTier => Command::SetTier {
+                tier: {
+                    let t = required("tier", &input.tier)?;
+                    UrgencyTier::parse(&t)
+                        .ok_or_else(|| AppError::invalid("tier", "emergency, utilities, normal or complex"))?
+                },
+                reason: reason()?,
+            },
             Action::Callback => Command::Callback {
                 solved: required("solved", &input.solved)?,
                 satisfaction: match required("satisfaction", &input.satisfaction)?.as_str() {
@@ -169,7 +223,9 @@ impl App {
         }
         let before = case.version;
         let events = execute(&mut case, actor, &cmd, input.version)?;
+        let clocks_changed = self.react_clocks(&mut tx, &case, &events, now).await?;
         let mut appended: Vec<(i64, i64, CaseEvent)> = events.into_iter().map(|e| (id.0, case.version, e)).collect();
+        let mut scopes = Vec::new();
         if let Command::Merge { primary } = &cmd {
             let prow =
                 tx.case_for_update(*primary).await?.ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
@@ -191,6 +247,7 @@ impl App {
                 }));
             }
             appended.push((primary.0, pcase.version, ev));
+            scopes.push(case_scope(&pcase));
         }
         if !tx.update_case_state(&case, before, now).await? {
             return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
@@ -198,26 +255,13 @@ impl App {
                 current: before + 1,
             }));
         }
-        let payloads: Vec<(i64, i64, &'static str, String)> = appended
-            .iter()
-            .map(|(sid, ver, e)| {
-                Ok((*sid, *ver, e.kind(), serde_json::to_string(e).map_err(|x| AppError::Internal(x.to_string()))?))
-            })
-            .collect::<Result<_>>()?;
-        let new_events: Vec<NewEvent<'_>> = payloads
-            .iter()
-            .map(|(sid, ver, kind, payload)| NewEvent {
-                stream: "case",
-                stream_id: *sid,
-                stream_version: *ver,
-                kind,
-                payload: payload.clone(),
-                actor_id: Some(actor.user_id.0),
-                created_at: now,
-            })
-            .collect();
-        tx.append_events(&new_events).await?;
+        scopes.push(case_scope(&case));
+        append_case_events(&mut tx, &appended, &scopes, Some(actor.user_id.0), now).await?;
         tx.commit().await?;
+        if clocks_changed {
+            self.wake_timer();
+        }
+        self.wake_delivery();
         // An actor may lose sight of a case by acting on it (a department returning it): they
         // still get the result of what they did, without the reporter.
         match self.case_view_by_id(actor, id).await {

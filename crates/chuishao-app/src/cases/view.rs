@@ -71,6 +71,8 @@ pub struct CaseView {
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
+    /// The SLA clocks (acceptance, resolution, verification) and their state now.
+    pub deadlines: Vec<crate::deadlines::DeadlineView>,
 }
 
 /// One event as staff see it.
@@ -171,9 +173,22 @@ impl App {
     }
 
     pub(crate) async fn case_view(&self, row: CaseRow, reporter: Option<ReporterView>) -> Result<CaseView> {
+        let clocks = self.store.case_deadlines(row.id).await?;
+        self.case_view_with(row, reporter, &clocks).await
+    }
+
+    /// `case_view` with the case's clocks already loaded (the list loads them all at once).
+    pub(crate) async fn case_view_with(
+        &self,
+        row: CaseRow,
+        reporter: Option<ReporterView>,
+        clocks: &[chuishao_domain::deadlines::Deadline],
+    ) -> Result<CaseView> {
         let status =
             CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {:?}", row.status)))?;
+        let deadlines = self.deadline_views(clocks);
         Ok(CaseView {
+            deadlines,
             id: row.id,
             category: self.category_ref(&row.category_code).await?,
             subdistrict: self.org_ref(row.subdistrict_id).await?,

@@ -1,6 +1,7 @@
 //! Commands: what an actor asks to happen to a case.
 
 use crate::cases::{Satisfaction, Urgency};
+use crate::category::UrgencyTier;
 use crate::ids::{CaseId, OrgId};
 use crate::org::OrgKind;
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,11 @@ pub enum Command {
         satisfaction: Satisfaction,
         comment: Option<String>,
     },
+    /// Changes the case's deadline tier (a dispatcher, with a reason).
+    SetTier {
+        tier: UrgencyTier,
+        reason: String,
+    },
 }
 
 /// The names of the actions, as the API spells them.
@@ -94,10 +100,11 @@ pub enum Action {
     Supervise,
     Merge,
     Callback,
+    SetTier,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Register,
         Action::Reject,
         Action::Dispatch,
@@ -115,6 +122,7 @@ impl Action {
         Action::Supervise,
         Action::Merge,
         Action::Callback,
+        Action::SetTier,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +144,7 @@ impl Action {
             Action::Supervise => "supervise",
             Action::Merge => "merge",
             Action::Callback => "callback",
+            Action::SetTier => "set_tier",
         }
     }
 
@@ -164,6 +173,7 @@ impl Command {
             Command::Supervise { .. } => Action::Supervise,
             Command::Merge { .. } => Action::Merge,
             Command::Callback { .. } => Action::Callback,
+            Command::SetTier { .. } => Action::SetTier,
         }
     }
 }

@@ -2,6 +2,8 @@
 //! the public timeline and every counter are derived from these.
 
 use crate::cases::{Satisfaction, Source, Urgency};
+use crate::category::UrgencyTier;
+use crate::deadlines::DeadlineKind;
 use crate::ids::{CaseId, OrgId};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +72,9 @@ pub enum CaseEvent {
     Supervised {
         note: String,
         count: u32,
+        /// The supervising organisation, when the timer worker escalated an overdue case.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_org_id: Option<OrgId>,
     },
     MergedInto {
         primary_id: CaseId,
@@ -81,6 +86,22 @@ pub enum CaseEvent {
         solved: bool,
         satisfaction: Satisfaction,
         comment: Option<String>,
+    },
+    /// A dispatcher changed the deadline tier.
+    TierChanged {
+        tier: UrgencyTier,
+        reason: String,
+    },
+    /// 80% of a deadline's allowed time has run (written by the timer worker).
+    DeadlineWarning {
+        deadline: DeadlineKind,
+        due_at: i64,
+    },
+    /// A deadline has passed (written by the timer worker); `period` counts overdue periods.
+    DeadlineOverdue {
+        deadline: DeadlineKind,
+        due_at: i64,
+        period: u32,
     },
 }
 
@@ -108,7 +129,22 @@ impl CaseEvent {
             CaseEvent::MergedInto { .. } => "merged_into",
             CaseEvent::DuplicateMerged { .. } => "duplicate_merged",
             CaseEvent::CallbackRecorded { .. } => "callback_recorded",
+            CaseEvent::TierChanged { .. } => "tier_changed",
+            CaseEvent::DeadlineWarning { .. } => "deadline_warning",
+            CaseEvent::DeadlineOverdue { .. } => "deadline_overdue",
         }
+    }
+
+    /// Whether the event is written by the system (the timer worker) rather than by an actor's
+    /// command. System events do not bump the case's optimistic version, so users never get a
+    /// spurious version conflict because a clock fired.
+    pub fn is_system(&self) -> bool {
+        matches!(
+            self,
+            CaseEvent::DeadlineWarning { .. }
+                | CaseEvent::DeadlineOverdue { .. }
+                | CaseEvent::Supervised { to_org_id: Some(_), .. }
+        )
     }
 
     /// The handling unit the event names, if any (used to word the public timeline).

@@ -224,7 +224,7 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 return Err(illegal());
             }
             text("note", note)?;
-            vec![CaseEvent::Supervised { note: note.clone(), count: case.supervision_count + 1 }]
+            vec![CaseEvent::Supervised { note: note.clone(), count: case.supervision_count + 1, to_org_id: None }]
         }
         Command::Merge { primary } => {
             if !matches!(s, S::Received | S::Registered) {
@@ -241,6 +241,13 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
             }
             opt_text("comment", comment)?;
             vec![CaseEvent::CallbackRecorded { solved: *solved, satisfaction: *satisfaction, comment: comment.clone() }]
+        }
+        Command::SetTier { tier, reason } => {
+            if !working {
+                return Err(illegal());
+            }
+            text("reason", reason)?;
+            vec![CaseEvent::TierChanged { tier: *tier, reason: reason.clone() }]
         }
     };
     Ok(events)
@@ -299,6 +306,8 @@ pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
         CaseEvent::CallbackRecorded { solved, satisfaction, .. } => {
             case.last_callback = Some(CallbackAnswer { solved: *solved, satisfaction: *satisfaction });
         }
+        // Deadline events change the clocks (crate::deadlines), not the case's state.
+        CaseEvent::TierChanged { .. } | CaseEvent::DeadlineWarning { .. } | CaseEvent::DeadlineOverdue { .. } => {}
     }
 }
 

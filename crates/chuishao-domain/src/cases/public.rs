@@ -41,6 +41,9 @@ pub fn public_wording(event: &CaseEvent, unit: Option<(&str, &str)>) -> Option<P
         | CaseEvent::ExtensionDenied { .. }
         | CaseEvent::VerificationFailed { .. }
         | CaseEvent::Supervised { .. }
-        | CaseEvent::DuplicateMerged { .. } => None,
+        | CaseEvent::DuplicateMerged { .. }
+        | CaseEvent::TierChanged { .. }
+        | CaseEvent::DeadlineWarning { .. }
+        | CaseEvent::DeadlineOverdue { .. } => None,
     }
 }

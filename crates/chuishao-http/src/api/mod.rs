@@ -1,9 +1,11 @@
 //! The REST API v1. Each handler carries its OpenAPI description; `routes()` registers the
 //! handler and its description together, so the document cannot miss a route.
 
+pub mod calendar;
 pub mod cases;
 pub mod geo;
 pub mod health;
+pub mod notifications;
 pub mod public;
 pub mod reference;
 
@@ -72,4 +74,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(geo::export))
         .routes(routes!(geo::map_svg))
         .routes(routes!(geo::workload))
+        .routes(routes!(calendar::calendar))
+        .routes(routes!(calendar::due))
+        .routes(routes!(calendar::import_year))
+        .routes(routes!(notifications::deliveries))
+        .routes(routes!(notifications::retry))
+        .routes(routes!(notifications::subscriptions, notifications::create_subscription))
 }

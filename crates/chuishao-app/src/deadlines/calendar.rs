@@ -1,0 +1,284 @@
+//! Deadline settings, and the working-day calendar in use: the years built into the binary, overridden and extended by
+//! years an admin imported into the database (so every node computes the same deadlines), with
+//! the deployment's working hours.
+
+use crate::{App, AppError, Result};
+use chuishao_calendar::{Calendar, CalendarYear, WorkingHours};
+use chuishao_domain::access::{Actor, Role};
+use chuishao_domain::deadlines::DeadlinePolicy;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+/// What deadlines are computed with, shared by every clone of the `App`: the swappable
+/// calendar, the policy, and the bell that wakes the timer worker when a clock changes.
+#[derive(Clone)]
+pub struct DeadlineSettings {
+    calendar: Arc<RwLock<Arc<Calendar>>>,
+    policy: Arc<RwLock<Arc<DeadlinePolicy>>>,
+    supervise_to: Arc<RwLock<Arc<SupervisionTarget>>>,
+    pub(crate) wake: Arc<tokio::sync::Notify>,
+}
+
+/// Where the timer worker escalates an overdue case (督办).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SupervisionTarget {
+    /// The handling unit's superior organisation (a department's district, a community's
+    /// subdistrict).
+    #[default]
+    Superior,
+    /// The district (its dispatch centre), whatever the handler.
+    District,
+}
+
+impl SupervisionTarget {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "superior" => Some(SupervisionTarget::Superior),
+            "district" => Some(SupervisionTarget::District),
+            _ => None,
+        }
+    }
+}
+
+impl Default for DeadlineSettings {
+    fn default() -> Self {
+        DeadlineSettings {
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
+            policy: Arc::new(RwLock::new(Arc::new(DeadlinePolicy::default()))),
+            supervise_to: Arc::new(RwLock::new(Arc::new(SupervisionTarget::default()))),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<Arc<T>>) -> Arc<T> {
+    match lock.read() {
+        Ok(c) => c.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+fn write<T>(lock: &RwLock<Arc<T>>, value: T) {
+    let mut guard = match lock.write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    *guard = Arc::new(value);
+}
+
+impl DeadlineSettings {
+    fn get(&self) -> Arc<Calendar> {
+        read(&self.calendar)
+    }
+
+    fn set(&self, calendar: Calendar) {
+        write(&self.calendar, calendar);
+    }
+}
+
+/// Built-in years with `imported` laid over them (an imported year replaces a built-in one).
+fn combine(imported: Vec<CalendarYear>, hours: WorkingHours) -> Result<Calendar> {
+    let mut years: BTreeMap<i32, CalendarYear> =
+        chuishao_calendar::builtin_years().into_iter().map(|y| (y.year, y)).collect();
+    for y in imported {
+        years.insert(y.year, y);
+    }
+    Ok(Calendar::new(years.into_values().collect(), hours)?)
+}
+
+impl App {
+    /// The calendar deadlines are computed on.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.deadlines.get()
+    }
+
+    /// The deadline policy in use.
+    pub fn deadline_policy(&self) -> Arc<DeadlinePolicy> {
+        read(&self.deadlines.policy)
+    }
+
+    /// Replaces the deadline policy (configuration at start-up).
+    pub fn set_deadline_policy(&self, policy: DeadlinePolicy) {
+        write(&self.deadlines.policy, policy);
+    }
+
+    /// Where overdue cases are escalated.
+    pub fn supervision_target(&self) -> SupervisionTarget {
+        *read(&self.deadlines.supervise_to)
+    }
+
+    /// Sets where overdue cases are escalated (configuration at start-up).
+    pub fn set_supervision_target(&self, target: SupervisionTarget) {
+        write(&self.deadlines.supervise_to, target);
+    }
+
+    /// Sets the deployment's working hours (default 09:00–12:00, 13:30–17:30).
+    pub fn set_working_hours(&self, hours: WorkingHours) {
+        self.deadlines.set(self.calendar().with_hours(hours));
+    }
+
+    /// Reloads the calendar from the built-in years and those imported into the database.
+    pub async fn load_calendar(&self) -> Result<()> {
+        let mut imported = Vec::new();
+        for (_, source) in self.store.calendar_years().await? {
+            imported.push(CalendarYear::parse(&source)?);
+        }
+        let calendar = combine(imported, self.calendar().hours().clone())?;
+        self.deadlines.set(calendar);
+        Ok(())
+    }
+
+    /// Validates a year's TOML file, checks that the calendar stays consecutive with it, stores
+    /// it for every node and starts using it. Returns the year.
+    pub async fn import_calendar_year(&self, text: &str) -> Result<i32> {
+        let year = CalendarYear::parse(text)?;
+        let mut imported = Vec::new();
+        for (_, source) in self.store.calendar_years().await? {
+            imported.push(CalendarYear::parse(&source)?);
+        }
+        imported.retain(|y| y.year != year.year);
+        imported.push(year.clone());
+        let calendar = combine(imported, self.calendar().hours().clone())?;
+        let mut tx = self.store.begin().await?;
+        tx.put_calendar_year(year.year, &year.export(), self.now_ms()).await?;
+        tx.commit().await?;
+        self.deadlines.set(calendar);
+        Ok(year.year)
+    }
+}
+
+/// A loaded year as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CalendarYearView {
+    pub year: i32,
+    /// Days off, each range inclusive (`YYYY-MM-DD`).
+    pub holidays: Vec<HolidayView>,
+    /// Adjusted working days (调休): weekend days that are worked.
+    pub working_days: Vec<AdjustedDayView>,
+    /// The year as the TOML file `chuishao calendar import` and `PUT` read.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct HolidayView {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AdjustedDayView {
+    pub name: String,
+    pub date: String,
+}
+
+/// The calendar in use.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CalendarView {
+    /// e.g. `09:00-12:00,13:30-17:30` (Asia/Shanghai).
+    pub working_hours: String,
+    pub years: Vec<CalendarYearView>,
+}
+
+/// The body of `PUT /api/v1/calendar/{year}`.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarImport {
+    /// The year's TOML file (format of data/calendar/2026.toml).
+    pub source: String,
+}
+
+/// Query of `GET /api/v1/calendar/due`: a start and exactly one allowance.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// RFC 3339 start instant.
+    pub from: String,
+    /// Whole working days: the same clock time on the N-th following working day.
+    pub working_days: Option<i64>,
+    /// Working hours, counted only inside working hours.
+    pub working_hours: Option<f64>,
+    /// Wall-clock hours, 24×7.
+    pub hours: Option<f64>,
+}
+
+/// The answer of `GET /api/v1/calendar/due`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DueView {
+    pub from: String,
+    /// RFC 3339, +08:00.
+    pub due_at: String,
+}
+
+fn hours_ms(field: &str, h: f64) -> Result<i64> {
+    if !h.is_finite() || !(0.0..=1e7).contains(&h) {
+        return Err(AppError::invalid(field, "a non-negative number of hours"));
+    }
+    Ok((h * 3_600_000.0).round() as i64)
+}
+
+impl App {
+    /// The calendar in use, for clients.
+    pub fn calendar_view(&self) -> CalendarView {
+        let cal = self.calendar();
+        CalendarView {
+            working_hours: cal.hours().to_text(),
+            years: cal
+                .years()
+                .iter()
+                .map(|y| CalendarYearView {
+                    year: y.year,
+                    holidays: y
+                        .holidays
+                        .iter()
+                        .map(|h| HolidayView { name: h.name.clone(), from: h.from.to_string(), to: h.to.to_string() })
+                        .collect(),
+                    working_days: y
+                        .working_days
+                        .iter()
+                        .map(|w| AdjustedDayView { name: w.name.clone(), date: w.date.to_string() })
+                        .collect(),
+                    source: y.export(),
+                })
+                .collect(),
+        }
+    }
+
+    /// An admin imports (or replaces) `year` from its TOML text.
+    pub async fn import_calendar_year_as(&self, actor: &Actor, year: i32, text: &str) -> Result<CalendarYearView> {
+        if !actor.has_role(Role::Admin) {
+            return Err(AppError::Forbidden(format!("{} may not change the calendar", actor.username)));
+        }
+        let parsed = CalendarYear::parse(text)?;
+        if parsed.year != year {
+            return Err(AppError::invalid("source", format!("the file is for {}, not {year}", parsed.year)));
+        }
+        self.import_calendar_year(text).await?;
+        let view = self.calendar_view();
+        view.years
+            .into_iter()
+            .find(|y| y.year == year)
+            .ok_or_else(|| AppError::Internal("imported year not loaded".into()))
+    }
+
+    /// When something is due: `q.from` plus exactly one allowance.
+    pub fn due(&self, q: &DueQuery) -> Result<DueView> {
+        let from = crate::time::parse_rfc3339(&q.from)
+            .ok_or_else(|| AppError::invalid("from", "an RFC 3339 instant, e.g. 2026-01-31T09:00:00+08:00"))?;
+        let allowance = match (q.working_days, q.working_hours, q.hours) {
+            (Some(n), None, None) => chuishao_calendar::Allowance::WorkingDays(n),
+            (None, Some(h), None) => chuishao_calendar::Allowance::WorkingMs(hours_ms("working_hours", h)?),
+            (None, None, Some(h)) => chuishao_calendar::Allowance::WallMs(hours_ms("hours", h)?),
+            _ => {
+                return Err(AppError::invalid(
+                    "working_days",
+                    "give exactly one of working_days, working_hours, hours",
+                ));
+            }
+        };
+        let due = self.calendar().due(from, allowance)?;
+        Ok(DueView { from: crate::time::rfc3339(from), due_at: crate::time::rfc3339(due) })
+    }
+}

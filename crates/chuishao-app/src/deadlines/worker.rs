@@ -1,0 +1,205 @@
+//! The timer worker: fires deadline warnings, overdue events and automatic supervision (督办).
+//!
+//! Clocks are indexed by the next instant they need attention (`next_fire_at`); a tick reads
+//! only the rows that fell due, and the worker sleeps until the earliest next one, or until a
+//! transition changes a clock on this node (or at most `MAX_SLEEP`, to see clocks other nodes
+//! wrote). After downtime the first tick catches up on everything that fell due meanwhile.
+//!
+//! Exactly once across nodes: a tick claims due clocks `for update skip locked` and then takes
+//! each case row `for update skip locked`; what fired is recorded on the clock in the same
+//! transaction as the events, so a clock another worker already handled is no longer due.
+//! System events (`deadline_warning`, `deadline_overdue`, automatic `supervised`) go on the
+//! case's timeline and the hash chain but do not bump the case's version: a user editing the
+//! case never gets a version conflict because a clock fired.
+
+use crate::cases::{append_case_events, case_scope};
+use crate::deadlines::SupervisionTarget;
+use crate::{App, Result};
+use chuishao_domain::cases::{CaseEvent, apply_event};
+use chuishao_domain::deadlines::{DeadlineKind, Firing};
+use chuishao_domain::ids::OrgId;
+use chuishao_domain::org::OrgKind;
+use chuishao_store::DeadlineWrite;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+/// Clocks claimed per transaction.
+pub const TICK_BATCH: i64 = 500;
+/// Longest sleep between ticks (to notice clocks written by other nodes).
+pub const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub warnings: usize,
+    pub overdue: usize,
+    pub supervisions: usize,
+    /// Cases left for the next tick because a user's transaction held them.
+    pub skipped_cases: usize,
+}
+
+fn kind_zh(kind: DeadlineKind) -> &'static str {
+    match kind {
+        DeadlineKind::Acceptance => "签收",
+        DeadlineKind::Resolution => "办理",
+        DeadlineKind::Verification => "核查",
+    }
+}
+
+impl App {
+    /// The organisation an overdue case of `handler` is escalated to. `district` caches the
+    /// district for the tick.
+    async fn supervising_org(
+        &self,
+        handler: Option<OrgId>,
+        district: &mut Option<Option<OrgId>>,
+    ) -> Result<Option<OrgId>> {
+        let lineage = match handler {
+            Some(h) => self.org_lineage(h).await?,
+            None => Vec::new(),
+        };
+        let target = self.supervision_target();
+        if target == SupervisionTarget::Superior && lineage.len() >= 2 {
+            return Ok(Some(lineage[lineage.len() - 2].id));
+        }
+        if let Some(d) = lineage.iter().find(|n| n.kind == OrgKind::District) {
+            return Ok(Some(d.id));
+        }
+        if district.is_none() {
+            *district = Some(self.store.list_orgs(Some(OrgKind::District)).await?.first().map(|d| d.id));
+        }
+        Ok(district.flatten())
+    }
+
+    /// Fires every clock due at `now`. Safe to run on several nodes at once.
+    pub async fn timer_tick(&self, now: i64) -> Result<TickReport> {
+        let mut report = TickReport::default();
+        let cal = self.calendar();
+        let mut district = None;
+        loop {
+            let mut tx = self.store.begin().await?;
+            let claimed = tx.claim_due_deadlines(now, TICK_BATCH).await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let full = claimed.len() as i64 == TICK_BATCH;
+            let mut by_case: BTreeMap<i64, Vec<_>> = BTreeMap::new();
+            for (case_id, d) in claimed {
+                by_case.entry(case_id).or_default().push(d);
+            }
+            let ids: Vec<i64> = by_case.keys().copied().collect();
+            let rows = tx.cases_for_timer(&ids).await?;
+            let skipped = ids.len() - rows.len();
+            let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
+            let mut scopes = Vec::new();
+            let mut fired = Vec::new();
+            let mut supervised = Vec::new();
+            for row in rows {
+                let case_id = row.id;
+                let Some(mut clocks) = by_case.remove(&case_id) else { continue };
+                let mut case = row.to_domain()?;
+                let mut events = Vec::new();
+                for d in clocks.iter_mut() {
+                    for firing in d.fire(now, &cal) {
+                        match firing {
+                            Firing::Warning => {
+                                report.warnings += 1;
+                                events.push(CaseEvent::DeadlineWarning { deadline: d.kind, due_at: d.due_at });
+                            }
+                            Firing::Overdue { period } => {
+                                report.overdue += 1;
+                                events.push(CaseEvent::DeadlineOverdue { deadline: d.kind, due_at: d.due_at, period });
+                                let to = self.supervising_org(case.handler_id(), &mut district).await?;
+                                let note = if period == 1 {
+                                    format!(
+                                        "{}超时，自动督办 (the {} deadline has passed)",
+                                        kind_zh(d.kind),
+                                        d.kind.as_str()
+                                    )
+                                } else {
+                                    format!(
+                                        "{}超时第{period}个时限周期，再次督办 (overdue period {period} of the {} deadline)",
+                                        kind_zh(d.kind),
+                                        d.kind.as_str()
+                                    )
+                                };
+                                let ev =
+                                    CaseEvent::Supervised { note, count: case.supervision_count + 1, to_org_id: to };
+                                apply_event(&mut case, &ev);
+                                report.supervisions += 1;
+                                events.push(ev);
+                            }
+                        }
+                    }
+                }
+                if events.iter().any(|e| matches!(e, CaseEvent::Supervised { .. })) {
+                    supervised.push((case_id, case.supervision_count));
+                }
+                scopes.push(case_scope(&case));
+                // Same version: system events do not bump it.
+                appended.extend(events.into_iter().map(|e| (case_id, case.version, e)));
+                fired.extend(clocks.into_iter().map(|d| (case_id, d)));
+            }
+            let writes: Vec<DeadlineWrite<'_>> = fired
+                .iter()
+                .map(|(case_id, d)| DeadlineWrite {
+                    case_id: *case_id,
+                    deadline: d,
+                    next_fire_at: d.next_fire_at(&cal),
+                })
+                .collect();
+            tx.rewrite_deadlines(&writes).await?;
+            tx.set_case_supervision_counts(&supervised, now).await?;
+            append_case_events(&mut tx, &appended, &scopes, None, now).await?;
+            tx.commit().await?;
+            if !appended.is_empty() {
+                self.wake_delivery();
+            }
+            report.skipped_cases += skipped;
+            if !full || skipped > 0 {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// How long a worker sleeps before `next` (the earliest due instant it knows of): at most
+    /// `MAX_SLEEP`, and a second when the lookup failed.
+    pub(crate) fn pause_until(&self, next: chuishao_store::Result<Option<i64>>) -> Duration {
+        match next {
+            Ok(Some(at)) => Duration::from_millis((at - self.now_ms()).max(0) as u64).min(MAX_SLEEP),
+            Ok(None) => MAX_SLEEP,
+            Err(e) => {
+                tracing::warn!(error = %e, "worker: reading the next due instant failed");
+                Duration::from_secs(1)
+            }
+        }
+    }
+
+    /// Runs the timer worker until `shutdown` completes: tick, then sleep until the next clock
+    /// falls due, a local transition changes a clock, or `MAX_SLEEP` passes.
+    pub async fn run_timer_worker(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            // Calendar years imported on another node reach this one within a sleep.
+            if let Err(e) = self.load_calendar().await {
+                tracing::warn!(error = %e, "timer worker: reloading the calendar failed; keeping the loaded one");
+            }
+            let pause = match self.timer_tick(self.now_ms()).await {
+                Ok(r) if r.skipped_cases > 0 => Duration::from_millis(200),
+                Ok(_) => self.pause_until(self.store.next_deadline_fire_at().await),
+                Err(e) => {
+                    tracing::warn!(error = %e, "timer worker: tick failed; retrying");
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = self.deadlines.wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!("timer worker stopped");
+    }
+}

@@ -1,0 +1,218 @@
+//! Deadlines through the application on a real database (SQLite, or PostgreSQL when
+//! `CHUISHAO_TEST_PG_URL` is set): the shared calendar, clocks on cases, the timer worker.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chuishao_app::cases::{CaseListQuery, CaseView, TransitionInput};
+mod common;
+
+use chuishao_app::App;
+use chuishao_domain::ids::CaseId;
+use chuishao_store::testing::{TestDb, default_engine};
+use common::{ManualClock, at, dispatched_case, district};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+fn deadline<'a>(view: &'a CaseView, kind: &str) -> &'a chuishao_app::deadlines::DeadlineView {
+    view.deadlines.iter().find(|d| d.kind == kind).unwrap_or_else(|| panic!("no {kind} deadline in {view:?}"))
+}
+
+async fn test_app() -> (App, Arc<ManualClock>, TestDb) {
+    let db = TestDb::new(default_engine()).await.unwrap();
+    let clock = Arc::new(ManualClock::default());
+    clock.0.store(at("2026-02-13T10:00:00+08:00"), Ordering::SeqCst);
+    let app = App::new(db.store.clone(), clock.clone());
+    app.load_calendar().await.unwrap();
+    (app, clock, db)
+}
+
+#[tokio::test]
+async fn imported_years_are_shared_through_the_database() {
+    let (app, _clock, db) = test_app().await;
+    let past_2026 = chuishao_calendar::Allowance::WorkingDays(5);
+    let from = at("2026-12-30T10:00:00+08:00");
+    assert_eq!(app.calendar().due(from, past_2026).map_err(|e| e.code()), Err("calendar_beyond_loaded_years"));
+
+    let bad = "year = 2028\n";
+    let err = app.import_calendar_year(bad).await.unwrap_err();
+    assert_eq!(err.code(), "calendar_missing_year");
+    assert!(db.store.calendar_years().await.unwrap().is_empty(), "nothing written on a refused import");
+
+    let y2027 = "year = 2027\n[[holiday]]\nname = \"元旦\"\nfrom = \"2027-01-01\"\nto = \"2027-01-01\"\n";
+    assert_eq!(app.import_calendar_year(y2027).await.unwrap(), 2027);
+    assert_eq!(
+        app.calendar().due(from, past_2026).map(chuishao_app::time::rfc3339),
+        Ok("2027-01-07T10:00:00+08:00".into())
+    );
+
+    // Another node on the same database loads the same calendar.
+    let other = App::new(db.store.clone(), Arc::new(ManualClock::default()));
+    other.load_calendar().await.unwrap();
+    assert_eq!(other.calendar().years().len(), 3);
+    assert_eq!(other.calendar().due(from, past_2026), app.calendar().due(from, past_2026));
+
+    // Replacing a built-in year: 2026-03-02 becomes a holiday.
+    let y2026 = "year = 2026\n[[holiday]]\nname = \"x\"\nfrom = \"2026-03-02\"\nto = \"2026-03-02\"\n";
+    app.import_calendar_year(y2026).await.unwrap();
+    let monday = at("2026-03-02T10:00:00+08:00");
+    assert_eq!(app.calendar().is_working_day(monday), Ok(false));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn dispatch_starts_clocks_and_a_dispatcher_changes_the_tier() {
+    let (app, clock, db) = test_app().await;
+    district(&app).await;
+    let view = dispatched_case(&app).await;
+    let acc = deadline(&view, "acceptance");
+    assert_eq!((acc.due_at.as_str(), acc.basis, acc.tier), ("2026-02-13T12:00:00+08:00", "working", "normal"));
+    let res = deadline(&view, "resolution");
+    assert_eq!(res.due_at, "2026-03-02T10:00:00+08:00");
+    assert_eq!(res.remaining_seconds, 49 * 3600);
+    assert_eq!(res.state, chuishao_domain::deadlines::DeadlineStatus::Running);
+
+    let dispatcher = app.actor_for("dispatcher").await.unwrap();
+    let id = CaseId(view.id);
+    let mut set = TransitionInput { action: "set_tier".into(), version: view.version, ..TransitionInput::default() };
+    set.tier = Some("complex".into());
+    assert_eq!(app.transition(&dispatcher, id, &set).await.unwrap_err().code(), "validation_failed", "reason required");
+    set.reason = Some("涉及多个产权单位".into());
+    set.tier = Some("extreme".into());
+    assert_eq!(app.transition(&dispatcher, id, &set).await.unwrap_err().code(), "validation_failed");
+    set.tier = Some("complex".into());
+    let staff = app.actor_for("staff_swj").await.unwrap();
+    assert_eq!(app.transition(&staff, id, &set).await.unwrap_err().code(), "forbidden");
+    let view = app.transition(&dispatcher, id, &set).await.unwrap();
+    let res = deadline(&view, "resolution");
+    assert_eq!((res.due_at.as_str(), res.tier), ("2026-03-12T10:00:00+08:00", "complex"));
+
+    // Accept meets the acceptance clock; parking pauses the resolution clock.
+    let accept = TransitionInput { action: "accept".into(), version: view.version, ..TransitionInput::default() };
+    clock.set("2026-02-13T11:00:00+08:00");
+    let view = app.transition(&staff, id, &accept).await.unwrap();
+    assert_eq!(deadline(&view, "acceptance").state, chuishao_domain::deadlines::DeadlineStatus::Met);
+    let mut park = TransitionInput { action: "park".into(), version: view.version, ..TransitionInput::default() };
+    park.reason = Some("需结合春季施工解决".into());
+    clock.set("2026-02-24T10:00:00+08:00");
+    let view = app.transition(&dispatcher, id, &park).await.unwrap();
+    clock.set("2026-06-01T10:00:00+08:00");
+    let parked = app.case_view_by_id(&dispatcher, id).await.unwrap();
+    let res = deadline(&parked, "resolution");
+    assert_eq!(res.state, chuishao_domain::deadlines::DeadlineStatus::Paused);
+    let left = res.remaining_seconds;
+    let unpark = TransitionInput { action: "unpark".into(), version: view.version, ..TransitionInput::default() };
+    let view = app.transition(&dispatcher, id, &unpark).await.unwrap();
+    assert_eq!(deadline(&view, "resolution").remaining_seconds, left, "resumes with the time left");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn list_filters_overdue_and_due_before() {
+    let (app, clock, db) = test_app().await;
+    district(&app).await;
+    let first = dispatched_case(&app).await;
+    clock.set("2026-02-27T10:00:00+08:00");
+    let second = dispatched_case(&app).await;
+    let dispatcher = app.actor_for("dispatcher").await.unwrap();
+    let ids = |q: CaseListQuery| {
+        let app = app.clone();
+        let dispatcher = dispatcher.clone();
+        async move { app.list_cases(&dispatcher, &q).await.unwrap().items.iter().map(|c| c.id).collect::<Vec<_>>() }
+    };
+    // At 27 Feb 10:00 the first case's acceptance clock (13 Feb 12:00) has passed.
+    assert_eq!(ids(CaseListQuery { overdue: Some(true), ..Default::default() }).await, vec![first.id]);
+    assert_eq!(ids(CaseListQuery { overdue: Some(false), ..Default::default() }).await, vec![second.id]);
+    let before = |t: &str| CaseListQuery { due_before: Some(t.into()), ..Default::default() };
+    assert_eq!(ids(before("2026-02-13T12:00:01+08:00")).await, vec![first.id]);
+    assert_eq!(ids(before("2026-02-27T12:00:01+08:00")).await, vec![second.id, first.id]);
+    let err = app.list_cases(&dispatcher, &before("tomorrow")).await.unwrap_err();
+    assert_eq!(err.code(), "validation_failed");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_worker_catches_up_after_downtime_and_escalates() {
+    let (app, clock, db) = test_app().await;
+    district(&app).await;
+    let view = dispatched_case(&app).await;
+    assert_eq!(app.timer_tick(at("2026-02-13T10:00:00+08:00")).await.unwrap(), Default::default());
+    // 80% of the two working hours of the acceptance clock: 11:36.
+    assert_eq!(db.store.next_deadline_fire_at().await.unwrap(), Some(at("2026-02-13T11:36:00+08:00")));
+
+    // Nobody ran a worker for five weeks.
+    clock.set("2026-03-20T10:00:00+08:00");
+    let r = app.timer_tick(app.now_ms()).await.unwrap();
+    assert_eq!((r.warnings, r.overdue, r.supervisions, r.skipped_cases), (2, 2, 2, 0));
+    assert_eq!(app.timer_tick(app.now_ms()).await.unwrap(), Default::default(), "each timer fires once");
+
+    let events = db.store.stream_events("case", view.id).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds[kinds.len() - 6..],
+        ["deadline_warning", "deadline_overdue", "supervised", "deadline_warning", "deadline_overdue", "supervised"]
+    );
+    let overdue: serde_json::Value = serde_json::from_str(&events[events.len() - 2].payload).unwrap();
+    assert_eq!((overdue["deadline"].as_str(), overdue["period"].as_i64()), (Some("resolution"), Some(3)));
+    let supervised: serde_json::Value = serde_json::from_str(&events[events.len() - 1].payload).unwrap();
+    let district = app.org_by_code("110199").await.unwrap().unwrap();
+    assert_eq!(supervised["to_org_id"].as_i64(), Some(district.id.0), "SWJ's superior is the district");
+    assert!(events.iter().rev().take(6).all(|e| e.actor_id.is_none()));
+
+    let dispatcher = app.actor_for("dispatcher").await.unwrap();
+    let after = app.case_view_by_id(&dispatcher, CaseId(view.id)).await.unwrap();
+    assert_eq!(after.version, view.version, "system events do not bump the version");
+    assert_eq!(after.supervision_count, 2);
+    assert_eq!(deadline(&after, "resolution").state, chuishao_domain::deadlines::DeadlineStatus::Overdue);
+    assert_eq!(deadline(&after, "resolution").supervisions, 3);
+    assert!(db.store.verify_chain().await.unwrap().first_break.is_none());
+
+    // The acceptance clock (2 working hours, due 13 Feb 12:00) has run 145 working hours
+    // over: its 73rd period began at 144 h; the 74th begins at 146 h, Fri 20 Mar 11:00.
+    assert_eq!(deadline(&after, "acceptance").supervisions, 73);
+    assert_eq!(db.store.next_deadline_fire_at().await.unwrap(), Some(at("2026-03-20T11:00:00+08:00")));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn two_workers_fire_each_timer_exactly_once() {
+    let (app, clock, db) = test_app().await;
+    district(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(dispatched_case(&app).await.id);
+    }
+    // A second node: its own connection pool on the same database.
+    let other_store = chuishao_store::Store::open(&db.url).await.unwrap();
+    let other = App::new(other_store.clone(), clock.clone());
+    other.load_calendar().await.unwrap();
+    clock.set("2026-03-03T09:00:00+08:00");
+    let now = app.now_ms();
+    let (a, b) = tokio::join!(app.timer_tick(now), other.timer_tick(now));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let (again_a, again_b) = tokio::join!(app.timer_tick(now), other.timer_tick(now));
+    let (again_a, again_b) = (again_a.unwrap(), again_b.unwrap());
+    let total = a.overdue + b.overdue + again_a.overdue + again_b.overdue;
+    assert_eq!(total, 80, "two clocks on each of 40 cases: {a:?} {b:?} {again_a:?} {again_b:?}");
+    for id in ids {
+        let events = db.store.stream_events("case", id).await.unwrap();
+        let overdue = events.iter().filter(|e| e.kind == "deadline_overdue").count();
+        let warnings = events.iter().filter(|e| e.kind == "deadline_warning").count();
+        assert_eq!((warnings, overdue), (2, 2), "case {id}");
+    }
+    assert!(db.store.verify_chain().await.unwrap().first_break.is_none());
+    other_store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_worker_loop_ticks_and_stops_on_shutdown() {
+    let (app, clock, db) = test_app().await;
+    district(&app).await;
+    let view = dispatched_case(&app).await;
+    clock.set("2026-02-13T13:31:00+08:00");
+    // Shutdown already requested: the loop runs its first tick (catch-up) and returns.
+    app.run_timer_worker(std::future::ready(())).await;
+    let kinds: Vec<String> =
+        db.store.stream_events("case", view.id).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert!(kinds.ends_with(&["deadline_warning".into(), "deadline_overdue".into(), "supervised".into()]), "{kinds:?}");
+    db.cleanup().await;
+}

@@ -1,0 +1,139 @@
+//! Deadlines in the binary: configuration from the environment, the timer worker's start and
+//! stop, and `chuishao calendar …` (deadline look-ups, importing and exporting years).
+
+use anyhow::{Context, Result, bail};
+use chuishao_app::App;
+use chuishao_app::deadlines::{DueQuery, SupervisionTarget};
+use chuishao_calendar::WorkingHours;
+use chuishao_domain::deadlines::DeadlinePolicy;
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarCommand {
+    /// Print when something is due, as RFC 3339 in +08:00.
+    Due(DueArgs),
+    /// Import (or replace) a year's holidays and adjusted working days from a TOML file
+    /// (format: data/calendar/2026.toml). Stored in the database for every node.
+    Import { file: String },
+    /// Print a loaded year as TOML.
+    Export { year: i32 },
+    /// List the loaded years and the working hours.
+    Show,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("allowance").required(true).multiple(false)))]
+pub struct DueArgs {
+    /// The start instant, RFC 3339 (e.g. 2026-02-13T10:00:00+08:00).
+    #[arg(long)]
+    from: String,
+    /// Whole working days: the same clock time on the N-th following working day.
+    #[arg(long, group = "allowance")]
+    working_days: Option<i64>,
+    /// Working hours, counted only inside working time.
+    #[arg(long, group = "allowance")]
+    working_hours: Option<f64>,
+    /// Wall-clock hours, 24×7.
+    #[arg(long, group = "allowance")]
+    hours: Option<f64>,
+}
+
+/// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30"),
+/// `CHUISHAO_DEADLINE_POLICY` (a TOML file, see docs/operations.md), `CHUISHAO_SUPERVISE_TO`
+/// (`superior` or `district`) and the calendar years imported into the database.
+pub async fn configure(app: &App) -> Result<()> {
+    if let Ok(path) = std::env::var("CHUISHAO_DEADLINE_POLICY")
+        && !path.trim().is_empty()
+    {
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading CHUISHAO_DEADLINE_POLICY {path}"))?;
+        let policy = DeadlinePolicy::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        app.set_deadline_policy(policy);
+    }
+    if let Ok(to) = std::env::var("CHUISHAO_SUPERVISE_TO")
+        && !to.trim().is_empty()
+    {
+        let target = SupervisionTarget::parse(to.trim())
+            .with_context(|| format!("CHUISHAO_SUPERVISE_TO={to:?}: write superior or district"))?;
+        app.set_supervision_target(target);
+    }
+    if let Ok(text) = std::env::var("CHUISHAO_WORKING_HOURS")
+        && !text.trim().is_empty()
+    {
+        let hours = WorkingHours::parse(&text).map_err(|e| anyhow::anyhow!("CHUISHAO_WORKING_HOURS: {e}"))?;
+        app.set_working_hours(hours);
+    }
+    app.load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))
+}
+
+pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
+    let cal = app.calendar();
+    match command {
+        CalendarCommand::Due(args) => {
+            let q = DueQuery {
+                from: args.from,
+                working_days: args.working_days,
+                working_hours: args.working_hours,
+                hours: args.hours,
+            };
+            match app.due(&q) {
+                Ok(due) => println!("{}", due.due_at),
+                Err(chuishao_app::AppError::Invalid(fields)) => {
+                    let lines: Vec<String> =
+                        fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
+                    bail!("{}", lines.join("; "))
+                }
+                Err(e) => bail!("{e} [{}]", e.code()),
+            }
+        }
+        CalendarCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+            let year =
+                app.import_calendar_year(&text).await.map_err(|e| anyhow::anyhow!("{file}: {e} [{}]", e.code()))?;
+            println!("calendar year {year} imported");
+        }
+        CalendarCommand::Export { year } => match cal.years().iter().find(|y| y.year == year) {
+            Some(y) => print!("{}", y.export()),
+            None => bail!("year {year} is not loaded"),
+        },
+        CalendarCommand::Show => {
+            let years: Vec<String> = cal.years().iter().map(|y| y.year.to_string()).collect();
+            println!("years: {}", years.join(", "));
+            println!("working hours: {}", cal.hours().to_text());
+        }
+    }
+    Ok(())
+}
+
+/// Stops a background worker.
+pub struct StopTimer(tokio::sync::watch::Sender<bool>);
+
+impl StopTimer {
+    pub fn stop(self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// Runs a worker loop on its own task until `StopTimer::stop` is called (or it is dropped);
+/// the round in progress finishes first.
+fn spawn_worker<F, Fut>(app: &App, run: F) -> (tokio::task::JoinHandle<()>, StopTimer)
+where
+    F: FnOnce(App, std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let stop = Box::pin(async move {
+        let _ = rx.changed().await;
+    });
+    (tokio::spawn(run(app.clone(), stop)), StopTimer(tx))
+}
+
+/// Starts the timer worker (deadline warnings, overdue events, supervision).
+pub fn spawn_timer_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+    spawn_worker(app, |app, stop| async move { app.run_timer_worker(stop).await })
+}
+
+/// Starts the notification delivery worker.
+pub fn spawn_delivery_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+    spawn_worker(app, |app, stop| async move { app.run_delivery_worker(stop).await })
+}
