@@ -153,3 +153,28 @@ async fn deliveries_are_signed_retried_and_dead_lettered() {
     assert_eq!(app.list_deliveries(&admin, Some("lost"), None).await.unwrap_err().code(), "validation_failed");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn new_cases_are_announced_from_the_same_transaction() {
+    let db = TestDb::new(default_engine()).await.unwrap();
+    let clock = Arc::new(ManualClock::at(1_793_584_800_000)); // 2026-11-02 10:00 +08:00
+    let app = App::new(db.store.clone(), clock.clone());
+    district(&app).await;
+    let admin = app.actor_for("admin").await.unwrap();
+    let (base, got) = receiver().await;
+    let mut s = sub("新诉求", "webhook", format!("{base}/hook"));
+    s.event_kinds = vec!["received".into()];
+    app.create_subscription(&admin, &s).await.unwrap();
+    // Two cases: one in the subscription's scope of interest (all), then a dispatch that the
+    // subscription does not want.
+    let case = dispatched_case(&app).await;
+    let pending = app.list_deliveries(&admin, Some("pending"), None).await.unwrap();
+    assert_eq!(pending.len(), 1, "one outbox row for the received event, none for registered/dispatched");
+    assert_eq!(app.deliver_due(app.now_ms()).await.unwrap().delivered, 1);
+    let requests = got.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&requests[0].2).unwrap();
+    assert_eq!(body["kind"], "received", "{body}");
+    assert_eq!(body["case_id"], case.id, "{body}");
+    db.cleanup().await;
+}

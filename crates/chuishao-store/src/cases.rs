@@ -340,6 +340,18 @@ impl Store {
     /// and the caller retries the records one by one to find the culprit.
     pub async fn insert_intake_batch(&self, batch: &[IntakeRecord]) -> Result<Vec<CaseId>> {
         let mut tx = self.begin().await?;
+        let (ids, _) = tx.insert_intake_batch(batch).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+}
+
+impl Tx {
+    /// The body of [`Store::insert_intake_batch`], inside the caller's transaction (so the
+    /// caller can add outbox rows before committing). Returns the case ids and the sequence
+    /// numbers of their `received` events, in batch order.
+    pub async fn insert_intake_batch(&mut self, batch: &[IntakeRecord]) -> Result<(Vec<CaseId>, Vec<i64>)> {
+        let tx = self;
         let mut ids = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(INTAKE_CHUNK) {
             let returned: Vec<(i64, String)> = run!(tx.conn(), conn => {
@@ -421,11 +433,12 @@ impl Store {
                 created_at: r.row.created_at,
             })
             .collect();
-        tx.append_events(&events).await?;
-        tx.commit().await?;
-        Ok(ids)
+        let seqs = tx.append_events(&events).await?;
+        Ok((ids, seqs))
     }
+}
 
+impl Store {
     pub async fn case_by_id(&self, id: CaseId) -> Result<Option<CaseRow>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {

@@ -152,7 +152,7 @@ impl App {
                 actor_id: Some(actor.user_id.0),
                 idempotency: idempotency_key.map(|k| (k.to_string(), request_hash.clone())),
             };
-            match self.intake.submit(&self.store, record).await {
+            match self.intake.submit(&self.store, &self.notify.wake, record, p.event).await {
                 Ok(id) => {
                     let case = self.case_view_by_id(actor, id).await?;
                     return Ok(SubmitOutcome { case, replayed: false });
@@ -375,6 +375,8 @@ pub struct IntakeQueue {
 
 struct IntakeJob {
     record: IntakeRecord,
+    /// The `received` event, for the notification outbox.
+    event: CaseEvent,
     reply: tokio::sync::oneshot::Sender<Result<chuishao_domain::ids::CaseId>>,
 }
 
@@ -382,47 +384,73 @@ struct IntakeJob {
 const MAX_BATCH: usize = 256;
 
 impl IntakeQueue {
-    fn sender(&self, store: &Store) -> tokio::sync::mpsc::Sender<IntakeJob> {
+    fn sender(&self, store: &Store, wake: &Arc<tokio::sync::Notify>) -> tokio::sync::mpsc::Sender<IntakeJob> {
         self.tx
             .get_or_init(|| {
                 let (tx, rx) = tokio::sync::mpsc::channel(4 * MAX_BATCH);
-                tokio::spawn(run_intake(store.clone(), rx));
+                tokio::spawn(run_intake(store.clone(), wake.clone(), rx));
                 tx
             })
             .clone()
     }
 
-    /// Queues one record and waits until it is durably committed.
-    pub(crate) async fn submit(&self, store: &Store, record: IntakeRecord) -> Result<chuishao_domain::ids::CaseId> {
+    /// Queues one record and waits until it is durably committed. `wake` is the delivery
+    /// worker's bell, rung after a batch that wrote outbox rows.
+    pub(crate) async fn submit(
+        &self,
+        store: &Store,
+        wake: &Arc<tokio::sync::Notify>,
+        record: IntakeRecord,
+        event: CaseEvent,
+    ) -> Result<chuishao_domain::ids::CaseId> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.sender(store)
-            .send(IntakeJob { record, reply })
+        self.sender(store, wake)
+            .send(IntakeJob { record, event, reply })
             .await
             .map_err(|_| AppError::Internal("the intake writer has stopped".into()))?;
         answer.await.map_err(|_| AppError::Internal("the intake writer dropped a submission".into()))?
     }
 }
 
-async fn run_intake(store: Store, mut rx: tokio::sync::mpsc::Receiver<IntakeJob>) {
+/// Writes a batch in one transaction: the cases, their reporters and `received` events, and
+/// the outbox rows of subscriptions that want them; one commit for all.
+async fn write_batch(store: &Store, jobs: &[IntakeJob]) -> Result<Vec<chuishao_domain::ids::CaseId>> {
+    let records: Vec<IntakeRecord> = jobs.iter().map(|j| j.record.clone()).collect();
+    let mut tx = store.begin().await?;
+    let (ids, seqs) = tx.insert_intake_batch(&records).await?;
+    let announced: Vec<(i64, i64, &CaseEvent)> =
+        seqs.iter().zip(&ids).zip(jobs).map(|((seq, id), j)| (*seq, id.0, &j.event)).collect();
+    let scopes: Vec<(i64, Vec<String>)> =
+        ids.iter().zip(jobs).map(|(id, j)| (id.0, vec![j.record.row.location_path.clone()])).collect();
+    let now = jobs.first().map(|j| j.record.row.created_at).unwrap_or_default();
+    crate::notifications::enqueue(&mut tx, &announced, &scopes, now).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+async fn run_intake(store: Store, wake: Arc<tokio::sync::Notify>, mut rx: tokio::sync::mpsc::Receiver<IntakeJob>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let records: Vec<IntakeRecord> = jobs.iter().map(|j| j.record.clone()).collect();
-        match store.insert_intake_batch(&records).await {
+        match write_batch(&store, &jobs).await {
             Ok(ids) => {
+                wake.notify_one();
                 for (job, id) in jobs.drain(..).zip(ids) {
                     let _ = job.reply.send(Ok(id));
                 }
             }
             Err(e) if jobs.len() == 1 => {
                 if let Some(job) = jobs.pop() {
-                    let _ = job.reply.send(Err(e.into()));
+                    let _ = job.reply.send(Err(e));
                 }
             }
             Err(_) => {
                 // Something in the batch was refused: write each alone so only the culprit fails.
                 for job in jobs.drain(..) {
-                    let one = store.insert_intake_batch(std::slice::from_ref(&job.record)).await;
-                    let answer = one.map_err(AppError::from).and_then(|ids| {
+                    let one = write_batch(&store, std::slice::from_ref(&job)).await;
+                    if one.is_ok() {
+                        wake.notify_one();
+                    }
+                    let answer = one.and_then(|ids| {
                         ids.first().copied().ok_or_else(|| AppError::Internal("a batch of one wrote nothing".into()))
                     });
                     let _ = job.reply.send(answer);
