@@ -216,12 +216,14 @@ async fn append(
     if subs.is_empty() {
         return Ok(());
     }
-    let mut paths: Vec<&str> = vec![w.raised_by.path.as_str()];
-    paths.extend(w.units.iter().map(|u| u.org.path.as_str()));
     let at = rfc3339(now);
     let mut out = Vec::new();
     for (seq, e) in seqs.iter().zip(events) {
         let data = serde_json::to_value(e).map_err(internal)?;
+        // A unit's event concerns the raiser and that unit; the others every unit.
+        let named = data.get("unit").and_then(|u| u.as_str());
+        let mut paths: Vec<&str> = vec![w.raised_by.path.as_str()];
+        paths.extend(w.units.iter().filter(|u| named.is_none_or(|c| c == u.org.code)).map(|u| u.org.path.as_str()));
         for s in subs.iter().filter(|s| s.matches(e.kind(), &paths)) {
             let a = Announcement { seq: *seq, case_id: w.id, kind: e.kind(), data: &data, at: &at };
             out.push(NewDelivery {
@@ -552,4 +554,22 @@ impl App {
         }
         Ok(fired)
     }
+}
+
+/// Query of `GET /api/v1/whistles`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WhistleListQuery {
+    /// `open`, `closed` or `cancelled`.
+    pub status: Option<String>,
+}
+
+/// Query of the scorecards.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQuery {
+    /// `YYYY-MM` (China Standard Time).
+    pub month: String,
 }
