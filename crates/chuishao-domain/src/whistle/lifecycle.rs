@@ -10,22 +10,12 @@ use crate::{DomainError, Millis};
 
 /// A check-in farther than this from the place is flagged (and needs a note).
 pub const FAR_METRES: f64 = 500.0;
-/// Longest free text accepted (tasks, reports, reasons, notes).
-pub const MAX_TEXT: usize = 4000;
 /// Most units one whistle may summon.
 pub const MAX_UNITS: usize = 30;
 /// Most photo references one report may carry.
 pub const MAX_PHOTOS: usize = 20;
 
-fn text(field: &'static str, s: &str) -> Result<(), DomainError> {
-    if s.trim().is_empty() {
-        return Err(DomainError::invalid(field, "is required"));
-    }
-    if s.chars().count() > MAX_TEXT {
-        return Err(DomainError::invalid(field, format!("is longer than {MAX_TEXT} characters")));
-    }
-    Ok(())
-}
+use crate::cases::{MAX_TEXT, text};
 
 fn coords(lat: f64, lon: f64) -> Result<(), DomainError> {
     if !(-90.0..=90.0).contains(&lat) || !lat.is_finite() {
