@@ -12,6 +12,7 @@ pub mod geo;
 pub mod notifications;
 pub mod orgs;
 pub mod time;
+pub mod whistles;
 
 pub use error::{AppError, FieldError};
 

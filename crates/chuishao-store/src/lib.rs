@@ -22,6 +22,7 @@ mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod whistles;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
@@ -32,6 +33,7 @@ pub use migrate::latest_schema_version;
 pub use notifications::{DeliveryRow, NewDelivery};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
+pub use whistles::{NewWhistleRow, WhistleRow, WhistleUnitRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

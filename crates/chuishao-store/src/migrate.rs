@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_geo.sql"),
         postgres: include_str!("../migrations/postgres/0003_geo.sql"),
     },
+    Migration {
+        version: 5,
+        name: "whistle",
+        sqlite: include_str!("../migrations/sqlite/0005_whistle.sql"),
+        postgres: include_str!("../migrations/postgres/0005_whistle.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database reports.

@@ -50,7 +50,7 @@ fn kind_zh(kind: DeadlineKind) -> &'static str {
 impl App {
     /// The organisation an overdue case of `handler` is escalated to. `district` caches the
     /// district for the tick.
-    async fn supervising_org(
+    pub(crate) async fn supervising_org(
         &self,
         handler: Option<OrgId>,
         district: &mut Option<Option<OrgId>>,
@@ -161,7 +161,18 @@ impl App {
                 break;
             }
         }
+        // Whistles' check-in deadlines share the worker (same supervision rules).
+        let whistles = self.whistle_tick(now).await?;
+        report.overdue += whistles;
+        report.supervisions += whistles;
         Ok(report)
+    }
+
+    /// The earliest instant a case clock or a whistle's check-in deadline needs the worker.
+    async fn next_timer_fire_at(&self) -> chuishao_store::Result<Option<i64>> {
+        let cases = self.store.next_deadline_fire_at().await?;
+        let whistles = self.store.next_whistle_fire_at().await?;
+        Ok(cases.into_iter().chain(whistles).min())
     }
 
     /// How long a worker sleeps before `next` (the earliest due instant it knows of): at most
@@ -188,7 +199,7 @@ impl App {
             }
             let pause = match self.timer_tick(self.now_ms()).await {
                 Ok(r) if r.skipped_cases > 0 => Duration::from_millis(200),
-                Ok(_) => self.pause_until(self.store.next_deadline_fire_at().await),
+                Ok(_) => self.pause_until(self.next_timer_fire_at().await),
                 Err(e) => {
                     tracing::warn!(error = %e, "timer worker: tick failed; retrying");
                     Duration::from_secs(1)

@@ -24,7 +24,7 @@ const VERIFY_ROLES: &[Role] =
 const SUPERVISE_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher, Role::SubdistrictLeader];
 const CALLBACK_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Integrator];
 
-fn text(field: &'static str, s: &str) -> Result<(), DomainError> {
+pub(crate) fn text(field: &'static str, s: &str) -> Result<(), DomainError> {
     if s.trim().is_empty() {
         return Err(DomainError::invalid(field, "is required"));
     }

@@ -11,6 +11,7 @@ mod public;
 
 pub use command::{Action, Command, HandlerRef};
 pub use event::CaseEvent;
+pub(crate) use lifecycle::{MAX_TEXT, text};
 pub use lifecycle::{decide, execute};
 
 /// Folds an event that names no new handler (e.g. one appended to another case by a merge).

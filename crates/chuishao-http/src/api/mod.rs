@@ -8,6 +8,7 @@ pub mod health;
 pub mod notifications;
 pub mod public;
 pub mod reference;
+pub mod whistles;
 
 use crate::AppState;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -80,4 +81,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::deliveries))
         .routes(routes!(notifications::retry))
         .routes(routes!(notifications::subscriptions, notifications::create_subscription))
+        .routes(routes!(whistles::create_whistle, whistles::list_whistles))
+        .routes(routes!(whistles::scorecards))
+        .routes(routes!(whistles::get_whistle))
+        .routes(routes!(whistles::whistle_events))
+        .routes(routes!(whistles::whistle_transition))
+        .routes(routes!(whistles::department_scorecard))
 }

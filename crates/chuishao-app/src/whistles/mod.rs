@@ -1,0 +1,575 @@
+//! Whistles (吹哨报到): raising, per-unit transitions, reads, the check-in timer and the
+//! departments' scorecards. The same machinery as cases: events in the hash-chained log
+//! (stream `whistle`), version-checked commands, the timer worker, automatic supervision and
+//! the notification outbox.
+
+mod scorecard;
+
+pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
+
+use crate::time::rfc3339;
+use crate::{App, AppError, Result};
+use chuishao_domain::access::Actor;
+use chuishao_domain::deadlines::parse_allowance;
+use chuishao_domain::ids::OrgId;
+use chuishao_domain::notifications::{Announcement, render};
+use chuishao_domain::org::{OrgKind, OrgNode, path_within};
+use chuishao_domain::whistle::{
+    self, ACTIONS, NewWhistle, OrgRef, Whistle, WhistleCommand, WhistleEvent, WhistleKind, WhistlePolicy,
+    WhistleStatus, acts_for_raiser, may_raise,
+};
+use chuishao_store::{NewDelivery, NewEvent, NewWhistleRow, Tx, WhistleRow, WhistleUnitRow};
+use serde::{Deserialize, Serialize};
+
+/// The event-log stream of whistles.
+pub const STREAM: &str = "whistle";
+
+/// One unit to summon.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummonInput {
+    /// A department's or stationed unit's code.
+    pub unit_code: String,
+    pub task: String,
+}
+
+/// The body of `POST /api/v1/whistles`.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhistleInput {
+    /// `routine`, `joint_enforcement` or `emergency`.
+    pub kind: String,
+    /// The raising subdistrict or department (code); absent: the caller's own.
+    #[serde(default)]
+    pub raised_by_code: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Linked cases (none for a standalone matter); each keeps its own lifecycle.
+    #[serde(default)]
+    pub case_ids: Vec<i64>,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: String,
+    pub units: Vec<SummonInput>,
+    /// Check-in allowance overriding the kind's default: `30m`, `2h` (wall clock), `2wh`
+    /// (working hours), `1wd` (working days).
+    #[serde(default)]
+    pub check_in_within: Option<String>,
+}
+
+/// The body of `POST /api/v1/whistles/{id}/transitions`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhistleTransitionInput {
+    /// acknowledge, check_in, reply, report_done, confirm, rate, cancel.
+    pub action: String,
+    pub version: i64,
+    /// The summoned unit acting or rated (every action but confirm and cancel).
+    #[serde(default)]
+    pub unit_code: Option<String>,
+    /// check_in: where the unit is.
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// check_in: required when far from the place.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// reply: the formal written reply.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// report_done: what was done.
+    #[serde(default)]
+    pub report: Option<String>,
+    /// report_done: photo references.
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// rate: 1–5.
+    #[serde(default)]
+    pub score: Option<i64>,
+    /// rate (below 4), cancel.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A summoned unit as shown.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct UnitView {
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub task: String,
+    pub status: String,
+    pub due_at: String,
+    pub acknowledged_at: Option<String>,
+    pub checked_in_at: Option<String>,
+    pub late: bool,
+    pub far: bool,
+    pub distance_m: Option<f64>,
+    pub done_at: Option<String>,
+    pub overdue: bool,
+    /// Minutes past the check-in deadline: still out, or how late the check-in was.
+    pub minutes_late: i64,
+    pub supervisions: u32,
+    pub rating: Option<u8>,
+}
+
+/// A whistle as shown. A summoned department sees only its own unit's task.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct WhistleView {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub raised_by_id: i64,
+    pub raised_by_code: String,
+    pub raised_by_name: String,
+    pub title: String,
+    pub description: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub case_ids: Vec<i64>,
+    pub raised_at: String,
+    pub closed_at: Option<String>,
+    pub version: i64,
+    pub units: Vec<UnitView>,
+}
+
+/// One event of a whistle's history.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct WhistleEventView {
+    pub seq: i64,
+    pub version: i64,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub actor_id: Option<i64>,
+    pub at: String,
+    pub hash: String,
+}
+
+fn org_ref(n: &OrgNode) -> OrgRef {
+    OrgRef { id: n.id, code: n.code.clone(), kind: n.kind, path: n.path.clone() }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Whether the actor sees the whistle at all: by the raiser or by a summoned unit.
+fn sees(actor: &Actor, w: &Whistle) -> bool {
+    actor.bindings.iter().any(|b| {
+        path_within(&w.raised_by.path, &b.org_path) || w.units.iter().any(|u| path_within(&u.org.path, &b.org_path))
+    })
+}
+
+/// The unit rows (scopes, scorecards, due index) of a folded whistle.
+fn unit_rows(w: &Whistle) -> Vec<WhistleUnitRow> {
+    w.units
+        .iter()
+        .map(|u| WhistleUnitRow {
+            whistle_id: w.id,
+            org_id: u.org.id.0,
+            org_path: u.org.path.clone(),
+            status: u.status.as_str().into(),
+            raised_at: w.raised_at,
+            due_at: u.due_at,
+            checked_in_at: u.checked_in_at,
+            late: u.late,
+            done_at: u.done_at,
+            rating: u.rating.map(i64::from),
+            overdue_at: u.overdue_at,
+            next_fire_at: (w.status == WhistleStatus::Open && u.status.awaiting_check_in() && u.overdue_at.is_none())
+                .then_some(u.due_at),
+        })
+        .collect()
+}
+
+/// Appends a whistle's events (chained) and the outbox rows of subscriptions that want them;
+/// `paths` are the raiser's and the units' paths, for subscriptions scoped to part of the tree.
+async fn append(
+    tx: &mut Tx,
+    w: &Whistle,
+    version: i64,
+    events: &[WhistleEvent],
+    actor_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let payloads: Vec<String> =
+        events.iter().map(|e| serde_json::to_string(e).map_err(internal)).collect::<Result<_>>()?;
+    let rows: Vec<NewEvent<'_>> = events
+        .iter()
+        .zip(&payloads)
+        .map(|(e, p)| NewEvent {
+            stream: STREAM,
+            stream_id: w.id,
+            stream_version: version,
+            kind: e.kind(),
+            payload: p.clone(),
+            actor_id,
+            created_at: now,
+        })
+        .collect();
+    let seqs = tx.append_events(&rows).await?;
+    let subs = tx.active_subscriptions().await?;
+    if subs.is_empty() {
+        return Ok(());
+    }
+    let at = rfc3339(now);
+    let mut out = Vec::new();
+    for (seq, e) in seqs.iter().zip(events) {
+        let data = serde_json::to_value(e).map_err(internal)?;
+        // A unit's event concerns the raiser and that unit; the others every unit.
+        let named = data.get("unit").and_then(|u| u.as_str());
+        let mut paths: Vec<&str> = vec![w.raised_by.path.as_str()];
+        paths.extend(w.units.iter().filter(|u| named.is_none_or(|c| c == u.org.code)).map(|u| u.org.path.as_str()));
+        for s in subs.iter().filter(|s| s.matches(e.kind(), &paths)) {
+            let a = Announcement { seq: *seq, case_id: w.id, kind: e.kind(), data: &data, at: &at };
+            out.push(NewDelivery {
+                subscription_id: s.id,
+                event_seq: *seq,
+                case_id: w.id,
+                event_kind: e.kind().to_string(),
+                body: render(s, &a),
+            });
+        }
+    }
+    tx.enqueue_deliveries(&out, now).await?;
+    Ok(())
+}
+
+async fn save(tx: &mut Tx, w: &Whistle, expected: i64, now: i64) -> Result<()> {
+    let state = serde_json::to_string(w).map_err(internal)?;
+    let closed_at = (w.status != WhistleStatus::Open).then_some(now);
+    if !tx.save_whistle(w.id, w.status.as_str(), &state, w.version, expected, now, closed_at, &unit_rows(w)).await? {
+        return Err(chuishao_domain::DomainError::VersionConflict { expected, current: w.version }.into());
+    }
+    Ok(())
+}
+
+fn parse_state(row: &WhistleRow) -> Result<Whistle> {
+    serde_json::from_str(&row.state).map_err(|e| internal(format!("whistle {} state: {e}", row.id)))
+}
+
+impl App {
+    /// The raiser: the named org, or the caller's first binding at a subdistrict, township,
+    /// department or the district.
+    async fn whistle_raiser(&self, actor: &Actor, code: Option<&str>) -> Result<OrgRef> {
+        if let Some(code) = code {
+            let n = self
+                .org_by_code(code)
+                .await?
+                .ok_or_else(|| AppError::invalid("raised_by_code", "unknown organisation"))?;
+            return Ok(org_ref(&n));
+        }
+        for b in &actor.bindings {
+            if let Some(n) = self.org(b.org_id).await?
+                && matches!(
+                    n.kind,
+                    OrgKind::Subdistrict
+                        | OrgKind::Township
+                        | OrgKind::Department
+                        | OrgKind::StationedUnit
+                        | OrgKind::District
+                )
+            {
+                return Ok(org_ref(&n));
+            }
+        }
+        Err(AppError::Forbidden(format!("{} acts for no subdistrict or department", actor.username)))
+    }
+
+    /// Raises a whistle: every summoned unit's check-in clock starts now, and the `raised`
+    /// event goes to the log and to the subscriptions of the raiser and each unit at once.
+    pub async fn raise_whistle(&self, actor: &Actor, input: &WhistleInput) -> Result<WhistleView> {
+        let kind = WhistleKind::parse(&input.kind).ok_or_else(|| {
+            AppError::invalid("kind", format!("one of {}", WhistleKind::ALL.map(|k| k.as_str()).join(", ")))
+        })?;
+        let raiser = self.whistle_raiser(actor, input.raised_by_code.as_deref()).await?;
+        if !may_raise(actor, &raiser) {
+            return Err(AppError::Forbidden(format!("{} may not whistle for {}", actor.username, raiser.code)));
+        }
+        let allowance = match &input.check_in_within {
+            Some(s) => parse_allowance(s).map_err(|e| AppError::invalid("check_in_within", e))?,
+            None => WhistlePolicy::default().check_in_allowance(kind),
+        };
+        let now = self.now_ms();
+        let due = self.calendar().due(now, allowance)?;
+        let mut units = Vec::new();
+        for u in &input.units {
+            let n = self
+                .org_by_code(&u.unit_code)
+                .await?
+                .ok_or_else(|| AppError::invalid("units", format!("unknown department {:?}", u.unit_code)))?;
+            units.push((org_ref(&n), u.task.trim().to_string(), due));
+        }
+        for id in &input.case_ids {
+            if self.store.case_by_id(chuishao_domain::ids::CaseId(*id)).await?.is_none() {
+                return Err(AppError::invalid("case_ids", format!("unknown case {id}")));
+            }
+        }
+        let new = NewWhistle {
+            kind,
+            raised_by: raiser.clone(),
+            title: input.title.clone(),
+            description: input.description.clone(),
+            case_ids: input.case_ids.clone(),
+            lat: input.lat,
+            lon: input.lon,
+            address: input.address.clone(),
+            units,
+        };
+        let event = whistle::raise(&new)?;
+        let case_ids = input.case_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_whistle(&NewWhistleRow {
+                kind: kind.as_str(),
+                raised_by_org_id: raiser.id.0,
+                raised_by_path: &raiser.path,
+                title: input.title.trim(),
+                description: &input.description,
+                address: input.address.trim(),
+                lat: input.lat,
+                lon: input.lon,
+                case_ids,
+                raised_at: now,
+            })
+            .await?;
+        let w = whistle::from_raised(id, &event, now);
+        save(&mut tx, &w, 1, now).await?;
+        append(&mut tx, &w, 1, &[event], Some(actor.user_id.0), now).await?;
+        tx.commit().await?;
+        self.wake_delivery();
+        self.wake_timer();
+        self.whistle_view(actor, id).await
+    }
+
+    async fn visible_whistle(&self, actor: &Actor, id: i64) -> Result<(WhistleRow, Whistle)> {
+        let row = self.store.whistle(id).await?.ok_or(AppError::NotFound("whistle"))?;
+        let w = parse_state(&row)?;
+        if !sees(actor, &w) {
+            return Err(AppError::NotFound("whistle"));
+        }
+        Ok((row, w))
+    }
+
+    async fn view_of(&self, actor: &Actor, row: &WhistleRow, w: &Whistle) -> Result<WhistleView> {
+        let now = self.now_ms();
+        let whole = acts_for_raiser(actor, &w.raised_by)
+            || actor.bindings.iter().any(|b| path_within(&w.raised_by.path, &b.org_path));
+        let raiser = self.org(w.raised_by.id).await?;
+        let mut units = Vec::new();
+        for u in &w.units {
+            if !whole && !actor.bindings.iter().any(|b| path_within(&u.org.path, &b.org_path)) {
+                continue;
+            }
+            let name = self.org(u.org.id).await?.map(|n| n.name_zh.clone()).unwrap_or_default();
+            let late_ms = match u.checked_in_at {
+                Some(t) => t - u.due_at,
+                None if w.status == WhistleStatus::Open => now - u.due_at,
+                None => 0,
+            };
+            units.push(UnitView {
+                unit_id: u.org.id.0,
+                unit_code: u.org.code.clone(),
+                unit_name: name,
+                task: u.task.clone(),
+                status: u.status.as_str().into(),
+                due_at: rfc3339(u.due_at),
+                acknowledged_at: u.acknowledged_at.map(rfc3339),
+                checked_in_at: u.checked_in_at.map(rfc3339),
+                late: u.late,
+                far: u.far,
+                distance_m: u.distance_m,
+                done_at: u.done_at.map(rfc3339),
+                overdue: u.overdue_at.is_some(),
+                minutes_late: (late_ms.max(0)) / 60_000,
+                supervisions: u.supervisions,
+                rating: u.rating,
+            });
+        }
+        Ok(WhistleView {
+            id: w.id,
+            kind: w.kind.as_str().into(),
+            status: w.status.as_str().into(),
+            raised_by_id: w.raised_by.id.0,
+            raised_by_code: w.raised_by.code.clone(),
+            raised_by_name: raiser.map(|n| n.name_zh.clone()).unwrap_or_default(),
+            title: row.title.clone(),
+            description: row.description.clone(),
+            address: row.address.clone(),
+            lat: w.lat,
+            lon: w.lon,
+            case_ids: row.case_ids.split(',').filter_map(|s| s.parse().ok()).collect(),
+            raised_at: rfc3339(w.raised_at),
+            closed_at: row.closed_at.map(rfc3339),
+            version: w.version,
+            units,
+        })
+    }
+
+    /// One whistle; outside the caller's scope it does not exist (404).
+    pub async fn whistle_view(&self, actor: &Actor, id: i64) -> Result<WhistleView> {
+        let (row, w) = self.visible_whistle(actor, id).await?;
+        self.view_of(actor, &row, &w).await
+    }
+
+    /// Whistles the caller raised or is summoned by (by scope), newest first.
+    pub async fn list_whistles(&self, actor: &Actor, status: Option<&str>) -> Result<Vec<WhistleView>> {
+        if let Some(s) = status
+            && WhistleStatus::parse(s).is_none()
+        {
+            return Err(AppError::invalid("status", "open, closed or cancelled"));
+        }
+        let paths: Vec<String> = actor.read_paths().into_iter().map(String::from).collect();
+        let rows = self.store.list_whistles(&paths, &paths, status, 500).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let w = parse_state(&row)?;
+            out.push(self.view_of(actor, &row, &w).await?);
+        }
+        Ok(out)
+    }
+
+    /// A whistle's events, oldest first (same visibility as the whistle).
+    pub async fn whistle_events(&self, actor: &Actor, id: i64) -> Result<Vec<WhistleEventView>> {
+        self.visible_whistle(actor, id).await?;
+        let events = self.store.stream_events(STREAM, id).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| WhistleEventView {
+                seq: e.seq,
+                version: e.stream_version,
+                kind: e.kind,
+                data: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+                actor_id: e.actor_id,
+                at: rfc3339(e.created_at),
+                hash: e.hash,
+            })
+            .collect())
+    }
+
+    fn whistle_command(input: &WhistleTransitionInput) -> Result<WhistleCommand> {
+        let unit =
+            || input.unit_code.clone().ok_or_else(|| AppError::invalid("unit_code", "is required for this action"));
+        let need =
+            |field: &str, v: Option<String>| v.ok_or_else(|| AppError::invalid(field, "is required for this action"));
+        Ok(match input.action.as_str() {
+            "acknowledge" => WhistleCommand::Acknowledge { unit: unit()? },
+            "check_in" => WhistleCommand::CheckIn {
+                unit: unit()?,
+                lat: input.lat.ok_or_else(|| AppError::invalid("lat", "is required for check_in"))?,
+                lon: input.lon.ok_or_else(|| AppError::invalid("lon", "is required for check_in"))?,
+                note: input.note.clone().filter(|n| !n.trim().is_empty()),
+            },
+            "reply" => WhistleCommand::Reply { unit: unit()?, text: need("text", input.text.clone())? },
+            "report_done" => WhistleCommand::ReportDone {
+                unit: unit()?,
+                report: need("report", input.report.clone())?,
+                photos: input.photos.clone(),
+            },
+            "confirm" => WhistleCommand::Confirm,
+            "rate" => WhistleCommand::Rate {
+                unit: unit()?,
+                score: input.score.ok_or_else(|| AppError::invalid("score", "is required for rate"))?,
+                reason: input.reason.clone(),
+            },
+            "cancel" => WhistleCommand::Cancel { reason: need("reason", input.reason.clone())? },
+            _ => return Err(AppError::invalid("action", format!("unknown action; one of {}", ACTIONS.join(", ")))),
+        })
+    }
+
+    /// Applies one action, version-checked; the state and its events in one transaction.
+    pub async fn whistle_transition(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &WhistleTransitionInput,
+    ) -> Result<WhistleView> {
+        let cmd = Self::whistle_command(input)?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        let row = tx.whistle_for_update(id).await?.ok_or(AppError::NotFound("whistle"))?;
+        let w = parse_state(&row)?;
+        if !sees(actor, &w) {
+            return Err(AppError::NotFound("whistle"));
+        }
+        let (next, events) = whistle::execute(&w, actor, &cmd, input.version, now)?;
+        save(&mut tx, &next, w.version, now).await?;
+        append(&mut tx, &next, next.version, &events, Some(actor.user_id.0), now).await?;
+        tx.commit().await?;
+        self.wake_delivery();
+        self.view_of(actor, &row, &next).await
+    }
+
+    /// Fires the check-in deadlines due at `now`: `check_in_overdue` and an automatic
+    /// supervision per unit still out. Returns how many units went overdue. Called by the
+    /// timer worker's tick.
+    pub(crate) async fn whistle_tick(&self, now: i64) -> Result<usize> {
+        let mut fired = 0;
+        let mut district = None;
+        loop {
+            let mut tx = self.store.begin().await?;
+            let ids = tx.due_whistles(now, crate::deadlines::TICK_BATCH).await?;
+            if ids.is_empty() {
+                break;
+            }
+            let rows = tx.whistles_for_timer(&ids).await?;
+            let skipped = rows.len() < ids.len();
+            for row in &rows {
+                let mut w = parse_state(row)?;
+                let mut events = Vec::new();
+                let out: Vec<OrgId> = w
+                    .units
+                    .iter()
+                    .filter(|u| u.status.awaiting_check_in() && u.overdue_at.is_none() && now >= u.due_at)
+                    .map(|u| u.org.id)
+                    .collect();
+                for unit in out {
+                    let to = self.supervising_org(Some(unit), &mut district).await?;
+                    let mut one = whistle::fire_overdue(&w, now, to);
+                    one.retain(|e| match e {
+                        WhistleEvent::CheckInOverdue { unit: c, .. } | WhistleEvent::Supervised { unit: c, .. } => {
+                            w.units.iter().any(|u| u.org.id == unit && &u.org.code == c)
+                        }
+                        _ => false,
+                    });
+                    for e in &one {
+                        whistle::apply(&mut w, e, now);
+                    }
+                    fired += 1;
+                    events.extend(one);
+                }
+                let expected = w.version;
+                save(&mut tx, &w, expected, now).await?;
+                append(&mut tx, &w, w.version, &events, None, now).await?;
+            }
+            tx.commit().await?;
+            self.wake_delivery();
+            if skipped || (ids.len() as i64) < crate::deadlines::TICK_BATCH {
+                break;
+            }
+        }
+        Ok(fired)
+    }
+}
+
+/// Query of `GET /api/v1/whistles`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WhistleListQuery {
+    /// `open`, `closed` or `cancelled`.
+    pub status: Option<String>,
+}
+
+/// Query of the scorecards.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQuery {
+    /// `YYYY-MM` (China Standard Time).
+    pub month: String,
+}

@@ -1,0 +1,340 @@
+//! The whistle (吹哨报到): a subdistrict (or a department) summons departments or their
+//! stationed units to a place; each summoned unit acknowledges, checks in on site (or, for a
+//! routine whistle, replies in writing), and reports its part done; the raiser confirms and
+//! rates each unit.
+//!
+//! ```text
+//! per unit:  summoned → acknowledged → checked_in ─┐
+//!                                  └→ replied ─────┴→ done → (rated)
+//! whistle:   open → closed (every unit done + confirm) | cancelled
+//! ```
+//!
+//! As with cases, `decide` checks version, permission, state and fields and answers with
+//! `WhistleEvent`s; `apply` folds them. Check-in deadlines are computed by the application
+//! with the working-day calendar and passed in; the timer worker fires `check_in_overdue`
+//! and an automatic supervision (督办) for a unit that has not checked in by then.
+
+mod lifecycle;
+#[cfg(test)]
+mod tests;
+
+pub use lifecycle::{FAR_METRES, apply, decide, distance_m, execute, fire_overdue, from_raised, raise};
+
+use crate::Millis;
+use crate::access::{Actor, Role};
+use crate::ids::OrgId;
+use crate::org::OrgKind;
+use chuishao_calendar::Allowance;
+use serde::{Deserialize, Serialize};
+
+/// What kind of whistle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhistleKind {
+    /// 日常吹哨: a residents' problem the subdistrict cannot solve alone.
+    Routine,
+    /// 综合执法吹哨: joint enforcement.
+    JointEnforcement,
+    /// 应急吹哨: an emergency.
+    Emergency,
+}
+
+impl WhistleKind {
+    pub const ALL: [WhistleKind; 3] = [WhistleKind::Routine, WhistleKind::JointEnforcement, WhistleKind::Emergency];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhistleKind::Routine => "routine",
+            WhistleKind::JointEnforcement => "joint_enforcement",
+            WhistleKind::Emergency => "emergency",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        WhistleKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How long a summoned unit has to check in, per kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhistlePolicy {
+    pub routine: Allowance,
+    pub joint_enforcement: Allowance,
+    pub emergency: Allowance,
+}
+
+impl Default for WhistlePolicy {
+    fn default() -> Self {
+        WhistlePolicy {
+            routine: Allowance::WorkingDays(1),
+            joint_enforcement: Allowance::working_hours(2),
+            emergency: Allowance::WallMs(30 * 60_000),
+        }
+    }
+}
+
+impl WhistlePolicy {
+    pub fn check_in_allowance(&self, kind: WhistleKind) -> Allowance {
+        match kind {
+            WhistleKind::Routine => self.routine,
+            WhistleKind::JointEnforcement => self.joint_enforcement,
+            WhistleKind::Emergency => self.emergency,
+        }
+    }
+}
+
+/// Where a whistle is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhistleStatus {
+    Open,
+    Closed,
+    Cancelled,
+}
+
+impl WhistleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhistleStatus::Open => "open",
+            WhistleStatus::Closed => "closed",
+            WhistleStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [WhistleStatus::Open, WhistleStatus::Closed, WhistleStatus::Cancelled].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where one summoned unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    Summoned,
+    Acknowledged,
+    CheckedIn,
+    Replied,
+    Done,
+}
+
+impl UnitStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitStatus::Summoned => "summoned",
+            UnitStatus::Acknowledged => "acknowledged",
+            UnitStatus::CheckedIn => "checked_in",
+            UnitStatus::Replied => "replied",
+            UnitStatus::Done => "done",
+        }
+    }
+    /// Whether the unit has not yet checked in (or replied).
+    pub fn awaiting_check_in(self) -> bool {
+        matches!(self, UnitStatus::Summoned | UnitStatus::Acknowledged)
+    }
+}
+
+/// An organisation taking part in a whistle (the raiser or a summoned unit), resolved by the
+/// application from the org tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRef {
+    pub id: OrgId,
+    pub code: String,
+    pub kind: OrgKind,
+    pub path: String,
+}
+
+/// One summoned unit and how it answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummonedUnit {
+    pub org: OrgRef,
+    pub task: String,
+    pub status: UnitStatus,
+    /// When the unit must have checked in.
+    pub due_at: Millis,
+    pub acknowledged_at: Option<Millis>,
+    /// When it checked in on site (or replied).
+    pub checked_in_at: Option<Millis>,
+    pub late: bool,
+    /// Checked in farther than `FAR_METRES` from the place.
+    pub far: bool,
+    pub distance_m: Option<f64>,
+    pub done_at: Option<Millis>,
+    /// Set by the timer worker when the check-in deadline passed without a check-in.
+    pub overdue_at: Option<Millis>,
+    pub supervisions: u32,
+    pub rating: Option<u8>,
+}
+
+/// The state of a whistle the rules read and write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Whistle {
+    pub id: i64,
+    pub kind: WhistleKind,
+    pub status: WhistleStatus,
+    pub raised_by: OrgRef,
+    pub raised_at: Millis,
+    pub lat: f64,
+    pub lon: f64,
+    pub units: Vec<SummonedUnit>,
+    pub version: i64,
+}
+
+/// A new whistle, checked and resolved by the application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWhistle {
+    pub kind: WhistleKind,
+    pub raised_by: OrgRef,
+    pub title: String,
+    pub description: String,
+    pub case_ids: Vec<i64>,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: String,
+    /// `(unit, task, check-in due instant)`.
+    pub units: Vec<(OrgRef, String, Millis)>,
+}
+
+/// What an actor asks to happen to a whistle. Unit actions name the unit by its org code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WhistleCommand {
+    Acknowledge { unit: String },
+    CheckIn { unit: String, lat: f64, lon: f64, note: Option<String> },
+    Reply { unit: String, text: String },
+    ReportDone { unit: String, report: String, photos: Vec<String> },
+    Confirm,
+    Rate { unit: String, score: i64, reason: Option<String> },
+    Cancel { reason: String },
+}
+
+impl WhistleCommand {
+    pub fn action(&self) -> &'static str {
+        match self {
+            WhistleCommand::Acknowledge { .. } => "acknowledge",
+            WhistleCommand::CheckIn { .. } => "check_in",
+            WhistleCommand::Reply { .. } => "reply",
+            WhistleCommand::ReportDone { .. } => "report_done",
+            WhistleCommand::Confirm => "confirm",
+            WhistleCommand::Rate { .. } => "rate",
+            WhistleCommand::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+/// The action names, as the API spells them.
+pub const ACTIONS: [&str; 7] = ["acknowledge", "check_in", "reply", "report_done", "confirm", "rate", "cancel"];
+
+/// One fact in a whistle's history (stream `whistle` of the event log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WhistleEvent {
+    Raised {
+        kind: WhistleKind,
+        raised_by: OrgRef,
+        title: String,
+        description: String,
+        case_ids: Vec<i64>,
+        lat: f64,
+        lon: f64,
+        address: String,
+        units: Vec<RaisedUnit>,
+    },
+    Acknowledged {
+        unit: String,
+    },
+    CheckedIn {
+        unit: String,
+        lat: f64,
+        lon: f64,
+        distance_m: f64,
+        far: bool,
+        late: bool,
+        note: Option<String>,
+    },
+    Replied {
+        unit: String,
+        text: String,
+        late: bool,
+    },
+    ReportedDone {
+        unit: String,
+        report: String,
+        photos: Vec<String>,
+    },
+    Confirmed,
+    Rated {
+        unit: String,
+        score: u8,
+        reason: Option<String>,
+    },
+    Cancelled {
+        reason: String,
+    },
+    /// The check-in deadline passed without a check-in (timer worker).
+    CheckInOverdue {
+        unit: String,
+        due_at: Millis,
+    },
+    /// Automatic supervision of a unit that has not checked in (timer worker).
+    Supervised {
+        unit: String,
+        count: u32,
+        to_org_id: Option<OrgId>,
+        note: String,
+    },
+}
+
+/// A unit as summoned in the `raised` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RaisedUnit {
+    pub org: OrgRef,
+    pub task: String,
+    pub due_at: Millis,
+}
+
+impl WhistleEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WhistleEvent::Raised { .. } => "whistle_raised",
+            WhistleEvent::Acknowledged { .. } => "whistle_acknowledged",
+            WhistleEvent::CheckedIn { .. } => "whistle_checked_in",
+            WhistleEvent::Replied { .. } => "whistle_replied",
+            WhistleEvent::ReportedDone { .. } => "whistle_reported_done",
+            WhistleEvent::Confirmed => "whistle_confirmed",
+            WhistleEvent::Rated { .. } => "whistle_rated",
+            WhistleEvent::Cancelled { .. } => "whistle_cancelled",
+            WhistleEvent::CheckInOverdue { .. } => "whistle_check_in_overdue",
+            WhistleEvent::Supervised { .. } => "whistle_supervised",
+        }
+    }
+
+    /// Written by the timer worker: does not bump the version.
+    pub fn is_system(&self) -> bool {
+        matches!(self, WhistleEvent::CheckInOverdue { .. } | WhistleEvent::Supervised { .. })
+    }
+}
+
+/// Roles that act for the raiser (confirm, rate, cancel) when their binding covers it.
+pub const RAISER_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher, Role::SubdistrictLeader];
+/// Roles that act for a summoned unit when their binding covers it.
+pub const UNIT_ROLES: &[Role] = &[Role::Admin, Role::DepartmentStaff];
+
+/// Whether `actor` may act for the raiser `raiser` (a department's own staff raise for it).
+pub fn acts_for_raiser(actor: &Actor, raiser: &OrgRef) -> bool {
+    actor.bindings.iter().any(|b| {
+        crate::org::path_within(&raiser.path, &b.org_path)
+            && (RAISER_ROLES.contains(&b.role)
+                || (b.role == Role::DepartmentStaff
+                    && matches!(raiser.kind, OrgKind::Department | OrgKind::StationedUnit)))
+    })
+}
+
+/// Whether `actor` may act for the summoned unit `unit`.
+pub fn acts_for_unit(actor: &Actor, unit: &OrgRef) -> bool {
+    actor.bindings.iter().any(|b| UNIT_ROLES.contains(&b.role) && crate::org::path_within(&unit.path, &b.org_path))
+}
+
+/// Whether `actor` may raise a whistle for `raiser`: a subdistrict or township (its leaders or
+/// dispatchers), a department (its staff), or the district.
+pub fn may_raise(actor: &Actor, raiser: &OrgRef) -> bool {
+    matches!(
+        raiser.kind,
+        OrgKind::Subdistrict | OrgKind::Township | OrgKind::Department | OrgKind::StationedUnit | OrgKind::District
+    ) && acts_for_raiser(actor, raiser)
+}

@@ -1,0 +1,403 @@
+//! Whistles (吹哨报到) through real HTTP, on a fresh database (PostgreSQL when
+//! `CHUISHAO_TEST_PG_URL` is set, SQLite otherwise) seeded with the demo organisations and
+//! users. The clock is fixed and moved by the test; the timer worker's tick is called directly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chuishao_app::{App, Clock};
+use chuishao_store::testing::{TestDb, default_engine};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Monday 2 November 2026, 09:00 +08:00.
+const MONDAY_9: i64 = 1_793_581_200_000;
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+/// The place of every whistle here (inside 和平街道).
+const LAT: f64 = 39.974;
+const LON: f64 = 116.396;
+
+struct FixedClock(AtomicI64);
+
+impl Clock for FixedClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct T {
+    base: String,
+    client: reqwest::Client,
+    app: App,
+    db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+    clock: Arc<FixedClock>,
+}
+
+async fn spawn() -> T {
+    let db = TestDb::new(default_engine()).await.unwrap();
+    let clock = Arc::new(FixedClock(AtomicI64::new(MONDAY_9)));
+    let app = App::new(db.store.clone(), clock.clone());
+    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
+    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.unwrap();
+    app.seed_demo_users().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = chuishao_http::router(app.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    T { base: format!("http://{addr}"), client: reqwest::Client::new(), app, db, server, clock }
+}
+
+impl T {
+    fn set(&self, at: i64) {
+        self.clock.0.store(at, Ordering::SeqCst);
+    }
+    async fn token(&self, user: &str) -> String {
+        self.app.create_token(user, "test").await.unwrap()
+    }
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let res = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
+        (res.status(), res.json().await.unwrap_or(Value::Null))
+    }
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let res = self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
+        (res.status(), res.json().await.unwrap_or(Value::Null))
+    }
+    async fn raise(&self, token: &str, body: Value) -> Value {
+        let (s, w) = self.post(token, "/api/v1/whistles", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{w}");
+        w
+    }
+    /// A transition on whistle `id` at the version the admin currently sees.
+    async fn act(&self, token: &str, id: i64, action: &str, fields: Value) -> (StatusCode, Value) {
+        let (_, w) = self.get(&self.token("admin").await, &format!("/api/v1/whistles/{id}")).await;
+        let mut body = json!({"action": action, "version": w["version"]});
+        for (k, v) in fields.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.post(token, &format!("/api/v1/whistles/{id}/transitions"), body).await
+    }
+    async fn ok(&self, token: &str, id: i64, action: &str, fields: Value) -> Value {
+        let (s, w) = self.act(token, id, action, fields).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {w}");
+        w
+    }
+    /// The whistle as the admin sees it and its number of events.
+    async fn snapshot(&self, id: i64) -> (Value, usize) {
+        let admin = self.token("admin").await;
+        let (_, w) = self.get(&admin, &format!("/api/v1/whistles/{id}")).await;
+        let (_, e) = self.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
+        (w, e.as_array().unwrap().len())
+    }
+    /// Asserts a refusal with `code`, and that the whistle did not change.
+    async fn refused(
+        &self,
+        res: (StatusCode, Value),
+        status: StatusCode,
+        code: &str,
+        id: i64,
+        before: &(Value, usize),
+    ) {
+        assert_eq!(res.0, status, "{}", res.1);
+        assert_eq!(res.1["error"]["code"], code, "{}", res.1);
+        assert_eq!(&self.snapshot(id).await, before, "a refused request changed the whistle");
+    }
+    async fn dept_id(&self, code: &str) -> i64 {
+        self.app.org_by_code(code).await.unwrap().unwrap().id.0
+    }
+    async fn stop(self) {
+        self.server.abort();
+        self.db.cleanup().await;
+    }
+}
+
+fn unit<'a>(w: &'a Value, code: &str) -> &'a Value {
+    w["units"].as_array().unwrap().iter().find(|u| u["unit_code"] == code).unwrap()
+}
+
+fn here() -> Value {
+    json!({"lat": LAT, "lon": LON})
+}
+
+fn with(mut a: Value, b: Value) -> Value {
+    for (k, v) in b.as_object().unwrap() {
+        a[k] = v.clone();
+    }
+    a
+}
+
+#[tokio::test]
+async fn a_routine_whistle_on_a_case_with_three_departments_one_late_rated_and_scored() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let grid = t.token("grid_worker").await;
+    let (cgzf, zjw, scjg) = (t.token("staff_cgzf").await, t.token("staff_zjw").await, t.token("staff_scjg").await);
+    let (s, case) = t
+        .post(
+            &grid,
+            "/api/v1/cases",
+            json!({"description": "老旧小区违停严重", "category_code": "E0101", "grid_code": "110199001001001",
+                   "lat": LAT, "lon": LON}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let body = json!({"kind": "routine", "title": "樱花园小区停车治理", "case_ids": [case["id"]],
+        "lat": LAT, "lon": LON, "address": "樱花园小区东门",
+        "units": [{"unit_code": "CGZF", "task": "清理违停"}, {"unit_code": "ZJW", "task": "规划停车位"},
+                  {"unit_code": "SCJG", "task": "检查周边商户"}]});
+    // Whistling a department that does not exist: refused, nothing written.
+    let mut bad = body.clone();
+    bad["units"][1]["unit_code"] = json!("NOPE");
+    let (s, e) = t.post(&leader, "/api/v1/whistles", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["code"], "validation_failed");
+    let (_, list) = t.get(&t.token("admin").await, "/api/v1/whistles").await;
+    assert_eq!(list.as_array().unwrap().len(), 0);
+    // A department staff may not whistle for the subdistrict.
+    let (s, _) = t.post(&cgzf, "/api/v1/whistles", with(body.clone(), json!({"raised_by_code": "110199001"}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let w = t.raise(&leader, body).await;
+    let id = w["id"].as_i64().unwrap();
+    assert_eq!(w["status"], "open");
+    assert_eq!(w["raised_by_code"], "110199001");
+    assert_eq!(w["units"].as_array().unwrap().len(), 3);
+    // Routine: one working day, Tuesday 09:00.
+    assert_eq!(unit(&w, "SCJG")["due_at"], "2026-11-03T09:00:00+08:00");
+
+    // A department sees only its own task and may not see a whistle that does not summon it.
+    let (s, mine) = t.get(&cgzf, &format!("/api/v1/whistles/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(mine["units"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["units"][0]["unit_code"], "CGZF");
+    let (s, _) = t.get(&t.token("staff_gaj").await, &format!("/api/v1/whistles/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, theirs) = t.get(&t.token("staff_gaj").await, "/api/v1/whistles").await;
+    assert_eq!(theirs.as_array().unwrap().len(), 0);
+
+    t.set(MONDAY_9 + HOUR);
+    for (tok, code) in [(&cgzf, "CGZF"), (&zjw, "ZJW"), (&scjg, "SCJG")] {
+        t.ok(tok, id, "acknowledge", json!({"unit_code": code})).await;
+    }
+    t.ok(&cgzf, id, "check_in", with(here(), json!({"unit_code": "CGZF"}))).await;
+    // Checking in twice: refused, nothing changed.
+    let before = t.snapshot(id).await;
+    let res = t.act(&cgzf, id, "check_in", with(here(), json!({"unit_code": "CGZF"}))).await;
+    t.refused(res, StatusCode::CONFLICT, "illegal_transition", id, &before).await;
+    // Acting for another department: refused.
+    let res = t.act(&cgzf, id, "acknowledge", json!({"unit_code": "ZJW"})).await;
+    t.refused(res, StatusCode::FORBIDDEN, "forbidden", id, &before).await;
+    // A stale version: refused.
+    let res = t
+        .post(
+            &zjw,
+            &format!("/api/v1/whistles/{id}/transitions"),
+            json!({"action": "reply", "version": 1, "unit_code": "ZJW", "text": "x"}),
+        )
+        .await;
+    t.refused(res, StatusCode::CONFLICT, "version_conflict", id, &before).await;
+
+    t.set(MONDAY_9 + 2 * HOUR);
+    let w = t.ok(&zjw, id, "reply", json!({"unit_code": "ZJW", "text": "已列入停车位改造计划（书面答复）"})).await;
+    assert_eq!(unit(&w, "ZJW")["status"], "replied");
+    assert_eq!(unit(&w, "ZJW")["late"], false);
+
+    // SCJG checks in on Tuesday 11:00: late by two hours.
+    t.set(MONDAY_9 + 26 * HOUR);
+    let w = t.ok(&scjg, id, "check_in", with(here(), json!({"unit_code": "SCJG"}))).await;
+    assert_eq!(unit(&w, "SCJG")["late"], true);
+    assert_eq!(unit(&w, "SCJG")["minutes_late"], 120);
+
+    t.ok(&cgzf, id, "report_done", json!({"unit_code": "CGZF", "report": "清理违停12辆", "photos": ["photo:a1"]}))
+        .await;
+    t.ok(&zjw, id, "report_done", json!({"unit_code": "ZJW", "report": "方案已报批"})).await;
+    // Rating before the unit is done, and confirming while a unit is still out: refused.
+    let before = t.snapshot(id).await;
+    let res = t.act(&leader, id, "rate", json!({"unit_code": "SCJG", "score": 5})).await;
+    t.refused(res, StatusCode::CONFLICT, "illegal_transition", id, &before).await;
+    let res = t.act(&leader, id, "confirm", json!({})).await;
+    t.refused(res, StatusCode::CONFLICT, "illegal_transition", id, &before).await;
+    t.ok(
+        &scjg,
+        id,
+        "report_done",
+        json!({"unit_code": "SCJG", "report": "检查商户8家", "photos": ["photo:b1", "photo:b2"]}),
+    )
+    .await;
+    let w = t.ok(&leader, id, "confirm", json!({})).await;
+    assert_eq!(w["status"], "closed");
+
+    // Rating rules: 7 is refused, below 4 needs a reason, a department may not rate.
+    let before = t.snapshot(id).await;
+    let res = t.act(&leader, id, "rate", json!({"unit_code": "CGZF", "score": 7})).await;
+    t.refused(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", id, &before).await;
+    let res = t.act(&leader, id, "rate", json!({"unit_code": "SCJG", "score": 3})).await;
+    t.refused(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", id, &before).await;
+    let res = t.act(&cgzf, id, "rate", json!({"unit_code": "CGZF", "score": 5})).await;
+    t.refused(res, StatusCode::FORBIDDEN, "forbidden", id, &before).await;
+    t.ok(&leader, id, "rate", json!({"unit_code": "CGZF", "score": 5})).await;
+    t.ok(&leader, id, "rate", json!({"unit_code": "ZJW", "score": 4})).await;
+    let w = t.ok(&leader, id, "rate", json!({"unit_code": "SCJG", "score": 3, "reason": "到场迟了两小时"})).await;
+    assert_eq!(unit(&w, "SCJG")["rating"], 3);
+
+    // The linked case kept its own lifecycle.
+    let (_, c) = t.get(&t.token("admin").await, &format!("/api/v1/cases/{}", case["id"])).await;
+    assert_eq!(c["status"], "received");
+    assert_eq!(c["version"], case["version"]);
+    // The events are in the chain, stream by stream.
+    let (_, events) = t.get(&leader, &format!("/api/v1/whistles/{id}/events")).await;
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds[0], "whistle_raised");
+    assert_eq!(kinds.iter().filter(|k| **k == "whistle_rated").count(), 3);
+    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+
+    // Scorecards against hand-computed values.
+    let scjg_id = t.dept_id("SCJG").await;
+    let (s, card) = t.get(&scjg, &format!("/api/v1/departments/{scjg_id}/scorecard?month=2026-11")).await;
+    assert_eq!(s, StatusCode::OK, "{card}");
+    assert_eq!(card["whistles_received"], 1);
+    assert_eq!(card["on_time_check_in_rate"], 0.0);
+    assert_eq!(card["median_minutes_to_check_in"], 1560.0); // Monday 09:00 → Tuesday 11:00
+    assert_eq!(card["completion_rate"], 1.0);
+    assert_eq!(card["mean_rating"], 3.0);
+    let (s, _) = t.get(&cgzf, &format!("/api/v1/departments/{scjg_id}/scorecard?month=2026-11")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = t.get(&cgzf, "/api/v1/whistles/scorecards?month=2026-11").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = t.get(&scjg, &format!("/api/v1/departments/{scjg_id}/scorecard?month=2026-13")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, page) = t.get(&t.token("dispatcher").await, "/api/v1/whistles/scorecards?month=2026-11").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let ranked: Vec<&str> = page["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["department_code"].as_str().unwrap())
+        .take(3)
+        .collect();
+    assert_eq!(ranked, ["CGZF", "ZJW", "SCJG"]);
+    let cg = &page["departments"][0];
+    assert_eq!(cg["median_minutes_to_check_in"], 60.0);
+    assert_eq!(cg["on_time_check_in_rate"], 1.0);
+    let heping =
+        page["subdistricts"].as_array().unwrap().iter().find(|s| s["subdistrict_code"] == "110199001").unwrap();
+    assert_eq!(heping["whistles"], 1);
+    assert_eq!(heping["cases"], 1);
+    assert_eq!(heping["whistles_per_1000_cases"], 1000.0);
+    assert_eq!(heping["district_median"], 1000.0);
+    assert_eq!(heping["against_median"], "at");
+    let (_, october) = t.get(&t.token("dispatcher").await, "/api/v1/whistles/scorecards?month=2026-10").await;
+    assert_eq!(october["departments"][0]["whistles_received"], 0);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_emergency_whistle_gives_thirty_minutes_and_flags_a_far_check_in() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let gaj = t.token("staff_gaj").await;
+    let cgzf = t.token("staff_cgzf").await;
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "青年湖社区5号楼",
+                   "units": [{"unit_code": "GAJ-HP", "task": "疏散群众"}, {"unit_code": "CGZF", "task": "现场管控"}]}),
+        )
+        .await;
+    let id = w["id"].as_i64().unwrap();
+    assert_eq!(unit(&w, "GAJ-HP")["due_at"], "2026-11-02T09:30:00+08:00");
+    t.set(MONDAY_9 + 5 * MIN);
+    t.ok(&gaj, id, "acknowledge", json!({"unit_code": "GAJ-HP"})).await;
+    t.ok(&cgzf, id, "acknowledge", json!({"unit_code": "CGZF"})).await;
+    // Replying is for routine whistles; checking in far away needs a note.
+    let before = t.snapshot(id).await;
+    let res = t.act(&gaj, id, "reply", json!({"unit_code": "GAJ-HP", "text": "书面答复"})).await;
+    t.refused(res, StatusCode::CONFLICT, "illegal_transition", id, &before).await;
+    let far = json!({"unit_code": "GAJ-HP", "lat": LAT + 0.01, "lon": LON});
+    let res = t.act(&gaj, id, "check_in", far.clone()).await;
+    t.refused(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", id, &before).await;
+    t.set(MONDAY_9 + 20 * MIN);
+    let w = t.ok(&gaj, id, "check_in", with(far, json!({"note": "外围封控点报到"}))).await;
+    let u = unit(&w, "GAJ-HP");
+    assert_eq!(u["far"], true);
+    assert_eq!(u["late"], false);
+    assert!(u["distance_m"].as_f64().unwrap() > 1000.0);
+    t.set(MONDAY_9 + 31 * MIN);
+    let w = t.ok(&cgzf, id, "check_in", with(here(), json!({"unit_code": "CGZF"}))).await;
+    assert_eq!(unit(&w, "CGZF")["late"], true);
+    assert_eq!(unit(&w, "CGZF")["minutes_late"], 1);
+    // Cancel needs a reason; then nothing more happens.
+    let before = t.snapshot(id).await;
+    let res = t.act(&leader, id, "cancel", json!({})).await;
+    t.refused(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", id, &before).await;
+    let w = t.ok(&leader, id, "cancel", json!({"reason": "误报"})).await;
+    assert_eq!(w["status"], "cancelled");
+    let before = t.snapshot(id).await;
+    let res = t.act(&gaj, id, "report_done", json!({"unit_code": "GAJ-HP", "report": "x"})).await;
+    t.refused(res, StatusCode::CONFLICT, "illegal_transition", id, &before).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_department_that_never_checks_in_goes_overdue_is_supervised_and_notified() {
+    let t = spawn().await;
+    let admin = t.token("admin").await;
+    let leader = t.token("subdistrict_leader").await;
+    let (s, sub) = t
+        .post(&admin, "/api/v1/notifications/subscriptions",
+            json!({"name": "生态环境局值班群", "channel": "webhook", "url": "http://127.0.0.1:9/hook", "org_code": "SHJ"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sub}");
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "joint_enforcement", "title": "餐饮油烟联合执法", "lat": LAT, "lon": LON, "address": "幸福路12号",
+                   "units": [{"unit_code": "SHJ", "task": "油烟检测"}, {"unit_code": "SCJG", "task": "证照检查"}]}),
+        )
+        .await;
+    let id = w["id"].as_i64().unwrap();
+    // Summoned: notified at once.
+    let (_, d) = t.get(&admin, "/api/v1/notifications/deliveries").await;
+    let kinds: Vec<&str> = d.as_array().unwrap().iter().map(|x| x["event_kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["whistle_raised"]);
+    // Two working hours: due 11:00 (on time check-in for SCJG).
+    assert_eq!(unit(&w, "SHJ")["due_at"], "2026-11-02T11:00:00+08:00");
+    let scjg = t.token("staff_scjg").await;
+    t.ok(&scjg, id, "acknowledge", json!({"unit_code": "SCJG"})).await;
+    t.ok(&scjg, id, "check_in", with(here(), json!({"unit_code": "SCJG"}))).await;
+    let version = t.snapshot(id).await.0["version"].clone();
+    t.set(MONDAY_9 + 2 * HOUR - 1);
+    t.app.timer_tick(MONDAY_9 + 2 * HOUR - 1).await.unwrap();
+    assert_eq!(unit(&t.snapshot(id).await.0, "SHJ")["overdue"], false);
+    t.set(MONDAY_9 + 3 * HOUR);
+    let r = t.app.timer_tick(MONDAY_9 + 3 * HOUR).await.unwrap();
+    assert_eq!(r.overdue, 1);
+    assert_eq!(r.supervisions, 1);
+    let (w, n) = t.snapshot(id).await;
+    assert_eq!(w["version"], version, "system events do not bump the version");
+    let shj = unit(&w, "SHJ");
+    assert_eq!(shj["overdue"], true);
+    assert_eq!(shj["supervisions"], 1);
+    assert_eq!(shj["minutes_late"], 60);
+    assert_eq!(unit(&w, "SCJG")["overdue"], false);
+    // Once only.
+    t.app.timer_tick(MONDAY_9 + 30 * HOUR).await.unwrap();
+    assert_eq!(t.snapshot(id).await.1, n);
+    let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
+    let sup = events.as_array().unwrap().iter().find(|e| e["kind"] == "whistle_supervised").unwrap();
+    assert_eq!(sup["data"]["unit"], "SHJ");
+    assert!(sup["data"]["to_org_id"].is_i64(), "{sup}");
+    let (_, d) = t.get(&admin, "/api/v1/notifications/deliveries").await;
+    let mut kinds: Vec<&str> = d.as_array().unwrap().iter().map(|x| x["event_kind"].as_str().unwrap()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["whistle_check_in_overdue", "whistle_raised", "whistle_supervised"]);
+    // The open board: SHJ still out, an hour late.
+    let (_, open) = t.get(&leader, "/api/v1/whistles?status=open").await;
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    let (s, _) = t.get(&leader, "/api/v1/whistles?status=nope").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    t.stop().await;
+}
