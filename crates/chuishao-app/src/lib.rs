@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod demo;
 mod error;
 pub mod orgs;
+pub mod residents;
 pub mod time;
 
 pub use error::{AppError, FieldError};

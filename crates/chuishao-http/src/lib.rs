@@ -5,6 +5,7 @@
 mod api;
 mod error;
 mod extract;
+mod open311;
 
 pub use error::ApiError;
 
@@ -32,11 +33,22 @@ pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
         .route("/healthz", axum::routing::get(api::health::healthz))
         .route("/readyz", axum::routing::get(api::health::readyz))
-        .fallback(api::health::not_found)
+        .merge(open311::routes())
+        .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(AppState { app });
     (router, openapi)
+}
+
+/// Unmatched paths: Open311 tolerates `//`; everything else is the API's 404.
+async fn fallback(state: axum::extract::State<AppState>, req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if open311::is_open311_path(req.uri().path()) {
+        open311::fallback_entry(state, req).await
+    } else {
+        api::health::not_found().await.into_response()
+    }
 }
 
 /// The router.

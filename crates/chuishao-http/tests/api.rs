@@ -1409,3 +1409,6 @@ async fn concurrent_writers_commit_exactly_once() {
     assert_eq!(t.case_count().await, count + 1);
     t.stop().await;
 }
+
+#[path = "api/open311.rs"]
+mod open311;

@@ -43,7 +43,7 @@ pub struct CaseRow {
     pub closed_at: Option<i64>,
 }
 
-const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, urgency, status, description, lat, lon, address, \
+pub(crate) const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, urgency, status, description, lat, lon, address, \
     location_path, subdistrict_id, community_id, grid_id, handler_id, handler_kind, handler_path, parked, \
     extension_pending_days, extension_days, supervision_count, reopen_count, merged_into, duplicate_count, \
     callback_solved, callback_satisfaction, created_by, version, created_at, updated_at, closed_at";

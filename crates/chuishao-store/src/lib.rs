@@ -14,6 +14,7 @@ mod categories;
 mod error;
 mod migrate;
 mod orgs;
+mod residents;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,6 +23,8 @@ mod users;
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use error::StoreError;
+pub use migrate::latest_schema_version;
+pub use residents::{PublicCaseFilter, PublicEventRow};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

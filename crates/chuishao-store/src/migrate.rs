@@ -15,7 +15,17 @@ const MIGRATIONS: &[Migration] = &[Migration {
     name: "foundation",
     sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
     postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}, Migration {
+    version: 4,
+    name: "residents",
+    sqlite: include_str!("../migrations/sqlite/0004_residents.sql"),
+    postgres: include_str!("../migrations/postgres/0004_residents.sql"),
 }];
+
+/// The version of the newest embedded migration.
+pub fn latest_schema_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
 
 const CREATE_TABLE: &str = "create table if not exists schema_migrations (
     version bigint primary key, name text not null, applied_at bigint not null)";

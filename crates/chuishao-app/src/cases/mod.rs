@@ -5,7 +5,7 @@ mod query;
 mod transition;
 mod view;
 
-pub use intake::{IntakeQueue, NewCaseInput, ReporterInput, SubmitOutcome};
+pub use intake::{IntakeQueue, MAX_DESCRIPTION, NewCaseInput, ReporterInput, SubmitOutcome};
 pub use query::{CaseListQuery, CasePage};
 pub use transition::TransitionInput;
 pub use view::{CaseView, EventView, PublicCaseView, PublicTimelineEntry, ReporterView, mask_name, mask_phone};

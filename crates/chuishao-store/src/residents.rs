@@ -1,0 +1,155 @@
+//! Storage for the residents' channel: the public listing behind Open311 `GET requests`,
+//! service attributes and media references attached at intake, and the public update feed
+//! (`servicerequestupdates`) read from the event log.
+
+use crate::cases::CASE_COLUMNS;
+use crate::{CaseRow, Result, Store, Tx, run};
+
+/// Filters of the public case listing. A non-empty `tracking_codes` overrides every other
+/// filter (Open311: a `service_request_id` list wins).
+#[derive(Debug, Clone, Default)]
+pub struct PublicCaseFilter {
+    pub tracking_codes: Vec<String>,
+    pub category_codes: Vec<String>,
+    pub statuses: Vec<String>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A public event with the tracking code of its case, newest last.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PublicEventRow {
+    pub seq: i64,
+    pub stream: String,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: i64,
+    pub case_id: i64,
+    pub tracking_code: String,
+    pub status: String,
+}
+
+impl Store {
+    /// Cases for the public listing, newest first.
+    pub async fn public_cases(&self, f: &PublicCaseFilter) -> Result<Vec<CaseRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let mut qb = sqlx::QueryBuilder::new(format!("select {CASE_COLUMNS} from cases where 1 = 1"));
+            if !f.tracking_codes.is_empty() {
+                qb.push(" and tracking_code in (");
+                let mut sep = qb.separated(", ");
+                for t in &f.tracking_codes {
+                    sep.push_bind(t.clone());
+                }
+                qb.push(")");
+            } else {
+                if !f.category_codes.is_empty() {
+                    qb.push(" and category_code in (");
+                    let mut sep = qb.separated(", ");
+                    for t in &f.category_codes {
+                        sep.push_bind(t.clone());
+                    }
+                    qb.push(")");
+                }
+                if !f.statuses.is_empty() {
+                    qb.push(" and status in (");
+                    let mut sep = qb.separated(", ");
+                    for t in &f.statuses {
+                        sep.push_bind(t.clone());
+                    }
+                    qb.push(")");
+                }
+                if let Some(v) = f.created_from {
+                    qb.push(" and created_at >= ").push_bind(v);
+                }
+                if let Some(v) = f.created_to {
+                    qb.push(" and created_at <= ").push_bind(v);
+                }
+            }
+            qb.push(" order by created_at desc, id desc limit ").push_bind(f.limit).push(" offset ").push_bind(f.offset);
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        }))
+    }
+
+    /// The attribute answers of a case, by code.
+    pub async fn case_attributes(&self, case_id: i64) -> Result<Vec<(String, String)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as("select code, value from case_attributes where case_id = $1 order by code")
+                .bind(case_id)
+                .fetch_all(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// The media URLs of a case, in the order they were attached.
+    pub async fn case_media_urls(&self, case_id: i64) -> Result<Vec<String>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_scalar("select url from case_media where case_id = $1 order by id")
+                .bind(case_id)
+                .fetch_all(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// Events of the given streams about cases, created in `[from, to]`, oldest first.
+    pub async fn public_events_between(
+        &self,
+        streams: &[&str],
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<PublicEventRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "select e.seq, e.stream, e.kind, e.payload, e.created_at, c.id as case_id, c.tracking_code, c.status \
+                 from events e join cases c on c.id = e.stream_id where e.stream in (",
+            );
+            let mut sep = qb.separated(", ");
+            for s in streams {
+                sep.push_bind(s.to_string());
+            }
+            qb.push(") and e.created_at >= ").push_bind(from);
+            qb.push(" and e.created_at <= ").push_bind(to);
+            qb.push(" order by e.created_at, e.seq limit ").push_bind(limit);
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        }))
+    }
+}
+
+impl Tx {
+    /// Attaches attribute answers and media references to a case.
+    pub async fn insert_case_extras(
+        &mut self,
+        case_id: i64,
+        attributes: &[(String, String)],
+        media_urls: &[String],
+        now: i64,
+    ) -> Result<()> {
+        for (code, value) in attributes {
+            run!(self.conn(), conn => {
+                sqlx::query("insert into case_attributes (case_id, code, value) values ($1, $2, $3)")
+                    .bind(case_id)
+                    .bind(code)
+                    .bind(value)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+        for url in media_urls {
+            run!(self.conn(), conn => {
+                sqlx::query("insert into case_media (case_id, url, created_at) values ($1, $2, $3)")
+                    .bind(case_id)
+                    .bind(url)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+}
