@@ -10,17 +10,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}, Migration {
-    version: 4,
-    name: "residents",
-    sqlite: include_str!("../migrations/sqlite/0004_residents.sql"),
-    postgres: include_str!("../migrations/postgres/0004_residents.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "residents",
+        sqlite: include_str!("../migrations/sqlite/0004_residents.sql"),
+        postgres: include_str!("../migrations/postgres/0004_residents.sql"),
+    },
+];
 
 /// The version of the newest embedded migration.
 pub fn latest_schema_version() -> i64 {

@@ -44,7 +44,11 @@ impl From<AppError> for Open311Error {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Invalid(fields) => Open311Error::bad_request(
-                fields.iter().map(|f| format!("{}: {}", open311_field(&f.field), f.message)).collect::<Vec<_>>().join("; "),
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", open311_field(&f.field), f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ),
             AppError::NotFound(what) => Open311Error::not_found(format!("{what} not found")),
             AppError::Unauthenticated => Open311Error::forbidden("a valid api_key is required"),
@@ -281,7 +285,11 @@ fn check_media_url(url: &str) -> O311<()> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() <= 2000
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok { Ok(()) } else { Err(Open311Error::bad_request("media_url: must be an http(s) URL of at most 2000 characters")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Open311Error::bad_request("media_url: must be an http(s) URL of at most 2000 characters"))
+    }
 }
 
 fn parse_coordinate(name: &str, v: &Option<String>) -> O311<Option<f64>> {
@@ -336,13 +344,7 @@ fn update_status(kind: &str, current: CaseStatus) -> &'static str {
 }
 
 fn split_list(s: &Option<String>) -> Vec<String> {
-    s.as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-        .collect()
+    s.as_deref().unwrap_or("").split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
 }
 
 impl App {
@@ -385,7 +387,9 @@ impl App {
     /// A service's definition (404 for an unknown or retired code).
     pub async fn open311_service_definition(&self, code: &str, en: bool) -> O311<ServiceDefinition> {
         match self.category_with_status(code).await? {
-            Some((c, true)) => Ok(ServiceDefinition { service_code: c.code.clone(), attributes: common_attributes(en) }),
+            Some((c, true)) => {
+                Ok(ServiceDefinition { service_code: c.code.clone(), attributes: common_attributes(en) })
+            }
             _ => Err(Open311Error::not_found(format!("service_code {code} not found"))),
         }
     }
@@ -432,8 +436,7 @@ impl App {
             lat,
             lon,
             address: req.address_string.clone(),
-            reporter: (name.is_some() || req.phone.is_some())
-                .then(|| ReporterInput { name, phone: req.phone.clone() }),
+            reporter: (name.is_some() || req.phone.is_some()).then(|| ReporterInput { name, phone: req.phone.clone() }),
             ..Default::default()
         };
         let outcome = self.submit_case(actor, &input, idempotency_key).await?;
@@ -443,12 +446,7 @@ impl App {
             tx.commit().await?;
         }
         let code = outcome.case.tracking_code;
-        Ok(CreatedRequest {
-            service_request_id: code.clone(),
-            token: code,
-            service_notice: None,
-            account_id: None,
-        })
+        Ok(CreatedRequest { service_request_id: code.clone(), token: code, service_notice: None, account_id: None })
     }
 
     async fn service_request(&self, row: CaseRow, en: bool) -> O311<ServiceRequest> {
@@ -568,9 +566,9 @@ impl App {
         let date = |name: &str, v: Option<&str>| -> O311<Option<i64>> {
             match v {
                 None => Ok(None),
-                Some(s) => {
-                    parse_w3c(s).map(Some).ok_or_else(|| Open311Error::bad_request(format!("{name}: not a W3C date-time")))
-                }
+                Some(s) => parse_w3c(s)
+                    .map(Some)
+                    .ok_or_else(|| Open311Error::bad_request(format!("{name}: not a W3C date-time"))),
             }
         };
         let end = date("end_date", end)?.unwrap_or_else(|| self.now_ms());
@@ -617,7 +615,10 @@ impl App {
     /// to staff. Names and e-mail addresses sent along are not kept.
     pub async fn open311_post_update(&self, actor: &Actor, u: &NewUpdate) -> O311<RequestUpdate> {
         Self::require_integrator(actor)?;
-        let id = u.service_request_id.as_deref().ok_or_else(|| Open311Error::bad_request("service_request_id is required"))?;
+        let id = u
+            .service_request_id
+            .as_deref()
+            .ok_or_else(|| Open311Error::bad_request("service_request_id is required"))?;
         let description =
             u.description.as_deref().ok_or_else(|| Open311Error::bad_request("description is required"))?;
         if description.chars().count() > crate::cases::MAX_DESCRIPTION {

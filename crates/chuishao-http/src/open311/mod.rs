@@ -50,9 +50,8 @@ fn render<T: Serialize>(status: StatusCode, format: Format, root: &str, item: &s
     let value = serde_json::to_value(body).unwrap_or(Value::Null);
     match format {
         Format::Json => (status, axum::Json(value)).into_response(),
-        Format::Xml => {
-            (status, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml::document(root, item, &value)).into_response()
-        }
+        Format::Xml => (status, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml::document(root, item, &value))
+            .into_response(),
     }
 }
 
@@ -138,7 +137,9 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
             _ => {
                 return error(
                     guess,
-                    &Open311Error::bad_request("send the body as application/x-www-form-urlencoded or multipart/form-data"),
+                    &Open311Error::bad_request(
+                        "send the body as application/x-www-form-urlencoded or multipart/form-data",
+                    ),
                 );
             }
         }
@@ -264,13 +265,12 @@ async fn route(
 
 /// `POST requests` fields. `attribute[CODE]` become attributes; `media_url` may repeat.
 fn new_request(p: &Params) -> o311::NewRequest {
-    let attributes = p
-        .0
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("attribute[").and_then(|r| r.strip_suffix(']')).map(|code| (code.to_string(), v.clone()))
-        })
-        .collect();
+    let attributes =
+        p.0.iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("attribute[").and_then(|r| r.strip_suffix(']')).map(|code| (code.to_string(), v.clone()))
+            })
+            .collect();
     o311::NewRequest {
         service_code: p.get("service_code"),
         lat: p.get("lat"),

@@ -67,7 +67,8 @@ async fn open311_discovery_services_and_definitions() {
         let (s, def, text) = t.o311_get(path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {text}");
         assert_eq!(def["service_code"], "E0101");
-        let codes: Vec<&str> = def["attributes"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+        let codes: Vec<&str> =
+            def["attributes"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
         assert_eq!(codes, ["HAZARD", "LANDMARK"]);
         assert_eq!(def["attributes"][0]["values"][0]["key"], "yes");
     }
@@ -94,9 +95,9 @@ async fn open311_post_requests_and_refusals() {
     // Refusals: each is an error array and stores nothing.
     let long = "长".repeat(5000);
     let cases: Vec<(Vec<(&str, &str)>, u16)> = vec![
-        (base.to_vec(), 403),                                                            // no api_key
-        ([&base[..], &[("api_key", "csk_nope")]].concat(), 403),                         // unknown key
-        ([&base[..], &[("api_key", dispatcher.as_str())]].concat(), 403),                // not an integrator
+        (base.to_vec(), 403),                                             // no api_key
+        ([&base[..], &[("api_key", "csk_nope")]].concat(), 403),          // unknown key
+        ([&base[..], &[("api_key", dispatcher.as_str())]].concat(), 403), // not an integrator
         (vec![("api_key", &key), ("service_code", "Z9999"), ("lat", "39.9"), ("long", "116.4")], 400),
         (vec![("api_key", &key), ("service_code", "E0101"), ("description", "x")], 400), // no location
         (vec![("api_key", &key), ("service_code", "E0101"), ("lat", "91"), ("long", "116.4")], 400),
@@ -138,7 +139,10 @@ async fn open311_post_requests_and_refusals() {
 
     // api_key in the query string, and as a bearer token; address only.
     let res = t
-        .o311_post(&format!("/open311/v2/requests.json?api_key={key}"), &[("service_code", "E0102"), ("address_string", "青年湖北街")])
+        .o311_post(
+            &format!("/open311/v2/requests.json?api_key={key}"),
+            &[("service_code", "E0102"), ("address_string", "青年湖北街")],
+        )
         .await;
     assert_eq!(res.0, StatusCode::CREATED, "{}", res.2);
     let res = t
@@ -251,8 +255,12 @@ async fn open311_get_requests_filters_and_pages() {
     let (_, open, _) = t.o311_get("/open311/v2/requests.json?status=open&service_code=E0101").await;
     assert_eq!(get_ids(&open), [ids[4].clone(), ids[0].clone()]);
     // service_request_id overrides every other filter.
-    let (_, by_id, _) =
-        t.o311_get(&format!("/open311/v2/requests.json?service_request_id={},{}&service_code=C0101&status=closed", ids[0], ids[2])).await;
+    let (_, by_id, _) = t
+        .o311_get(&format!(
+            "/open311/v2/requests.json?service_request_id={},{}&service_code=C0101&status=closed",
+            ids[0], ids[2]
+        ))
+        .await;
     assert_eq!(get_ids(&by_id), [ids[2].clone(), ids[0].clone()]);
     // Pages.
     let (_, p1, _) = t.o311_get("/open311/v2/requests.json?page_size=2").await;
@@ -286,7 +294,10 @@ async fn open311_service_request_updates_both_ways() {
     let key = t.token("integrator").await;
     let dispatcher = t.token("dispatcher").await;
     let (_, c, _) = t
-        .o311_post("/open311/v2/requests.json", &[("api_key", &key), ("service_code", "E0101"), ("address_string", "东门")])
+        .o311_post(
+            "/open311/v2/requests.json",
+            &[("api_key", &key), ("service_code", "E0101"), ("address_string", "东门")],
+        )
         .await;
     let id = c[0]["service_request_id"].as_str().unwrap().to_string();
     let staff = t.list_ids(&t.admin, "").await;
@@ -300,7 +311,10 @@ async fn open311_service_request_updates_both_ways() {
         .await;
     assert_o311_err(&refused, 403);
     let missing = t
-        .o311_post("/open311/v2/servicerequestupdates.json", &[("api_key", &key), ("service_request_id", "AAAAAAAAAA"), ("description", "x")])
+        .o311_post(
+            "/open311/v2/servicerequestupdates.json",
+            &[("api_key", &key), ("service_request_id", "AAAAAAAAAA"), ("description", "x")],
+        )
         .await;
     assert_o311_err(&missing, 404);
     let (s, posted, text) = t
@@ -330,7 +344,8 @@ async fn open311_service_request_updates_both_ways() {
     assert!(!text.contains("wang@example.org"));
     let (_, _, xml) = t.o311_get("/open311/v2/servicerequestupdates.xml").await;
     assert!(xml.contains("<service_request_updates><request_update>"), "{xml}");
-    let (_, none, _) = t.o311_get("/open311/v2/servicerequestupdates.json?start_date=2000-01-01&end_date=2000-01-02").await;
+    let (_, none, _) =
+        t.o311_get("/open311/v2/servicerequestupdates.json?start_date=2000-01-01&end_date=2000-01-02").await;
     assert_eq!(none, json!([]));
     t.stop().await;
 }
