@@ -5,7 +5,9 @@
 mod api;
 mod error;
 mod extract;
+mod limit;
 mod open311;
+pub mod web;
 
 pub use error::ApiError;
 
@@ -23,6 +25,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub app: App,
+    /// Live tracking subscriptions on this node.
+    pub live: chuishao_app::residents::live::LiveHub,
+    /// Per-IP limits on public writes.
+    pub limiter: limit::RateLimiter,
 }
 
 /// The whole router and the OpenAPI document that describes it.
@@ -34,10 +40,11 @@ pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
         .route("/healthz", axum::routing::get(api::health::healthz))
         .route("/readyz", axum::routing::get(api::health::readyz))
         .merge(open311::routes())
+        .merge(web::routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { app });
+        .with_state(AppState { app, live: Default::default(), limiter: Default::default() });
     (router, openapi)
 }
 
@@ -62,5 +69,7 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

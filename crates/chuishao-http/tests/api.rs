@@ -1412,3 +1412,6 @@ async fn concurrent_writers_commit_exactly_once() {
 
 #[path = "api/open311.rs"]
 mod open311;
+
+#[path = "api/residents.rs"]
+mod residents;

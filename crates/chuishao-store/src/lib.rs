@@ -24,7 +24,7 @@ pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
 pub use error::StoreError;
 pub use migrate::latest_schema_version;
-pub use residents::{PublicCaseFilter, PublicEventRow};
+pub use residents::{EventListener, PublicCaseFilter, PublicEventRow};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};
 

@@ -121,6 +121,61 @@ impl Store {
     }
 }
 
+/// Wakes when events are committed on any node (PostgreSQL `LISTEN`).
+pub struct EventListener(sqlx::postgres::PgListener);
+
+impl EventListener {
+    /// Waits for the next notification.
+    pub async fn wait(&mut self) -> Result<()> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
+/// The channel the events trigger notifies.
+const EVENTS_CHANNEL: &str = "chuishao_events";
+
+impl Store {
+    /// The highest event sequence number (0 when there are none).
+    pub async fn max_event_seq(&self) -> Result<i64> {
+        let mut c = self.read().await?;
+        let v: Option<i64> = run!(c.conn(), conn => {
+            sqlx::query_scalar("select max(seq) from events").fetch_one(&mut *conn).await?
+        });
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Case events after `after_seq`, oldest first, with their case's tracking code and
+    /// current status: what live tracking pushes to subscribers.
+    pub async fn case_events_after(&self, after_seq: i64, limit: i64) -> Result<Vec<PublicEventRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select e.seq, e.stream, e.kind, e.payload, e.created_at, c.id as case_id, c.tracking_code, c.status \
+                 from events e join cases c on c.id = e.stream_id \
+                 where e.seq > $1 and e.stream = 'case' order by e.seq limit $2",
+            )
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
+    /// A listener woken whenever events are committed, on PostgreSQL; `None` on SQLite,
+    /// where one process is the only writer and callers poll.
+    pub async fn event_listener(&self) -> Result<Option<EventListener>> {
+        match &self.backend {
+            crate::Backend::Postgres(pool) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(pool).await?;
+                l.listen(EVENTS_CHANNEL).await?;
+                Ok(Some(EventListener(l)))
+            }
+            crate::Backend::Sqlite { .. } => Ok(None),
+        }
+    }
+}
+
 impl Tx {
     /// Attaches attribute answers and media references to a case.
     pub async fn insert_case_extras(

@@ -8,4 +8,6 @@ mod view;
 pub use intake::{IntakeQueue, MAX_DESCRIPTION, NewCaseInput, ReporterInput, SubmitOutcome};
 pub use query::{CaseListQuery, CasePage};
 pub use transition::TransitionInput;
-pub use view::{CaseView, EventView, PublicCaseView, PublicTimelineEntry, ReporterView, mask_name, mask_phone};
+pub use view::{
+    CaseView, EventView, PublicCaseView, PublicTimelineEntry, ReporterView, mask_name, mask_phone, status_words,
+};

@@ -17,3 +17,13 @@ create table case_media (
 );
 create index case_media_case on case_media(case_id, id);
 create index events_created_at on events(created_at, seq);
+
+-- Live tracking across app nodes: every statement that appends events wakes the listeners of
+-- every node (one notification per statement; PostgreSQL delivers it at commit).
+create function chuishao_events_notify() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('chuishao_events', '');
+    return null;
+end
+$$;
+create trigger events_notify after insert on events for each statement execute function chuishao_events_notify();

@@ -1,0 +1,173 @@
+//! The message catalogue: every UI string in Chinese (the default) and English, by key.
+//! Templates ask `t.t("key")`; a test checks every key a template uses exists here.
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh-CN` or `en`: the `<html lang>` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The short code used in `?lang=`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language (for the switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// Parses `zh`, `zh-CN`, `en`, `en-US` … (case-insensitive).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// Picks between a Chinese and an English text.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// (key, 中文, English).
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("site.name", "吹哨", "Chuishao"),
+    ("site.tagline", "接诉即办 · 过程直播", "Every report answered, every step shown"),
+    ("lang.switch", "English", "中文"),
+    ("nav.report", "我要反映", "Report a problem"),
+    ("nav.track", "查询进度", "Track a report"),
+    ("track.title", "诉求进度", "Report progress"),
+    ("track.code", "查询码", "Tracking code"),
+    ("track.status", "当前状态", "Status"),
+    ("track.category", "问题类别", "Category"),
+    ("track.place", "所在地区", "Area"),
+    ("track.handler", "承办单位", "Handling unit"),
+    ("track.created", "反映时间", "Reported"),
+    ("track.closed", "结案时间", "Closed"),
+    ("track.result", "办理结果", "Result"),
+    ("track.timeline", "办理过程", "Timeline"),
+    ("track.live", "页面会自动更新办理进展。", "This page updates itself as the case moves."),
+    ("track.live_off", "刷新页面查看最新进展。", "Reload the page for the latest progress."),
+    ("track.unknown", "未填写", "Not given"),
+    (
+        "track.privacy",
+        "本页不显示反映人的姓名、电话，也不显示工作人员姓名。",
+        "This page never shows the reporter's name or phone, nor staff names.",
+    ),
+    ("lookup.title", "查询诉求进度", "Track your report"),
+    ("lookup.hint", "输入提交时获得的10位查询码。", "Enter the 10-character code you received when you reported."),
+    ("lookup.submit", "查询", "Track"),
+    (
+        "lookup.not_found",
+        "没有找到这个查询码对应的诉求，请核对后重试。",
+        "No report has this tracking code. Please check it and try again.",
+    ),
+    ("callback.title", "回访：请评价办理结果", "Callback: how was it handled?"),
+    ("callback.phone", "您留下的手机号码后四位", "Last four digits of the phone you left"),
+    ("callback.solved", "问题解决了吗？", "Is the problem solved?"),
+    ("callback.yes", "已解决", "Solved"),
+    ("callback.no", "未解决", "Not solved"),
+    ("callback.satisfaction", "您对办理结果满意吗？", "Are you satisfied with the result?"),
+    ("callback.satisfied", "满意", "Satisfied"),
+    ("callback.basically_satisfied", "基本满意", "Basically satisfied"),
+    ("callback.dissatisfied", "不满意", "Dissatisfied"),
+    ("callback.comment", "意见或建议（选填）", "Comment (optional)"),
+    ("callback.submit", "提交回访", "Send"),
+    ("callback.thanks", "感谢您的回访！", "Thank you for your answer!"),
+    (
+        "callback.reopened",
+        "我们已将诉求重新交办，请继续关注进度。",
+        "Your report has been sent back for more work; follow its progress here.",
+    ),
+    ("callback.done", "回访已记录。", "Your answer has been recorded."),
+    ("error.title", "出错了", "Something went wrong"),
+    ("error.back", "返回", "Back"),
+    ("error.phone_mismatch", "手机号码后四位不正确。", "The last four digits of the phone do not match."),
+    ("error.invalid", "请检查填写的内容。", "Please check what you entered."),
+    (
+        "error.not_open",
+        "这个诉求目前不需要回访，或已经回访过。",
+        "This report is not waiting for a callback, or was already answered.",
+    ),
+    ("error.csrf", "页面已过期，请返回刷新后重试。", "The page has expired; go back, reload and try again."),
+    ("error.rate_limited", "操作太频繁，请稍后再试。", "Too many attempts; please wait a moment and try again."),
+    ("error.internal", "服务暂时不可用，请稍后再试。", "The service is unavailable; please try again later."),
+];
+
+/// The catalogue in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Msgs(pub Lang);
+
+impl Msgs {
+    /// The text of `key`; the key itself when missing (a test keeps that from happening).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => self.0.pick(zh, en),
+            None => key,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.0
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_used_by_a_template_is_in_the_catalogue_once() {
+        let mut keys: Vec<&str> = MESSAGES.iter().map(|(k, _, _)| *k).collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "duplicate keys");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = entry.map(|e| e.path()).unwrap_or_default();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for part in text.split("t.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                assert!(keys.binary_search(&key).is_ok(), "{}: key {key} missing from the catalogue", path.display());
+            }
+        }
+    }
+
+    #[test]
+    fn languages_parse_and_switch() {
+        assert_eq!(Lang::parse("en-US"), Some(Lang::En));
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::Zh.other().tag(), "en");
+        assert_eq!(Msgs(Lang::En).t("track.status"), "Status");
+        assert_eq!(Msgs(Lang::Zh).t("track.status"), "当前状态");
+    }
+}
