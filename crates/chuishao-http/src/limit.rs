@@ -26,7 +26,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { report: Rate { burst: 5.0, per_minute: 5.0 }, callback: Rate { burst: 5.0, per_minute: 2.0 } }
+        Limits { report: Rate { burst: 20.0, per_minute: 10.0 }, callback: Rate { burst: 5.0, per_minute: 2.0 } }
     }
 }
 

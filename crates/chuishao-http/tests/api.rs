@@ -1415,3 +1415,6 @@ mod open311;
 
 #[path = "api/residents.rs"]
 mod residents;
+
+#[path = "api/report.rs"]
+mod report;

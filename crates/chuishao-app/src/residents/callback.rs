@@ -37,7 +37,7 @@ pub fn callback_reopens(solved: bool, satisfaction: &str) -> bool {
 impl App {
     /// The residents' channel as an actor: created on first use with the integrator and
     /// dispatcher roles on every root of the org tree.
-    async fn channel_actor(&self) -> Result<Actor> {
+    pub(crate) async fn channel_actor(&self) -> Result<Actor> {
         if let Some(u) = self.store.user_by_username(CHANNEL_USERNAME).await? {
             let bindings = self.store.role_bindings(chuishao_domain::ids::UserId(u.id)).await?;
             return Ok(Actor { user_id: chuishao_domain::ids::UserId(u.id), username: u.username, bindings });

@@ -4,3 +4,4 @@
 pub mod callback;
 pub mod live;
 pub mod open311;
+pub mod report;

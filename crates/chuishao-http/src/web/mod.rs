@@ -9,6 +9,7 @@
 
 pub mod csrf;
 pub mod i18n;
+mod report;
 mod track;
 
 pub use i18n::{Lang, Msgs};
@@ -116,6 +117,7 @@ pub struct MessagePage<'a> {
 
 const SITE_CSS: &str = include_str!("assets/site.css");
 const TRACK_JS: &str = include_str!("assets/track.js");
+const REPORT_JS: &str = include_str!("assets/report.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
@@ -129,10 +131,16 @@ async fn track_js() -> Response {
     asset("text/javascript; charset=utf-8", TRACK_JS)
 }
 
+async fn report_js() -> Response {
+    asset("text/javascript; charset=utf-8", REPORT_JS)
+}
+
 /// Every web page and asset.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/site.css", get(site_css))
         .route("/assets/track.js", get(track_js))
+        .route("/assets/report.js", get(report_js))
         .merge(track::routes())
+        .merge(report::routes())
 }

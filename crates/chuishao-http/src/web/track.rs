@@ -279,7 +279,7 @@ async fn callback(State(s): State<AppState>, lang: PageLang, Path(code): Path<St
 }
 
 /// Parses an urlencoded form body (up to the router's body limit).
-async fn form<T: serde::de::DeserializeOwned>(parts: &Parts, body: axum::body::Body) -> Option<T> {
+pub(super) async fn form<T: serde::de::DeserializeOwned>(parts: &Parts, body: axum::body::Body) -> Option<T> {
     let is_form = parts
         .headers
         .get(header::CONTENT_TYPE)

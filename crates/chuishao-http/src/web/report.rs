@@ -1,0 +1,248 @@
+//! The report page `/report`: a plain HTML form that works without JavaScript (report.js
+//! adds category search and geolocation). CSRF-checked, rate-limited per address, and the
+//! form token is the idempotency key, so a double submit files one case.
+
+use super::{MessagePage, Msgs, PageLang, csrf, html};
+use crate::AppState;
+use crate::limit::client_ip;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use chuishao_app::AppError;
+use chuishao_app::residents::report::ReportForm;
+use rand::RngCore;
+use serde::Deserialize;
+
+struct CategoryItem {
+    code: String,
+    name: String,
+    hint: String,
+}
+
+struct CategoryGroup {
+    name: String,
+    items: Vec<CategoryItem>,
+}
+
+/// The form as typed, echoed back on errors.
+#[derive(Deserialize, Default, Clone)]
+struct Fields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    form_token: String,
+    #[serde(default)]
+    category_code: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    anonymous: Option<String>,
+}
+
+/// What the template shows of the form.
+struct FormView {
+    category_code: String,
+    description: String,
+    address: String,
+    lat: String,
+    lon: String,
+    name: String,
+    phone: String,
+    anonymous: bool,
+}
+
+impl From<&Fields> for FormView {
+    fn from(f: &Fields) -> Self {
+        FormView {
+            category_code: f.category_code.clone(),
+            description: f.description.clone(),
+            address: f.address.clone(),
+            lat: f.lat.clone(),
+            lon: f.lon.clone(),
+            name: f.name.clone(),
+            phone: f.phone.clone(),
+            anonymous: f.anonymous.is_some(),
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    t: Msgs,
+    switch_href: String,
+    groups: Vec<CategoryGroup>,
+    form: FormView,
+    errors: Vec<&'static str>,
+    csrf: String,
+    form_token: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "report_done.html")]
+struct DonePage {
+    t: Msgs,
+    switch_href: String,
+    code: String,
+}
+
+fn new_token() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+async fn groups(s: &AppState, lang: PageLang) -> Vec<CategoryGroup> {
+    let mut out: Vec<CategoryGroup> = Vec::new();
+    for c in s.app.list_categories().await.unwrap_or_default() {
+        let major = lang.lang.pick(&c.major_name_zh, &c.major_name_en).to_string();
+        let item = CategoryItem {
+            name: lang.lang.pick(&c.name_zh, &c.name_en).to_string(),
+            hint: lang.lang.pick(&c.description_zh, &c.description_en).to_string(),
+            code: c.code,
+        };
+        match out.last_mut() {
+            Some(g) if g.name == major => g.items.push(item),
+            _ => out.push(CategoryGroup { name: major, items: vec![item] }),
+        }
+    }
+    out
+}
+
+async fn form_page(
+    s: &AppState,
+    lang: PageLang,
+    parts: &axum::http::request::Parts,
+    fields: &Fields,
+    errors: Vec<&'static str>,
+    status: StatusCode,
+) -> Response {
+    let (token, fresh) = csrf::token(parts);
+    let form_token = if fields.form_token.len() == 32 { fields.form_token.clone() } else { new_token() };
+    let page = ReportPage {
+        t: lang.msgs(),
+        switch_href: lang.switch_href("/report"),
+        groups: groups(s, lang).await,
+        form: FormView::from(fields),
+        errors: errors.into_iter().map(|k| lang.msgs().t(k)).collect(),
+        csrf: token.clone(),
+        form_token,
+    };
+    let mut res = html(status, &page);
+    if fresh {
+        csrf::set_cookie(&mut res, &token);
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    lang.remember(res)
+}
+
+/// `GET /report`.
+async fn show(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    form_page(&s, lang, &parts, &Fields::default(), vec![], StatusCode::OK).await
+}
+
+fn error_key(field: &str) -> &'static str {
+    match field {
+        "description" => "report.err.description",
+        "location" | "lat" | "lon" | "address" => "report.err.location",
+        "category_code" => "report.err.category",
+        "reporter.name" => "report.err.name",
+        "reporter.phone" => "report.err.phone",
+        _ => "report.err.other",
+    }
+}
+
+/// `POST /report`.
+async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(fields) = super::track::form::<Fields>(&parts, body).await else {
+        return message(lang, StatusCode::BAD_REQUEST, "error.invalid");
+    };
+    if !csrf::check(&parts, Some(&fields.csrf)) {
+        return message(lang, StatusCode::FORBIDDEN, "error.csrf");
+    }
+    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, client_ip(&parts)) {
+        let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
+    }
+    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let mut errors: Vec<&'static str> = Vec::new();
+    let mut coord = |v: &str| -> Option<f64> {
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        let parsed = v.parse::<f64>().ok().filter(|f| f.is_finite());
+        if parsed.is_none() && !errors.contains(&"report.err.location") {
+            errors.push("report.err.location");
+        }
+        parsed
+    };
+    let (lat, lon) = (coord(&fields.lat), coord(&fields.lon));
+    if !errors.is_empty() {
+        return form_page(&s, lang, &parts, &fields, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let form = ReportForm {
+        category_code: opt(&fields.category_code),
+        description: fields.description.trim().to_string(),
+        lat,
+        lon,
+        address: opt(&fields.address),
+        name: opt(&fields.name),
+        phone: opt(&fields.phone),
+        anonymous: fields.anonymous.is_some(),
+    };
+    match s.app.resident_report(&form, &fields.form_token).await {
+        Ok(outcome) => {
+            let page =
+                DonePage { t: lang.msgs(), switch_href: lang.switch_href("/report"), code: outcome.case.tracking_code };
+            lang.remember(html(StatusCode::OK, &page))
+        }
+        Err(AppError::Invalid(fields_err)) => {
+            let mut keys: Vec<&'static str> = fields_err.iter().map(|f| error_key(&f.field)).collect();
+            keys.dedup();
+            form_page(&s, lang, &parts, &fields, keys, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::IdempotencyKeyReused) => {
+            // The same page sent again with changes: give it a fresh token and let them resend.
+            let f = Fields { form_token: String::new(), ..fields };
+            form_page(&s, lang, &parts, &f, vec!["report.err.other"], StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "web report failed");
+            message(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+        }
+    }
+}
+
+fn message(lang: PageLang, status: StatusCode, line: &'static str) -> Response {
+    let page = MessagePage {
+        t: lang.msgs(),
+        switch_href: lang.switch_href("/report"),
+        heading: "error.title",
+        lines: vec![line],
+        is_error: true,
+        back_href: format!("/report?lang={}", lang.lang.code()),
+    };
+    lang.remember(html(status, &page))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/report", get(show).post(submit))
+}
