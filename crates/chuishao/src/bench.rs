@@ -36,16 +36,16 @@ pub struct BenchArgs {
     bare_rows: u64,
 }
 
-struct Stats {
-    count: usize,
-    errors: u64,
-    elapsed: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
+pub(crate) struct Stats {
+    pub(crate) count: usize,
+    pub(crate) errors: u64,
+    pub(crate) elapsed: Duration,
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
+    pub(crate) max: Duration,
 }
 
-fn stats(mut lat: Vec<Duration>, errors: u64, elapsed: Duration) -> Stats {
+pub(crate) fn stats(mut lat: Vec<Duration>, errors: u64, elapsed: Duration) -> Stats {
     lat.sort_unstable();
     let pick =
         |q: f64| lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();

@@ -1,6 +1,7 @@
 //! The `chuishao` binary: configuration, wiring and the command line.
 
 mod bench;
+mod bench_residents;
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::{App, SystemClock};
@@ -51,6 +52,8 @@ enum Command {
     },
     /// Measure case submission over HTTP against a bare insert (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Measure the tracking page, its JSON and live fan-out (see docs/benchmarks.md).
+    BenchResidents(bench_residents::BenchResidentsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -231,6 +234,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::BenchResidents(args) => bench_residents::run(args).await?,
     }
     Ok(())
 }
