@@ -82,7 +82,10 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
         description: "基准测试：小区东门暴露垃圾".into(),
         category_code: Some("E0101".into()),
         grid_code: Some("110199001001001".into()),
-        reporter: Some(chuishao_app::cases::ReporterInput { name: Some("张先生".into()), phone: Some("13812341234".into()) }),
+        reporter: Some(chuishao_app::cases::ReporterInput {
+            name: Some("张先生".into()),
+            phone: Some("13812341234".into()),
+        }),
         ..Default::default()
     };
     let case = app.submit_case(&integrator, &input, None).await.map_err(e)?.case;
@@ -92,7 +95,10 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
         handler_code: (action == "dispatch").then(|| "CGW".into()),
         ..Default::default()
     };
-    let case = app.transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("register", case.version)).await.map_err(e)?;
+    let case = app
+        .transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("register", case.version))
+        .await
+        .map_err(e)?;
     let code = case.tracking_code.clone();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -140,7 +146,9 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
     connected.wait().await;
     eprintln!("{} subscribers connected; dispatching…", args.subscribers);
     let _ = start_line.set(Instant::now());
-    app.transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("dispatch", case.version)).await.map_err(e)?;
+    app.transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("dispatch", case.version))
+        .await
+        .map_err(e)?;
     let mut lat = Vec::new();
     let mut missed = 0u64;
     for s in subs {
