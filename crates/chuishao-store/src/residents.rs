@@ -31,6 +31,21 @@ pub struct PublicEventRow {
     pub status: String,
 }
 
+/// ` and COLUMN in (…)` for a non-empty list of values (nothing for an empty one).
+macro_rules! push_in {
+    ($qb:ident, $column:expr, $values:expr) => {{
+        let values: &Vec<String> = $values;
+        if !values.is_empty() {
+            $qb.push(concat!(" and ", $column, " in ("));
+            let mut sep = $qb.separated(", ");
+            for v in values {
+                sep.push_bind(v.clone());
+            }
+            $qb.push(")");
+        }
+    }};
+}
+
 impl Store {
     /// Cases for the public listing, newest first.
     pub async fn public_cases(&self, f: &PublicCaseFilter) -> Result<Vec<CaseRow>> {
@@ -38,29 +53,10 @@ impl Store {
         Ok(run!(c.conn(), conn => {
             let mut qb = sqlx::QueryBuilder::new(format!("select {CASE_COLUMNS} from cases where 1 = 1"));
             if !f.tracking_codes.is_empty() {
-                qb.push(" and tracking_code in (");
-                let mut sep = qb.separated(", ");
-                for t in &f.tracking_codes {
-                    sep.push_bind(t.clone());
-                }
-                qb.push(")");
+                push_in!(qb, "tracking_code", &f.tracking_codes);
             } else {
-                if !f.category_codes.is_empty() {
-                    qb.push(" and category_code in (");
-                    let mut sep = qb.separated(", ");
-                    for t in &f.category_codes {
-                        sep.push_bind(t.clone());
-                    }
-                    qb.push(")");
-                }
-                if !f.statuses.is_empty() {
-                    qb.push(" and status in (");
-                    let mut sep = qb.separated(", ");
-                    for t in &f.statuses {
-                        sep.push_bind(t.clone());
-                    }
-                    qb.push(")");
-                }
+                push_in!(qb, "category_code", &f.category_codes);
+                push_in!(qb, "status", &f.statuses);
                 if let Some(v) = f.created_from {
                     qb.push(" and created_at >= ").push_bind(v);
                 }

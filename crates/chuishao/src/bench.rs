@@ -77,18 +77,22 @@ async fn submit(client: &reqwest::Client, url: &str, token: &str, i: u64) -> boo
     }
 }
 
-pub async fn run(args: BenchArgs) -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = args
-        .bench_database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+/// A migrated store (the URL given, or SQLite in `dir`) with the demo orgs, catalogue and
+/// users, and an app over it.
+pub(crate) async fn bench_app(url: Option<String>, dir: &tempfile::TempDir) -> Result<(App, Store)> {
+    let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
     store.migrate(0).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock));
     app.import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     app.seed_demo_users().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((app, store))
+}
+
+pub async fn run(args: BenchArgs) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (app, store) = bench_app(args.bench_database_url.clone(), &dir).await?;
     let token = app.create_token("integrator", "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

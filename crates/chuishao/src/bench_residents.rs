@@ -5,10 +5,8 @@
 //! the update is measured. Results go to stdout as Markdown.
 
 use crate::bench::stats;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chuishao_app::cases::{NewCaseInput, TransitionInput};
-use chuishao_app::{App, SystemClock};
-use chuishao_store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -66,16 +64,7 @@ async fn flat_out(client: &reqwest::Client, url: &str, requests: u64, concurrenc
 
 pub async fn run(args: BenchResidentsArgs) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let url = args
-        .bench_database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
-    store.migrate(0).await?;
-    let app = App::new(store.clone(), Arc::new(SystemClock));
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(e)?;
-    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.map_err(e)?;
-    app.seed_demo_users().await.map_err(e)?;
+    let (app, store) = crate::bench::bench_app(args.bench_database_url.clone(), &dir).await?;
     let integrator = app.authenticate(&app.create_token("integrator", "bench").await.map_err(e)?).await.map_err(e)?;
     let dispatcher = app.authenticate(&app.create_token("dispatcher", "bench").await.map_err(e)?).await.map_err(e)?;
     let input = NewCaseInput {

@@ -316,6 +316,16 @@ pub fn parse_w3c(s: &str) -> Option<i64> {
     Some(dt.timestamp_millis())
 }
 
+/// An optional date parameter; a present but unreadable one is a 400.
+fn date_param(name: &str, v: Option<&str>) -> O311<Option<i64>> {
+    match v {
+        None => Ok(None),
+        Some(s) => {
+            parse_w3c(s).map(Some).ok_or_else(|| Open311Error::bad_request(format!("{name}: not a W3C date-time")))
+        }
+    }
+}
+
 /// Open311's two states: a case is open until it is closed, rejected or merged.
 pub fn open311_status(s: CaseStatus) -> &'static str {
     if s.is_open() { "open" } else { "closed" }
@@ -517,16 +527,8 @@ impl App {
                 };
                 f.statuses.extend(wanted.iter().map(|s| s.as_str().to_string()));
             }
-            let date = |name: &str, v: &Option<String>| -> O311<Option<i64>> {
-                match v {
-                    None => Ok(None),
-                    Some(s) => parse_w3c(s)
-                        .map(Some)
-                        .ok_or_else(|| Open311Error::bad_request(format!("{name}: not a W3C date-time"))),
-                }
-            };
-            let end = date("end_date", &q.end_date)?;
-            let start = date("start_date", &q.start_date)?;
+            let end = date_param("end_date", q.end_date.as_deref())?;
+            let start = date_param("start_date", q.start_date.as_deref())?;
             if let (Some(s), Some(e)) = (start, end)
                 && s > e
             {
@@ -544,35 +546,30 @@ impl App {
         Ok(out)
     }
 
+    /// The case behind a request id or token; 404 (naming `what`) when there is none.
+    async fn case_by_code(&self, what: &str, id: &str) -> O311<CaseRow> {
+        let not_found = || Open311Error::not_found(format!("{what} {id} not found"));
+        let code = TrackingCode::parse(id).ok_or_else(not_found)?;
+        self.store.case_by_tracking_code(code.as_str()).await?.ok_or_else(not_found)
+    }
+
     /// `GET requests/{id}`.
     pub async fn open311_request(&self, id: &str, en: bool) -> O311<ServiceRequest> {
-        let not_found = || Open311Error::not_found(format!("service_request_id {id} not found"));
-        let code = TrackingCode::parse(id).ok_or_else(not_found)?;
-        let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or_else(not_found)?;
+        let row = self.case_by_code("service_request_id", id).await?;
         self.service_request(row, en).await
     }
 
     /// `GET tokens/{token}`: tokens are tracking codes, so the request exists at once.
     pub async fn open311_token(&self, token: &str) -> O311<TokenAnswer> {
-        let not_found = || Open311Error::not_found(format!("token {token} not found"));
-        let code = TrackingCode::parse(token).ok_or_else(not_found)?;
-        let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or_else(not_found)?;
+        let row = self.case_by_code("token", token).await?;
         Ok(TokenAnswer { service_request_id: row.tracking_code.clone(), token: row.tracking_code })
     }
 
     /// `GET servicerequestupdates`: public timeline entries and posted updates between
     /// `start_date` and `end_date` (default: the last 24 hours), oldest first, at most 1,000.
     pub async fn open311_updates(&self, start: Option<&str>, end: Option<&str>, en: bool) -> O311<Vec<RequestUpdate>> {
-        let date = |name: &str, v: Option<&str>| -> O311<Option<i64>> {
-            match v {
-                None => Ok(None),
-                Some(s) => parse_w3c(s)
-                    .map(Some)
-                    .ok_or_else(|| Open311Error::bad_request(format!("{name}: not a W3C date-time"))),
-            }
-        };
-        let end = date("end_date", end)?.unwrap_or_else(|| self.now_ms());
-        let start = date("start_date", start)?.unwrap_or(end - 24 * 3600 * 1000);
+        let end = date_param("end_date", end)?.unwrap_or_else(|| self.now_ms());
+        let start = date_param("start_date", start)?.unwrap_or(end - 24 * 3600 * 1000);
         let rows = self.store.public_events_between(&["case", UPDATE_STREAM], start, end, MAX_PAGE_SIZE).await?;
         let mut out = Vec::new();
         for r in rows {
@@ -627,9 +624,7 @@ impl App {
         if let Some(m) = &u.media_url {
             check_media_url(m)?;
         }
-        let not_found = || Open311Error::not_found(format!("service_request_id {id} not found"));
-        let code = TrackingCode::parse(id).ok_or_else(not_found)?;
-        let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or_else(not_found)?;
+        let row = self.case_by_code("service_request_id", id).await?;
         let current = CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
         let now = self.now_ms();
         let payload = serde_json::json!({
