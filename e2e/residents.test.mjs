@@ -1,4 +1,4 @@
-// A resident on a phone-sized viewport files a report, opens the tracking page, and a staff
+// A resident on a phone-sized viewport files a report with a photo, opens the tracking page, and a staff
 // action made through the API appears on the open page without a reload.
 //
 // Usage: node residents.test.mjs BASE_URL DISPATCHER_TOKEN
@@ -43,9 +43,19 @@ try {
   await page.fill("input[name=address]", "樱花园社区东门");
   await page.fill("input[name=name]", "测试居民");
   await page.fill("input[name=phone]", "13900004321");
+  // A 16×16 red PNG made for this test.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGM4YaNBEmIY1TCqYfhqAAAeBCwQMwPSngAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  await page.setInputFiles("#photo", { name: "problem.png", mimeType: "image/png", buffer: png });
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
   const code = (await page.textContent("#tracking-code b")).trim();
   ok(/^[2-9A-HJ-NP-Z]{10}$/.test(code), `tracking code ${code}`);
+  const thumb = await page.getAttribute(".thumbs img", "src");
+  ok(thumb && thumb.endsWith(".thumb.jpg"), `photo stored: ${thumb}`);
+  const img = await page.evaluate(() => document.querySelector(".thumbs img").naturalWidth);
+  ok(img > 0, "the cleaned thumbnail loads");
 
   // 2. The tracking page, live.
   await Promise.all([page.waitForNavigation(), page.click("#track-link")]);

@@ -3,7 +3,7 @@
 work="$(mktemp -d)"
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 db="sqlite://$work/demo.db"
-"$bin" --database-url "$db" serve --demo --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+CHUISHAO_PHOTO_DIR="$work/photos" "$bin" --database-url "$db" serve --demo --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 pid=$!
 addr=""
 for _ in $(seq 1 120); do

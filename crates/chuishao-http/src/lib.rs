@@ -29,10 +29,26 @@ pub struct AppState {
     pub live: chuishao_app::residents::live::LiveHub,
     /// Per-IP limits on public writes.
     pub limiter: limit::RateLimiter,
+    /// Where residents' photos are stored (`CHUISHAO_PHOTO_DIR`, default `./chuishao-photos`).
+    pub photo_dir: std::sync::Arc<std::path::PathBuf>,
+}
+
+/// The photo directory from `CHUISHAO_PHOTO_DIR`, or `./chuishao-photos`.
+pub fn default_photo_dir() -> std::path::PathBuf {
+    std::env::var_os("CHUISHAO_PHOTO_DIR").map(Into::into).unwrap_or_else(|| "chuishao-photos".into())
 }
 
 /// The whole router and the OpenAPI document that describes it.
 pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
+    router_and_openapi_with(app, default_photo_dir())
+}
+
+/// The router with residents' photos stored in `photo_dir`.
+pub fn router_with_photo_dir(app: App, photo_dir: std::path::PathBuf) -> Router {
+    router_and_openapi_with(app, photo_dir).0
+}
+
+fn router_and_openapi_with(app: App, photo_dir: std::path::PathBuf) -> (Router, utoipa::openapi::OpenApi) {
     let (api, openapi) = api::routes().split_for_parts();
     let doc = openapi.clone();
     let router = api
@@ -44,7 +60,12 @@ pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { app, live: Default::default(), limiter: Default::default() });
+        .with_state(AppState {
+            app,
+            live: Default::default(),
+            limiter: Default::default(),
+            photo_dir: std::sync::Arc::new(photo_dir),
+        });
     (router, openapi)
 }
 

@@ -80,6 +80,17 @@ impl Store {
         }))
     }
 
+    /// The file keys of a case's photos, oldest first.
+    pub async fn case_photo_keys(&self, case_id: i64) -> Result<Vec<String>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_scalar("select file_key from case_photos where case_id = $1 order by created_at, file_key")
+                .bind(case_id)
+                .fetch_all(&mut *conn)
+                .await?
+        }))
+    }
+
     /// The media URLs of a case, in the order they were attached.
     pub async fn case_media_urls(&self, case_id: i64) -> Result<Vec<String>> {
         let mut c = self.read().await?;
@@ -173,6 +184,28 @@ impl Store {
 }
 
 impl Tx {
+    /// Records a stored photo of a case.
+    pub async fn insert_case_photo(
+        &mut self,
+        case_id: i64,
+        file_key: &str,
+        (width, height, bytes): (i64, i64, i64),
+        now: i64,
+    ) -> Result<()> {
+        run!(self.conn(), conn => {
+            sqlx::query("insert into case_photos (file_key, case_id, width, height, bytes, created_at) values ($1, $2, $3, $4, $5, $6)")
+                .bind(file_key)
+                .bind(case_id)
+                .bind(width)
+                .bind(height)
+                .bind(bytes)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Attaches attribute answers and media references to a case.
     pub async fn insert_case_extras(
         &mut self,

@@ -4,4 +4,5 @@
 pub mod callback;
 pub mod live;
 pub mod open311;
+pub mod photos;
 pub mod report;

@@ -6,11 +6,16 @@ use super::{MessagePage, Msgs, PageLang, csrf, html};
 use crate::AppState;
 use crate::limit::client_ip;
 use axum::Router;
+use axum::extract::FromRequest;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use chuishao_app::AppError;
+use chuishao_app::residents::photos::{
+    CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean, valid_file_name,
+};
 use chuishao_app::residents::report::ReportForm;
 use rand::RngCore;
 use serde::Deserialize;
@@ -49,6 +54,9 @@ struct Fields {
     phone: String,
     #[serde(default)]
     anonymous: Option<String>,
+    /// Set when the photos were refused (not part of the form).
+    #[serde(skip)]
+    photo_error: Option<&'static str>,
 }
 
 /// What the template shows of the form.
@@ -96,6 +104,7 @@ struct DonePage {
     t: Msgs,
     switch_href: String,
     code: String,
+    photos: Vec<String>,
 }
 
 fn new_token() -> String {
@@ -165,11 +174,90 @@ fn error_key(field: &str) -> &'static str {
     }
 }
 
+/// The body of a report: urlencoded (no photos) or multipart (with `photo` files).
+enum Body {
+    Parsed(Box<Fields>, Vec<CleanPhoto>),
+    Refused(StatusCode, &'static str),
+}
+
+async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -> Body {
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if !content_type.starts_with("multipart/form-data") {
+        return match super::track::form::<Fields>(parts, body).await {
+            Some(f) => Body::Parsed(Box::new(f), vec![]),
+            None => Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
+        };
+    }
+    // The original parts carry the route's body limit.
+    let req = Request::from_parts(parts.clone(), body);
+    let Ok(mut mp) = axum::extract::Multipart::from_request(req, &()).await else {
+        return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut raw: Vec<axum::body::Bytes> = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Body::Refused(StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size");
+            }
+            Err(_) => return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let is_file = field.file_name().is_some();
+        let data = match field.bytes().await {
+            Ok(d) => d,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Body::Refused(StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size");
+            }
+            Err(_) => return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
+        };
+        if name == "photo" && is_file {
+            if !data.is_empty() {
+                raw.push(data);
+            }
+        } else {
+            pairs.push((name, String::from_utf8_lossy(&data).into_owned()));
+        }
+    }
+    let Ok(encoded) = serde_urlencoded::to_string(&pairs) else {
+        return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
+    };
+    let Ok(fields) = serde_urlencoded::from_str::<Fields>(&encoded) else {
+        return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
+    };
+    if raw.len() > MAX_PHOTOS_PER_CASE {
+        return Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_count");
+    }
+    // Decoding is CPU work: off the async threads.
+    let cleaned =
+        tokio::task::spawn_blocking(move || raw.iter().map(|b| clean(b)).collect::<Result<Vec<_>, _>>()).await;
+    match cleaned {
+        Ok(Ok(photos)) => Body::Parsed(Box::new(fields), photos),
+        Ok(Err(PhotoError::TooLarge)) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_size"),
+        Ok(Err(PhotoError::TooMany)) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_count"),
+        Ok(Err(_)) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_type"),
+        Err(_) => Body::Refused(StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
+    }
+}
+
+impl Body {
+    /// The form was readable but its photos are not: re-show the form with this error.
+    fn refuse_photos(self, key: &'static str) -> Body {
+        match self {
+            Body::Parsed(f, _) => Body::Parsed(Box::new(Fields { photo_error: Some(key), ..*f }), vec![]),
+            other => other,
+        }
+    }
+}
+
 /// `POST /report`.
 async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let Some(fields) = super::track::form::<Fields>(&parts, body).await else {
-        return message(lang, StatusCode::BAD_REQUEST, "error.invalid");
+    let (fields, photos) = match read_body(&parts, body).await {
+        Body::Parsed(f, p) => (*f, p),
+        Body::Refused(status, key) => return message(lang, status, key),
     };
     if !csrf::check(&parts, Some(&fields.csrf)) {
         return message(lang, StatusCode::FORBIDDEN, "error.csrf");
@@ -195,6 +283,9 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
         parsed
     };
     let (lat, lon) = (coord(&fields.lat), coord(&fields.lon));
+    if let Some(key) = fields.photo_error {
+        errors.push(key);
+    }
     if !errors.is_empty() {
         return form_page(&s, lang, &parts, &fields, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -210,8 +301,23 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
     };
     match s.app.resident_report(&form, &fields.form_token).await {
         Ok(outcome) => {
-            let page =
-                DonePage { t: lang.msgs(), switch_href: lang.switch_href("/report"), code: outcome.case.tracking_code };
+            let photos = if outcome.replayed || photos.is_empty() {
+                s.app.store.case_photo_keys(outcome.case.id).await.unwrap_or_default()
+            } else {
+                match s.app.attach_photos(outcome.case.id, &photos, &s.photo_dir).await {
+                    Ok(keys) => keys,
+                    Err(e) => {
+                        tracing::error!(error = %e, "storing photos failed");
+                        vec![]
+                    }
+                }
+            };
+            let page = DonePage {
+                t: lang.msgs(),
+                switch_href: lang.switch_href("/report"),
+                code: outcome.case.tracking_code,
+                photos,
+            };
             lang.remember(html(StatusCode::OK, &page))
         }
         Err(AppError::Invalid(fields_err)) => {
@@ -243,6 +349,30 @@ fn message(lang: PageLang, status: StatusCode, line: &'static str) -> Response {
     lang.remember(html(status, &page))
 }
 
+/// `GET /photos/{name}`: a stored (cleaned) photo or thumbnail by its random key.
+async fn photo(State(s): State<AppState>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    if !valid_file_name(&name) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match tokio::fs::read(s.photo_dir.join(&name)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A report with four photos of 10 MB each, and the form around them.
+const REPORT_BODY_LIMIT: usize = MAX_PHOTOS_PER_CASE * MAX_PHOTO_BYTES + 1024 * 1024;
+
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/report", get(show).post(submit))
+    Router::new()
+        .route("/report", get(show).post(submit).layer(axum::extract::DefaultBodyLimit::max(REPORT_BODY_LIMIT)))
+        .route("/photos/{name}", get(photo))
 }

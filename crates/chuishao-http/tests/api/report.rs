@@ -209,3 +209,98 @@ async fn no_public_answer_ever_carries_a_reporter() {
     assert_eq!(scanned, paths.len() + codes.len());
     t.stop().await;
 }
+
+/// A JPEG carrying an Exif segment with a GPS marker, and a PNG.
+fn dirty_jpeg_and_png() -> (Vec<u8>, Vec<u8>) {
+    let img = image::DynamicImage::new_rgb8(80, 60);
+    let mut plain = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut plain), image::ImageFormat::Jpeg).unwrap();
+    let payload = b"Exif\0\0MM\0*GPSLatitude=39.9745;GPSLongitude=116.3961";
+    let len = (payload.len() + 2) as u16;
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1, (len >> 8) as u8, (len & 0xFF) as u8];
+    jpeg.extend_from_slice(payload);
+    jpeg.extend_from_slice(&plain[2..]);
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    (jpeg, png)
+}
+
+#[tokio::test]
+async fn photos_are_recognised_by_content_cleaned_and_capped() {
+    let t = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = chuishao_http::router_with_photo_dir(t.app.clone(), dir.path().to_path_buf());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (jpeg, png) = dirty_jpeg_and_png();
+    let tr = &t;
+    let send = |files: Vec<(&'static str, Vec<u8>)>| {
+        let client = tr.client.clone();
+        let base = base.clone();
+        async move {
+            let (f, html) = tr.open_report_form("").await;
+            assert!(html.contains("enctype=\"multipart/form-data\"") && html.contains("type=\"file\""));
+            let mut form = reqwest::multipart::Form::new()
+                .text("csrf", f.csrf.clone())
+                .text("form_token", f.form_token.clone())
+                .text("description", "井盖缺失，附照片")
+                .text("address", "樱花园东门");
+            for (name, bytes) in files {
+                form = form.part("photo", reqwest::multipart::Part::bytes(bytes).file_name(name));
+            }
+            let res = client
+                .post(format!("{base}/report"))
+                .header(reqwest::header::COOKIE, format!("csrf={}", f.cookie))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            (status, res.text().await.unwrap_or_default())
+        }
+    };
+    // Refusals first: nothing is stored.
+    let (s, page) = send(vec![("evil.jpg", b"#!/bin/sh\nrm -rf /\n".to_vec())]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("JPEG、PNG或WebP"), "{page}");
+    let five: Vec<(&'static str, Vec<u8>)> = (0..5).map(|_| ("p.png", png.clone())).collect();
+    let (s, page) = send(five).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("最多上传4张"), "{page}");
+    let mut big = jpeg.clone();
+    big.resize(11 * 1024 * 1024, 0);
+    let (s, page) = send(vec![("big.jpg", big)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不能超过10MB"), "{page}");
+    let (s, _) = send(vec![("huge.jpg", vec![0u8; 50 * 1024 * 1024])]).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(t.case_count().await, 0, "refusals stored nothing");
+    assert_eq!(std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0), 0);
+
+    // Two good photos: stored cleaned, with thumbnails.
+    let (s, done) = send(vec![("a.jpg", jpeg), ("b.png", png)]).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done.matches(".thumb.jpg").count(), 2, "{done}");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 4);
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "{f:?} is a JPEG");
+        assert!(
+            !bytes.windows(4).any(|w| w == b"Exif") && !bytes.windows(3).any(|w| w == b"GPS"),
+            "{f:?} has metadata"
+        );
+    }
+    let key = done.split("/photos/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let res = t.client.get(format!("{base}/photos/{key}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[CONTENT_TYPE], "image/jpeg");
+    let res = t.client.get(format!("{base}/photos/..%2F..%2Fetc%2Fpasswd")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let code = tracking_code_in(&done);
+    let case = t.app.store.case_by_tracking_code(&code).await.unwrap().unwrap();
+    assert_eq!(t.app.store.case_photo_keys(case.id).await.unwrap().len(), 2);
+    server.abort();
+    t.stop().await;
+}

@@ -27,3 +27,15 @@ begin
 end
 $$;
 create trigger events_notify after insert on events for each statement execute function chuishao_events_notify();
+
+-- Photos a reporter attached, cleaned (re-encoded without metadata) and stored as files
+-- `{file_key}.jpg` and `{file_key}.thumb.jpg` in the photo directory.
+create table case_photos (
+    file_key text primary key,
+    case_id bigint not null references cases(id),
+    width bigint not null,
+    height bigint not null,
+    bytes bigint not null,
+    created_at bigint not null
+);
+create index case_photos_case on case_photos(case_id);

@@ -17,3 +17,15 @@ create table case_media (
 );
 create index case_media_case on case_media(case_id, id);
 create index events_created_at on events(created_at, seq);
+
+-- Photos a reporter attached, cleaned (re-encoded without metadata) and stored as files
+-- `{file_key}.jpg` and `{file_key}.thumb.jpg` in the photo directory.
+create table case_photos (
+    file_key text primary key,
+    case_id bigint not null references cases(id),
+    width bigint not null,
+    height bigint not null,
+    bytes bigint not null,
+    created_at bigint not null
+);
+create index case_photos_case on case_photos(case_id);
