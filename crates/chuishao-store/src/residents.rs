@@ -80,6 +80,40 @@ impl Store {
         }))
     }
 
+    /// Open cases of a category created since `since`, inside a latitude/longitude box.
+    pub async fn open_cases_in_box(
+        &self,
+        category_code: &str,
+        (lat_min, lat_max, lon_min, lon_max): (f64, f64, f64, f64),
+        since: i64,
+        open_statuses: &[&str],
+    ) -> Result<Vec<CaseRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let mut qb = sqlx::QueryBuilder::new(format!("select {CASE_COLUMNS} from cases where category_code = "));
+            qb.push_bind(category_code.to_string());
+            qb.push(" and created_at >= ").push_bind(since);
+            qb.push(" and lat between ").push_bind(lat_min).push(" and ").push_bind(lat_max);
+            qb.push(" and lon between ").push_bind(lon_min).push(" and ").push_bind(lon_max);
+            let statuses: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
+            push_in!(qb, "status", &statuses);
+            qb.push(" order by created_at desc limit 20");
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        }))
+    }
+
+    /// How many events of `stream` a case has (e.g. "me too" confirmations).
+    pub async fn stream_event_count(&self, stream: &str, case_id: i64) -> Result<i64> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_scalar("select count(*) from events where stream = $1 and stream_id = $2")
+                .bind(stream)
+                .bind(case_id)
+                .fetch_one(&mut *conn)
+                .await?
+        }))
+    }
+
     /// The file keys of a case's photos, oldest first.
     pub async fn case_photo_keys(&self, case_id: i64) -> Result<Vec<String>> {
         let mut c = self.read().await?;

@@ -3,6 +3,7 @@
 
 pub mod callback;
 pub mod live;
+pub mod nearby;
 pub mod open311;
 pub mod photos;
 pub mod report;

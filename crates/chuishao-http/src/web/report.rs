@@ -368,6 +368,65 @@ async fn photo(State(s): State<AppState>, axum::extract::Path(name): axum::extra
     }
 }
 
+/// `GET /report/nearby.json?category=&lat=&lon=`: the duplicate hint.
+async fn nearby(
+    State(s): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let num = |k: &str| q.get(k).and_then(|v| v.trim().parse::<f64>().ok()).filter(|f| f.is_finite());
+    let (Some(cat), Some(lat), Some(lon)) = (q.get("category"), num("lat"), num("lon")) else {
+        return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!([]))).into_response();
+    };
+    match s.app.nearby_open_cases(cat, lat, lon, chuishao_app::residents::nearby::DEFAULT_RADIUS_M).await {
+        Ok(list) => axum::Json(list).into_response(),
+        Err(AppError::Invalid(_)) => (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!([]))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "nearby failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `POST /t/{code}/me-too`: "me too" on an open case (form; CSRF-checked, rate-limited).
+async fn me_too(
+    State(s): State<AppState>,
+    lang: PageLang,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let fields = super::track::form::<Fields>(&parts, body).await.unwrap_or_default();
+    if !csrf::check(&parts, Some(&fields.csrf)) {
+        return message(lang, StatusCode::FORBIDDEN, "error.csrf");
+    }
+    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, client_ip(&parts)) {
+        let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
+    }
+    match s.app.me_too(&code).await {
+        Ok(_) => {
+            let page = MessagePage {
+                t: lang.msgs(),
+                switch_href: lang.switch_href("/report"),
+                heading: "report.done",
+                lines: vec!["nearby.thanks"],
+                is_error: false,
+                back_href: format!("/t/{code}?lang={}", lang.lang.code()),
+            };
+            lang.remember(html(StatusCode::OK, &page))
+        }
+        Err(AppError::NotFound(_)) => message(lang, StatusCode::NOT_FOUND, "lookup.not_found"),
+        Err(AppError::Invalid(_)) => message(lang, StatusCode::CONFLICT, "error.invalid"),
+        Err(e) => {
+            tracing::error!(error = %e, "me too failed");
+            message(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+        }
+    }
+}
+
 /// A report with four photos of 10 MB each, and the form around them.
 const REPORT_BODY_LIMIT: usize = MAX_PHOTOS_PER_CASE * MAX_PHOTO_BYTES + 1024 * 1024;
 
@@ -375,4 +434,6 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/report", get(show).post(submit).layer(axum::extract::DefaultBodyLimit::max(REPORT_BODY_LIMIT)))
         .route("/photos/{name}", get(photo))
+        .route("/report/nearby.json", get(nearby))
+        .route("/t/{code}/me-too", axum::routing::post(me_too))
 }

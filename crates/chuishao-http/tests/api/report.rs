@@ -304,3 +304,62 @@ async fn photos_are_recognised_by_content_cleaned_and_capped() {
     server.abort();
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_duplicate_hint_finds_open_cases_nearby_and_counts_me_too() {
+    let t = spawn_app().await;
+    let integrator = t.token("integrator").await;
+    let dispatcher = t.token("dispatcher").await;
+    let at = |lat: f64, lon: f64, cat: &str| {
+        let mut b = case_body(cat, GRID);
+        b["lat"] = json!(lat);
+        b["lon"] = json!(lon);
+        b
+    };
+    let a = t.file(&integrator, at(39.9740, 116.3960, "E0101")).await;
+    let b = t.file(&integrator, at(39.9746, 116.3960, "E0101")).await; // ~67 m north of a
+    t.file(&integrator, at(39.9740, 116.3960, "E0102")).await; // another category
+    let closed = t.file(&integrator, at(39.9741, 116.3960, "E0101")).await;
+    t.ok(&dispatcher, &closed, "reject", json!({"reason": "重复"})).await;
+
+    let hint = |lat: &str| {
+        let url = t.url(&format!("/report/nearby.json?category=E0101&lat={lat}&lon=116.3960"));
+        let client = t.client.clone();
+        async move { client.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let codes = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|c| c["tracking_code"].as_str().unwrap().to_string()).collect()
+    };
+    let here = hint("39.9740").await;
+    assert_eq!(codes(&here), [a["tracking_code"].as_str().unwrap()]);
+    assert_eq!(here[0]["distance_m"], 0.0);
+    let between = hint("39.9743").await;
+    let mut both = codes(&between);
+    both.sort();
+    let mut want =
+        vec![a["tracking_code"].as_str().unwrap().to_string(), b["tracking_code"].as_str().unwrap().to_string()];
+    want.sort();
+    assert_eq!(both, want);
+    let text = between.to_string();
+    assert!(!text.contains("13812341234") && !text.contains("张三") && !text.contains("description"), "{text}");
+    let res = t.client.get(t.url("/report/nearby.json?category=E0101&lat=95&lon=1")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // "Me too" on a, through the form with its CSRF pair.
+    let (f, _) = t.open_report_form("").await;
+    let post = |code: String| {
+        let req = t
+            .client
+            .post(t.url(&format!("/t/{code}/me-too")))
+            .header(reqwest::header::COOKIE, format!("csrf={}", f.cookie))
+            .form(&[("csrf", f.csrf.clone())]);
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(post(a["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::OK);
+    assert_eq!(post(a["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::OK);
+    assert_eq!(post(closed["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::CONFLICT);
+    assert_eq!(post("AAAAAAAAAA".into()).await, StatusCode::NOT_FOUND);
+    let here = hint("39.9740").await;
+    assert_eq!(here[0]["me_too"], 2);
+    t.stop().await;
+}
