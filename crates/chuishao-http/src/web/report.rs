@@ -252,6 +252,21 @@ impl Body {
     }
 }
 
+/// The checks every public form write passes first: CSRF, then the per-IP report limit.
+fn guard(s: &AppState, lang: PageLang, parts: &axum::http::request::Parts, token: &str) -> Option<Response> {
+    if !csrf::check(parts, Some(token)) {
+        return Some(message(lang, StatusCode::FORBIDDEN, "error.csrf"));
+    }
+    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, client_ip(parts)) {
+        let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Some(res);
+    }
+    None
+}
+
 /// `POST /report`.
 async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -259,15 +274,8 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
         Body::Parsed(f, p) => (*f, p),
         Body::Refused(status, key) => return message(lang, status, key),
     };
-    if !csrf::check(&parts, Some(&fields.csrf)) {
-        return message(lang, StatusCode::FORBIDDEN, "error.csrf");
-    }
-    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, client_ip(&parts)) {
-        let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return res;
+    if let Some(refused) = guard(&s, lang, &parts, &fields.csrf) {
+        return refused;
     }
     let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     let mut errors: Vec<&'static str> = Vec::new();
@@ -396,15 +404,8 @@ async fn me_too(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let fields = super::track::form::<Fields>(&parts, body).await.unwrap_or_default();
-    if !csrf::check(&parts, Some(&fields.csrf)) {
-        return message(lang, StatusCode::FORBIDDEN, "error.csrf");
-    }
-    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, client_ip(&parts)) {
-        let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return res;
+    if let Some(refused) = guard(&s, lang, &parts, &fields.csrf) {
+        return refused;
     }
     match s.app.me_too(&code).await {
         Ok(_) => {
