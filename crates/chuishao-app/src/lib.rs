@@ -11,6 +11,7 @@ mod error;
 pub mod geo;
 pub mod notifications;
 pub mod orgs;
+pub mod residents;
 pub mod time;
 pub mod whistles;
 

@@ -5,6 +5,9 @@
 mod api;
 mod error;
 mod extract;
+mod limit;
+mod open311;
+pub mod web;
 
 pub use error::ApiError;
 
@@ -22,21 +25,58 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub app: App,
+    /// Live tracking subscriptions on this node.
+    pub live: chuishao_app::residents::live::LiveHub,
+    /// Per-IP limits on public writes.
+    pub limiter: limit::RateLimiter,
+    /// Where residents' photos are stored (`CHUISHAO_PHOTO_DIR`, default `./chuishao-photos`).
+    pub photo_dir: std::sync::Arc<std::path::PathBuf>,
+}
+
+/// The photo directory from `CHUISHAO_PHOTO_DIR`, or `./chuishao-photos`.
+pub fn default_photo_dir() -> std::path::PathBuf {
+    std::env::var_os("CHUISHAO_PHOTO_DIR").map(Into::into).unwrap_or_else(|| "chuishao-photos".into())
 }
 
 /// The whole router and the OpenAPI document that describes it.
 pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
+    router_and_openapi_with(app, default_photo_dir())
+}
+
+/// The router with residents' photos stored in `photo_dir`.
+pub fn router_with_photo_dir(app: App, photo_dir: std::path::PathBuf) -> Router {
+    router_and_openapi_with(app, photo_dir).0
+}
+
+fn router_and_openapi_with(app: App, photo_dir: std::path::PathBuf) -> (Router, utoipa::openapi::OpenApi) {
     let (api, openapi) = api::routes().split_for_parts();
     let doc = openapi.clone();
     let router = api
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
         .route("/healthz", axum::routing::get(api::health::healthz))
         .route("/readyz", axum::routing::get(api::health::readyz))
-        .fallback(api::health::not_found)
+        .merge(open311::routes())
+        .merge(web::routes())
+        .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { app });
+        .with_state(AppState {
+            app,
+            live: Default::default(),
+            limiter: Default::default(),
+            photo_dir: std::sync::Arc::new(photo_dir),
+        });
     (router, openapi)
+}
+
+/// Unmatched paths: Open311 tolerates `//`; everything else is the API's 404.
+async fn fallback(state: axum::extract::State<AppState>, req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if open311::is_open311_path(req.uri().path()) {
+        open311::fallback_entry(state, req).await
+    } else {
+        api::health::not_found().await.into_response()
+    }
 }
 
 /// The router.
@@ -50,5 +90,7 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -1536,3 +1536,11 @@ async fn notification_subscriptions_and_deliveries() {
     assert_err(&(s, res), StatusCode::NOT_FOUND, "not_found");
     t.stop().await;
 }
+#[path = "api/open311.rs"]
+mod open311;
+
+#[path = "api/residents.rs"]
+mod residents;
+
+#[path = "api/report.rs"]
+mod report;

@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0003_geo.sql"),
     },
     Migration {
+        version: 4,
+        name: "residents",
+        sqlite: include_str!("../migrations/sqlite/0004_residents.sql"),
+        postgres: include_str!("../migrations/postgres/0004_residents.sql"),
+    },
+    Migration {
         version: 5,
         name: "whistle",
         sqlite: include_str!("../migrations/sqlite/0005_whistle.sql"),

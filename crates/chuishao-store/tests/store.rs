@@ -10,6 +10,10 @@ use chuishao_domain::org::{NewOrgNode, OrgKind, OrgNode};
 use chuishao_store::testing::{TestDb, pg_url};
 use chuishao_store::{CaseFilter, Engine, IntakeRecord, NewCaseRow, NewEvent, StoreError};
 
+#[path = "store/residents.rs"]
+mod residents;
+use residents::*;
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -52,6 +56,8 @@ conformance!(
     list_is_scoped_by_place_or_handler,
     intake_batches_are_all_or_nothing,
     role_bindings_and_tokens,
+    residents_listing_extras_and_feeds,
+    a_commit_on_one_store_wakes_listeners_of_another,
 );
 
 fn org(code: &str, kind: OrgKind, parent: Option<&str>) -> NewOrgNode {

@@ -36,16 +36,16 @@ pub struct BenchArgs {
     bare_rows: u64,
 }
 
-struct Stats {
-    count: usize,
-    errors: u64,
-    elapsed: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
+pub(crate) struct Stats {
+    pub(crate) count: usize,
+    pub(crate) errors: u64,
+    pub(crate) elapsed: Duration,
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
+    pub(crate) max: Duration,
 }
 
-fn stats(mut lat: Vec<Duration>, errors: u64, elapsed: Duration) -> Stats {
+pub(crate) fn stats(mut lat: Vec<Duration>, errors: u64, elapsed: Duration) -> Stats {
     lat.sort_unstable();
     let pick =
         |q: f64| lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
@@ -77,18 +77,22 @@ async fn submit(client: &reqwest::Client, url: &str, token: &str, i: u64) -> boo
     }
 }
 
-pub async fn run(args: BenchArgs) -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = args
-        .bench_database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+/// A migrated store (the URL given, or SQLite in `dir`) with the demo orgs, catalogue and
+/// users, and an app over it.
+pub(crate) async fn bench_app(url: Option<String>, dir: &tempfile::TempDir) -> Result<(App, Store)> {
+    let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
     store.migrate(0).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock));
     app.import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     app.seed_demo_users().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((app, store))
+}
+
+pub async fn run(args: BenchArgs) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (app, store) = bench_app(args.bench_database_url.clone(), &dir).await?;
     let token = app.create_token("integrator", "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

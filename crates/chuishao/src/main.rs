@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_geo;
+mod bench_residents;
 mod bench_timer;
 mod deadlines_cmd;
 mod geo_cli;
@@ -74,6 +75,8 @@ enum Command {
     },
     /// Measure one timer tick over a million open cases (see docs/benchmarks.md).
     BenchTimer(bench_timer::BenchTimerArgs),
+    /// Measure the tracking page, its JSON and live fan-out (see docs/benchmarks.md).
+    BenchResidents(bench_residents::BenchResidentsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -270,6 +273,7 @@ async fn main() -> Result<()> {
         Command::BenchGeo(args) => bench_geo::run(args).await?,
         Command::BenchTimer(args) => bench_timer::run(args).await?,
         Command::Calendar { command } => deadlines_cmd::run(&open_app(&cli.database_url).await?, command).await?,
+        Command::BenchResidents(args) => bench_residents::run(args).await?,
     }
     Ok(())
 }

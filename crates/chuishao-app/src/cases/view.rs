@@ -137,7 +137,8 @@ pub fn mask_phone(phone: &str) -> String {
     }
 }
 
-fn status_words(s: CaseStatus) -> (&'static str, &'static str) {
+/// A status in plain words for residents, as (zh, en).
+pub fn status_words(s: CaseStatus) -> (&'static str, &'static str) {
     match s {
         CaseStatus::Received => ("已受理", "Received"),
         CaseStatus::Registered => ("已立案", "Registered"),
@@ -301,12 +302,20 @@ impl App {
 
     /// The public view by tracking code.
     pub async fn public_case(&self, tracking_code: &str) -> Result<PublicCaseView> {
+        Ok(self.public_case_with_seq(tracking_code).await?.0)
+    }
+
+    /// The public view and the sequence number of the case's latest event, from which live
+    /// updates continue.
+    pub async fn public_case_with_seq(&self, tracking_code: &str) -> Result<(PublicCaseView, i64)> {
         let code = chuishao_domain::ids::TrackingCode::parse(tracking_code).ok_or(AppError::NotFound("case"))?;
         let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or(AppError::NotFound("case"))?;
         let status = CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
         let (status_zh, status_en) = status_words(status);
         let mut timeline = Vec::new();
+        let mut last_seq = 0;
         for e in self.store.stream_events("case", row.id).await? {
+            last_seq = last_seq.max(e.seq);
             let Ok(event) = serde_json::from_str::<CaseEvent>(&e.payload) else { continue };
             let unit = match event.handler_id() {
                 Some(h) => self.org(h).await?,
@@ -323,7 +332,7 @@ impl App {
         }
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
         let name = |o: Option<OrgRefView>| o.map(|o| o.name_zh);
-        Ok(PublicCaseView {
+        let view = PublicCaseView {
             tracking_code: row.tracking_code.clone(),
             status: status.as_str(),
             status_zh,
@@ -337,7 +346,8 @@ impl App {
             created_at: rfc3339(row.created_at),
             closed_at: row.closed_at.map(rfc3339),
             timeline,
-        })
+        };
+        Ok((view, last_seq))
     }
 }
 

@@ -1,0 +1,197 @@
+//! Live tracking (过程直播): a per-node hub that tails the event log and pushes each public
+//! timeline entry to the subscribers of its case. On PostgreSQL the tail wakes on `NOTIFY`
+//! from a trigger on `events`, so an event committed through any node reaches subscribers on
+//! every node; on SQLite (one process) it polls. Subscribers continue from the sequence
+//! number their page was rendered at, so nothing between render and subscribe is lost.
+
+use crate::cases::{PublicTimelineEntry, status_words};
+use crate::time::rfc3339;
+use crate::{App, AppError, Result};
+use chuishao_domain::cases::{CaseEvent, CaseStatus, public_wording};
+use chuishao_domain::ids::TrackingCode;
+use chuishao_store::PublicEventRow;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// How often the tail looks without a wake-up (SQLite), and the safety net on PostgreSQL.
+const POLL: Duration = Duration::from_millis(200);
+const PG_SAFETY_POLL: Duration = Duration::from_secs(2);
+/// Updates buffered per case for a slow subscriber before it must catch up from the log.
+const CHANNEL_CAPACITY: usize = 64;
+
+/// One public update of a case: the new timeline line and the status after it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LiveUpdate {
+    pub seq: i64,
+    pub tracking_code: String,
+    pub status: &'static str,
+    pub status_zh: &'static str,
+    pub status_en: &'static str,
+    pub entry: PublicTimelineEntry,
+}
+
+type Subscribers = HashMap<String, broadcast::Sender<Arc<LiveUpdate>>>;
+
+/// The node's hub. Cheap to clone; the tail starts with the first subscription.
+#[derive(Clone, Default)]
+pub struct LiveHub {
+    subs: Arc<Mutex<Subscribers>>,
+    started: Arc<tokio::sync::OnceCell<()>>,
+}
+
+impl std::fmt::Debug for LiveHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveHub").finish_non_exhaustive()
+    }
+}
+
+impl LiveHub {
+    /// Subscribes to a case's updates. The tail is started (once) from the current end of the
+    /// log, so the caller catches up on anything older with [`App::live_updates_after`].
+    pub async fn subscribe(&self, app: &App, tracking_code: &str) -> Result<broadcast::Receiver<Arc<LiveUpdate>>> {
+        self.start(app).await?;
+        let mut subs = self.subs.lock().map_err(|_| AppError::Internal("live hub poisoned".into()))?;
+        let tx = subs.entry(tracking_code.to_string()).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
+        Ok(tx.subscribe())
+    }
+
+    /// Number of cases with at least one subscriber on this node.
+    pub fn watched_cases(&self) -> usize {
+        self.subs.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    async fn start(&self, app: &App) -> Result<()> {
+        self.started
+            .get_or_try_init(|| async {
+                let from = app.store.max_event_seq().await?;
+                let listener = app.store.event_listener().await?;
+                let hub = self.clone();
+                let app = app.clone();
+                tokio::spawn(async move { hub.tail(app, from, listener).await });
+                Ok::<(), AppError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn tail(self, app: App, mut last: i64, mut listener: Option<chuishao_store::EventListener>) {
+        loop {
+            match listener.as_mut() {
+                Some(l) => {
+                    let failed = tokio::select! {
+                        r = l.wait() => r.err(),
+                        _ = tokio::time::sleep(PG_SAFETY_POLL) => None,
+                    };
+                    if let Some(e) = failed {
+                        // Polling still reaches every node's commits, only less promptly.
+                        tracing::warn!(error = %e, "event listener failed; polling from now on");
+                        listener = None;
+                    }
+                }
+                None => tokio::time::sleep(POLL).await,
+            }
+            if self.subs.lock().map(|s| s.is_empty()).unwrap_or(true) {
+                // Nobody listens: skip reading, but keep the position current.
+                if let Ok(max) = app.store.max_event_seq().await {
+                    last = last.max(max);
+                }
+                continue;
+            }
+            loop {
+                let rows = match app.store.case_events_after(last, 500).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live tail could not read events");
+                        break;
+                    }
+                };
+                let n = rows.len();
+                for row in rows {
+                    last = row.seq;
+                    let watched = self.subs.lock().map(|s| s.contains_key(&row.tracking_code)).unwrap_or(false);
+                    if !watched {
+                        continue;
+                    }
+                    match app.live_update(&row).await {
+                        Ok(Some(update)) => self.publish(update),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "live update failed"),
+                    }
+                }
+                if n < 500 {
+                    break;
+                }
+            }
+            self.prune();
+        }
+    }
+
+    fn publish(&self, update: LiveUpdate) {
+        if let Ok(subs) = self.subs.lock()
+            && let Some(tx) = subs.get(&update.tracking_code)
+        {
+            let _ = tx.send(Arc::new(update));
+        }
+    }
+
+    fn prune(&self) {
+        if let Ok(mut subs) = self.subs.lock() {
+            subs.retain(|_, tx| tx.receiver_count() > 0);
+        }
+    }
+}
+
+impl App {
+    /// The public update an event makes, or `None` for an internal event.
+    async fn live_update(&self, row: &PublicEventRow) -> Result<Option<LiveUpdate>> {
+        let Ok(event) = serde_json::from_str::<CaseEvent>(&row.payload) else { return Ok(None) };
+        let unit = match event.handler_id() {
+            Some(h) => self.org(h).await?,
+            None => None,
+        };
+        let Some(w) = public_wording(&event, unit.as_deref().map(|u| (u.name_zh.as_str(), u.name_en.as_str()))) else {
+            return Ok(None);
+        };
+        let status = CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
+        let (status_zh, status_en) = status_words(status);
+        Ok(Some(LiveUpdate {
+            seq: row.seq,
+            tracking_code: row.tracking_code.clone(),
+            status: status.as_str(),
+            status_zh,
+            status_en,
+            entry: PublicTimelineEntry {
+                at: rfc3339(row.created_at),
+                kind: row.kind.clone(),
+                text_zh: w.zh,
+                text_en: w.en,
+            },
+        }))
+    }
+
+    /// A case's public updates after `after_seq` (to catch up before following live).
+    pub async fn live_updates_after(&self, tracking_code: &str, after_seq: i64) -> Result<Vec<LiveUpdate>> {
+        let code = TrackingCode::parse(tracking_code).ok_or(AppError::NotFound("case"))?;
+        let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or(AppError::NotFound("case"))?;
+        let mut out = Vec::new();
+        for e in self.store.stream_events("case", row.id).await?.into_iter().filter(|e| e.seq > after_seq) {
+            let r = PublicEventRow {
+                seq: e.seq,
+                stream: e.stream,
+                kind: e.kind,
+                payload: e.payload,
+                created_at: e.created_at,
+                case_id: row.id,
+                tracking_code: row.tracking_code.clone(),
+                status: row.status.clone(),
+            };
+            if let Some(u) = self.live_update(&r).await? {
+                out.push(u);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,9 @@
+//! The residents' channel: everything a resident or an outside system (Open311 GeoReport v2)
+//! uses to report problems and follow them, built on intake and the public read model.
+
+pub mod callback;
+pub mod live;
+pub mod nearby;
+pub mod open311;
+pub mod photos;
+pub mod report;

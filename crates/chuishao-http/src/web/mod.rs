@@ -1,0 +1,146 @@
+//! Server-rendered web pages (askama templates) with our own small CSS and JavaScript
+//! embedded in the binary: no CDN, nothing third-party. Pages work without JavaScript; the
+//! scripts only enhance them. Every page declares its language (`zh-CN` by default, `en`
+//! when switched with `?lang=en`, remembered in a cookie).
+//!
+//! Shared building blocks for every page (the residents' pages here, the staff console
+//! later): [`Lang`]/[`Msgs`] from the catalogue, [`PageLang`] (the extractor),
+//! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
+
+pub mod csrf;
+pub mod i18n;
+mod report;
+mod track;
+
+pub use i18n::{Lang, Msgs};
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+/// Filters available to every template.
+pub mod filters {
+    /// `2026-11-29T08:05:00+08:00` → `2026-11-29 08:05`.
+    #[askama::filter_fn]
+    pub fn short_time(s: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {
+        let s = s.to_string();
+        Ok(match (s.get(0..10), s.get(11..16)) {
+            (Some(d), Some(t)) => format!("{d} {t}"),
+            _ => s,
+        })
+    }
+}
+
+/// The page language: `?lang=` first, then the `lang` cookie, then Chinese.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang {
+    pub lang: Lang,
+    /// Whether `?lang=` chose it (the response then remembers it in a cookie).
+    pub from_query: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let from_query =
+            parts.uri.query().unwrap_or("").split('&').filter_map(|kv| kv.strip_prefix("lang=")).find_map(Lang::parse);
+        if let Some(lang) = from_query {
+            return Ok(PageLang { lang, from_query: true });
+        }
+        let from_cookie = cookie(parts, "lang").and_then(|v| Lang::parse(&v));
+        Ok(PageLang { lang: from_cookie.unwrap_or_default(), from_query: false })
+    }
+}
+
+impl PageLang {
+    pub fn msgs(self) -> Msgs {
+        Msgs(self.lang)
+    }
+
+    /// `path` with `?lang=` of the other language (the switch link).
+    pub fn switch_href(self, path: &str) -> String {
+        format!("{path}?lang={}", self.lang.other().code())
+    }
+
+    /// Adds the cookie that remembers a language chosen by query.
+    pub fn remember(self, mut res: Response) -> Response {
+        if self.from_query
+            && let Ok(v) =
+                HeaderValue::from_str(&format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", self.lang.code()))
+        {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        res
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Renders a template as an HTML response with `status`.
+pub fn html(status: StatusCode, t: &impl askama::Template) -> Response {
+    match t.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A page with a heading and lines from the catalogue (errors and confirmations).
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub t: Msgs,
+    pub switch_href: String,
+    pub heading: &'a str,
+    pub lines: Vec<&'a str>,
+    pub is_error: bool,
+    pub back_href: String,
+}
+
+const SITE_CSS: &str = include_str!("assets/site.css");
+const TRACK_JS: &str = include_str!("assets/track.js");
+const REPORT_JS: &str = include_str!("assets/report.js");
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+async fn site_css() -> Response {
+    asset("text/css; charset=utf-8", SITE_CSS)
+}
+
+async fn track_js() -> Response {
+    asset("text/javascript; charset=utf-8", TRACK_JS)
+}
+
+async fn report_js() -> Response {
+    asset("text/javascript; charset=utf-8", REPORT_JS)
+}
+
+/// Every web page and asset.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/assets/site.css", get(site_css))
+        .route("/assets/track.js", get(track_js))
+        .route("/assets/report.js", get(report_js))
+        .merge(track::routes())
+        .merge(report::routes())
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Browser end-to-end: installs playwright-core (as a test tool), starts a fresh demo server,
+# runs residents.test.mjs against it. Usage: e2e/run.sh BIN
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$1"
+(cd "$here" && npm install --no-audit --no-fund --silent)
+# shellcheck source=serve-demo.sh
+. "$here/serve-demo.sh"
+token="$("$bin" --database-url "$db" users create-token dispatcher 2>/dev/null | tail -n1)"
+(cd "$here" && node residents.test.mjs "http://$addr" "$token")
