@@ -470,6 +470,17 @@ impl App {
             None => None,
         };
         let media = self.store.case_media_urls(row.id).await?;
+        // The promise made to the resident: the resolution clock's due instant while it runs.
+        let expected = self
+            .store
+            .case_deadlines(row.id)
+            .await?
+            .into_iter()
+            .find(|d| {
+                d.kind == chuishao_domain::deadlines::DeadlineKind::Resolution
+                    && d.state != chuishao_domain::deadlines::ClockState::Met
+            })
+            .map(|d| rfc3339(d.due_at));
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
         Ok(ServiceRequest {
             service_request_id: row.tracking_code,
@@ -482,8 +493,7 @@ impl App {
             service_notice: None,
             requested_datetime: rfc3339(row.created_at),
             updated_datetime: rfc3339(row.updated_at),
-            // Deadlines arrive with the deadlines issue; until then nothing is promised.
-            expected_datetime: None,
+            expected_datetime: expected,
             address: row.address,
             address_id: None,
             zipcode: None,

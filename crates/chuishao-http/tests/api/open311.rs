@@ -193,9 +193,14 @@ async fn open311_post_requests_and_refusals() {
 
     // Lifecycle: dispatched → agency_responsible; rejected → closed.
     let case = t.ok(&dispatcher, &case, "register", json!({})).await;
-    t.ok(&dispatcher, &case, "dispatch", json!({"handler_code": "CGW"})).await;
+    let dispatched = t.ok(&dispatcher, &case, "dispatch", json!({"handler_code": "CGW"})).await;
+    let due = dispatched["deadlines"].as_array().unwrap().iter().find(|d| d["kind"] == "resolution").unwrap()["due_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, one, _) = t.o311_get(&format!("/open311/v2/requests/{id}.json?locale=en")).await;
     assert!(one[0]["agency_responsible"].as_str().unwrap().contains("City Management"), "{one}");
+    assert_eq!(one[0]["expected_datetime"], due.as_str(), "the promise is the resolution deadline");
     assert_o311_err(&t.o311_get("/open311/v2/requests/AAAAAAAAAA.json").await, 404);
     assert_o311_err(&t.o311_get("/open311/v2/requests/not-a-code.json").await, 404);
 
@@ -206,7 +211,7 @@ async fn open311_post_requests_and_refusals() {
     assert_o311_err(&t.o311_get("/open311/v2/tokens/AAAAAAAAAA.json").await, 404);
     let (_, _, xml) = t.o311_get(&format!("/open311/v2/requests/{id}.xml")).await;
     assert!(xml.contains(&format!("<service_request_id>{id}</service_request_id>")), "{xml}");
-    assert!(xml.contains("<expected_datetime></expected_datetime>"), "{xml}");
+    assert!(xml.contains(&format!("<expected_datetime>{due}</expected_datetime>")), "{xml}");
     t.stop().await;
 }
 
