@@ -401,3 +401,184 @@ async fn a_department_that_never_checks_in_goes_overdue_is_supervised_and_notifi
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     t.stop().await;
 }
+
+/// The board of 和平街道 as `token` sees it.
+async fn board(t: &T, token: &str) -> Value {
+    let (s, b) = t.get(token, "/api/v1/whistles/board?subdistrict=110199001").await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b
+}
+
+fn board_whistle<'a>(b: &'a Value, id: i64) -> Option<&'a Value> {
+    b["whistles"].as_array().unwrap().iter().find(|w| w["id"] == id)
+}
+
+#[tokio::test]
+async fn the_board_shows_open_whistles_who_is_out_and_how_late_in_scope() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let (cgzf, zjw) = (t.token("staff_cgzf").await, t.token("staff_zjw").await);
+    let place = json!({"lat": LAT, "lon": LON, "address": "樱花园小区"});
+    let emergency = t
+        .raise(
+            &leader,
+            with(
+                place.clone(),
+                json!({"kind": "emergency", "title": "燃气泄漏",
+                "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"},
+                          {"unit_code": "SCJG", "task": "检查商户"}]}),
+            ),
+        )
+        .await;
+    let routine = t
+        .raise(
+            &leader,
+            with(
+                place.clone(),
+                json!({"kind": "routine", "title": "停车治理", "units": [{"unit_code": "GAJ", "task": "疏导"}]}),
+            ),
+        )
+        .await;
+    let cancelled = t
+        .raise(
+            &leader,
+            with(place, json!({"kind": "routine", "title": "误报", "units": [{"unit_code": "GAJ", "task": "-"}]})),
+        )
+        .await;
+    let (e, r, c) =
+        (emergency["id"].as_i64().unwrap(), routine["id"].as_i64().unwrap(), cancelled["id"].as_i64().unwrap());
+    t.ok(&leader, c, "cancel", json!({"reason": "重复上报"})).await;
+    // Due 09:30. CGZF on site at 09:20 (on time), ZJW at 09:45 (15 minutes late), SCJG still
+    // out at 10:10 (40 minutes late).
+    t.ok(&cgzf, e, "acknowledge", json!({"unit_code": "CGZF"})).await;
+    t.ok(&zjw, e, "acknowledge", json!({"unit_code": "ZJW"})).await;
+    t.set(MONDAY_9 + 20 * MIN);
+    t.ok(&cgzf, e, "check_in", with(here(), json!({"unit_code": "CGZF"}))).await;
+    t.set(MONDAY_9 + 45 * MIN);
+    t.ok(&zjw, e, "check_in", with(here(), json!({"unit_code": "ZJW"}))).await;
+    t.set(MONDAY_9 + 70 * MIN);
+
+    let b = board(&t, &leader).await;
+    assert_eq!(b["subdistrict_code"], "110199001");
+    assert_eq!(b["as_of"], "2026-11-02T10:10:00+08:00");
+    assert_eq!(b["open_whistles"], 2, "{b}");
+    assert!(board_whistle(&b, c).is_none(), "a cancelled whistle is off the board");
+    assert_eq!(b["units_out"], 2, "SCJG and GAJ");
+    assert_eq!(b["units_overdue"], 1, "SCJG only: GAJ is due tomorrow");
+    let w = board_whistle(&b, e).unwrap();
+    assert_eq!(w["units_out"], 1);
+    let expect = [("CGZF", true, 0, false), ("ZJW", true, 15, true), ("SCJG", false, 40, false)];
+    for (code, checked_in, minutes, late) in expect {
+        let u = unit(w, code);
+        assert_eq!(u["checked_in"], checked_in, "{code}: {u}");
+        assert_eq!(u["minutes_late"], minutes, "{code}: {u}");
+        assert_eq!(u["late"], late, "{code}: {u}");
+        assert_eq!(u["due_at"], "2026-11-02T09:30:00+08:00");
+    }
+    let g = unit(board_whistle(&b, r).unwrap(), "GAJ");
+    assert_eq!((g["checked_in"].as_bool(), g["minutes_late"].as_i64()), (Some(false), Some(0)));
+    // An hour later SCJG is 100 minutes late.
+    t.set(MONDAY_9 + 130 * MIN);
+    let b = board(&t, &leader).await;
+    assert_eq!(unit(board_whistle(&b, e).unwrap(), "SCJG")["minutes_late"], 100);
+
+    // The district sees all; a department only the whistles summoning it, only its unit.
+    assert_eq!(board(&t, &t.token("admin").await).await["open_whistles"], 2);
+    let mine = board(&t, &cgzf).await;
+    assert_eq!(mine["open_whistles"], 1, "{mine}");
+    let units = board_whistle(&mine, e).unwrap()["units"].as_array().unwrap().clone();
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0]["unit_code"], "CGZF");
+    let gaj = board(&t, &t.token("staff_gaj").await).await;
+    assert_eq!(gaj["open_whistles"], 1);
+    assert!(board_whistle(&gaj, r).is_some());
+    assert_eq!(board(&t, &t.token("staff_swj").await).await["open_whistles"], 0);
+    // Another subdistrict's leader sees none of Heping's whistles.
+    let other = t.app.org_by_code("110199002").await.unwrap().expect("a second subdistrict");
+    t.app
+        .create_user(
+            "leader_2",
+            "另一街道负责人",
+            &[(chuishao_domain::access::Role::SubdistrictLeader, other.code.as_str())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(board(&t, &t.token("leader_2").await).await["open_whistles"], 0);
+
+    // Bad input: a department's code, an unknown code, no code.
+    for q in ["subdistrict=CGZF", "subdistrict=999", ""] {
+        let (s, v) = t.get(&leader, &format!("/api/v1/whistles/board?{q}")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {v}");
+    }
+    t.stop().await;
+}
+
+/// Reads server-sent events until a `board` event whose data satisfies `ok`.
+async fn next_board(res: &mut reqwest::Response, buf: &mut String, ok: impl Fn(&Value) -> bool) -> Value {
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            while let Some(end) = buf.find("\n\n") {
+                let ev: String = buf.drain(..end + 2).collect();
+                if !ev.contains("event: board") {
+                    continue;
+                }
+                let data: String = ev.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+                let b: Value = serde_json::from_str(&data).unwrap();
+                if ok(&b) {
+                    return b;
+                }
+            }
+            let chunk = res.chunk().await.unwrap().expect("stream ended");
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no matching board; buffered {buf}"))
+}
+
+#[tokio::test]
+async fn the_board_stream_pushes_a_fresh_board_after_a_check_in() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "樱花园小区",
+               "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"}]}),
+        )
+        .await;
+    let id = w["id"].as_i64().unwrap();
+    let mut res = t
+        .client
+        .get(format!("{}/api/v1/whistles/board/stream?subdistrict=110199001", t.base))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut buf = String::new();
+    let first = next_board(&mut res, &mut buf, |_| true).await;
+    assert_eq!(unit(board_whistle(&first, id).unwrap(), "CGZF")["checked_in"], false);
+    // The check-in through the API reaches the stream.
+    t.set(MONDAY_9 + 40 * MIN);
+    let cgzf = t.token("staff_cgzf").await;
+    t.ok(&cgzf, id, "acknowledge", json!({"unit_code": "CGZF"})).await;
+    let acked = next_board(&mut res, &mut buf, |b| {
+        board_whistle(b, id).is_some_and(|w| unit(w, "CGZF")["status"] == "acknowledged")
+    })
+    .await;
+    assert_eq!(unit(board_whistle(&acked, id).unwrap(), "CGZF")["checked_in"], false);
+    t.ok(&cgzf, id, "check_in", with(here(), json!({"unit_code": "CGZF"}))).await;
+    let b =
+        next_board(&mut res, &mut buf, |b| board_whistle(b, id).is_some_and(|w| unit(w, "CGZF")["checked_in"] == true))
+            .await;
+    let u = unit(board_whistle(&b, id).unwrap(), "CGZF");
+    assert_eq!((u["minutes_late"].as_i64(), u["late"].as_bool()), (Some(10), Some(true)));
+    assert_eq!(unit(board_whistle(&b, id).unwrap(), "ZJW")["minutes_late"], 10);
+    // Unauthenticated: refused.
+    let res =
+        t.client.get(format!("{}/api/v1/whistles/board/stream?subdistrict=110199001", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    t.stop().await;
+}

@@ -294,3 +294,21 @@ impl Store {
         }))
     }
 }
+
+impl Store {
+    /// Whistle events after `after_seq`, oldest first, as `(seq, whistle id, raiser's path)`:
+    /// what the live board follows.
+    pub async fn whistle_events_after(&self, after_seq: i64, limit: i64) -> Result<Vec<(i64, i64, String)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select e.seq, w.id, w.raised_by_path from events e join whistles w on w.id = e.stream_id \
+                 where e.seq > $1 and e.stream = 'whistle' order by e.seq limit $2",
+            )
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+}

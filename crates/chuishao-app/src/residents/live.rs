@@ -35,11 +35,34 @@ pub struct LiveUpdate {
 
 type Subscribers = HashMap<String, broadcast::Sender<Arc<LiveUpdate>>>;
 
+/// A whistle event committed (on any node): what the live whistle boards follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhistleChange {
+    pub seq: i64,
+    pub whistle_id: i64,
+    /// The raiser's org path: a board shows the whistles raised under its subdistrict.
+    pub raised_by_path: String,
+}
+
+/// Whistle changes buffered for a slow board before it recomputes anyway.
+const WHISTLE_CHANNEL_CAPACITY: usize = 256;
+
 /// The node's hub. Cheap to clone; the tail starts with the first subscription.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct LiveHub {
     subs: Arc<Mutex<Subscribers>>,
     started: Arc<tokio::sync::OnceCell<()>>,
+    whistles: broadcast::Sender<WhistleChange>,
+}
+
+impl Default for LiveHub {
+    fn default() -> Self {
+        LiveHub {
+            subs: Arc::default(),
+            started: Arc::default(),
+            whistles: broadcast::channel(WHISTLE_CHANNEL_CAPACITY).0,
+        }
+    }
 }
 
 impl std::fmt::Debug for LiveHub {
@@ -56,6 +79,14 @@ impl LiveHub {
         let mut subs = self.subs.lock().map_err(|_| AppError::Internal("live hub poisoned".into()))?;
         let tx = subs.entry(tracking_code.to_string()).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
         Ok(tx.subscribe())
+    }
+
+    /// Follows whistle events committed on any node (same tail, same listener as the cases).
+    /// Subscribe first, then read the current state: nothing committed in between is lost.
+    pub async fn subscribe_whistles(&self, app: &App) -> Result<broadcast::Receiver<WhistleChange>> {
+        let rx = self.whistles.subscribe();
+        self.start(app).await?;
+        Ok(rx)
     }
 
     /// Number of cases with at least one subscriber on this node.
@@ -78,6 +109,7 @@ impl LiveHub {
     }
 
     async fn tail(self, app: App, mut last: i64, mut listener: Option<chuishao_store::EventListener>) {
+        let mut last_whistle = last;
         loop {
             match listener.as_mut() {
                 Some(l) => {
@@ -93,6 +125,7 @@ impl LiveHub {
                 }
                 None => tokio::time::sleep(POLL).await,
             }
+            last_whistle = self.tail_whistles(&app, last_whistle).await;
             if self.subs.lock().map(|s| s.is_empty()).unwrap_or(true) {
                 // Nobody listens: skip reading, but keep the position current.
                 if let Ok(max) = app.store.max_event_seq().await {
@@ -126,6 +159,31 @@ impl LiveHub {
                 }
             }
             self.prune();
+        }
+    }
+
+    /// Publishes the whistle events after `last` to the boards; returns the new position.
+    /// Without a board watching, only the position moves.
+    async fn tail_whistles(&self, app: &App, mut last: i64) -> i64 {
+        if self.whistles.receiver_count() == 0 {
+            return app.store.max_event_seq().await.map_or(last, |max| last.max(max));
+        }
+        loop {
+            let rows = match app.store.whistle_events_after(last, 500).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "live tail could not read whistle events");
+                    return last;
+                }
+            };
+            let n = rows.len();
+            for (seq, whistle_id, raised_by_path) in rows {
+                last = seq;
+                let _ = self.whistles.send(WhistleChange { seq, whistle_id, raised_by_path });
+            }
+            if n < 500 {
+                return last;
+            }
         }
     }
 

@@ -3,8 +3,10 @@
 //! (stream `whistle`), version-checked commands, the timer worker, automatic supervision and
 //! the notification outbox.
 
+mod board;
 mod scorecard;
 
+pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
 pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
 use crate::time::rfc3339;

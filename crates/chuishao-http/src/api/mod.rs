@@ -8,6 +8,7 @@ pub mod health;
 pub mod notifications;
 pub mod public;
 pub mod reference;
+pub mod whistle_board;
 pub mod whistles;
 
 use crate::AppState;
@@ -87,4 +88,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(whistles::whistle_events))
         .routes(routes!(whistles::whistle_transition))
         .routes(routes!(whistles::department_scorecard))
+        .routes(routes!(whistle_board::board))
+        .routes(routes!(whistle_board::board_stream))
 }
