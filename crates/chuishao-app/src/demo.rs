@@ -26,6 +26,7 @@ pub struct DemoReport {
     pub users_created: usize,
     pub categories: usize,
     pub cases_created: usize,
+    pub whistles_created: usize,
 }
 
 const SUBDISTRICTS: &[(&str, OrgKind, &str, &str, &str)] = &[
@@ -249,6 +250,7 @@ impl App {
             // Fire the deadline warnings and overdue events the seeded history has run into.
             self.timer_tick(self.now_ms()).await?;
         }
+        report.whistles_created = self.seed_demo_whistles().await?;
         Ok(report)
     }
 

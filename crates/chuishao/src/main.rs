@@ -125,8 +125,8 @@ async fn open_app(url: &str) -> Result<App> {
 async fn seed_demo(app: &App) -> Result<()> {
     let r = app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo district: {e:?}"))?;
     println!(
-        "demo district ready: {} organisations, {} users, {} categories, {} cases created",
-        r.orgs_created, r.users_created, r.categories, r.cases_created
+        "demo district ready: {} organisations, {} users, {} categories, {} cases, {} whistles created",
+        r.orgs_created, r.users_created, r.categories, r.cases_created, r.whistles_created
     );
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! the notification outbox.
 
 mod board;
+mod demo;
 mod scorecard;
 
 pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
