@@ -409,7 +409,7 @@ async fn board(t: &T, token: &str) -> Value {
     b
 }
 
-fn board_whistle<'a>(b: &'a Value, id: i64) -> Option<&'a Value> {
+fn board_whistle(b: &Value, id: i64) -> Option<&Value> {
     b["whistles"].as_array().unwrap().iter().find(|w| w["id"] == id)
 }
 
