@@ -1418,3 +1418,6 @@ mod residents;
 
 #[path = "api/report.rs"]
 mod report;
+
+#[path = "api/console.rs"]
+mod console;

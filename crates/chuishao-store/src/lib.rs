@@ -11,6 +11,7 @@
 mod audit;
 mod cases;
 mod categories;
+mod console;
 mod error;
 mod migrate;
 mod orgs;
@@ -22,6 +23,7 @@ mod users;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
+pub use console::{SessionRow, ThrottleRow};
 pub use error::StoreError;
 pub use migrate::latest_schema_version;
 pub use residents::{EventListener, PublicCaseFilter, PublicEventRow};

@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_residents.sql"),
         postgres: include_str!("../migrations/postgres/0004_residents.sql"),
     },
+    Migration {
+        version: 6,
+        name: "console",
+        sqlite: include_str!("../migrations/sqlite/0006_console.sql"),
+        postgres: include_str!("../migrations/postgres/0006_console.sql"),
+    },
 ];
 
 /// The version of the newest embedded migration.

@@ -1,0 +1,197 @@
+//! The staff console over HTTP: sign-in with throttle, sessions, CSRF, the case desk's
+//! actions, scope (403), stale versions and an expired session mid-form.
+
+use super::*;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+async fn login(t: &TestApp, user: &str, password: &str) -> (StatusCode, Option<String>, String) {
+    let res = browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let sid = set_cookie(res.headers(), "sid");
+    (status, sid, res.text().await.unwrap())
+}
+
+async fn page(t: &TestApp, sid: &str, path: &str) -> (StatusCode, String) {
+    let res = browser().get(t.url(path)).header(COOKIE, format!("sid={sid}; csrf={CSRF}")).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn act(t: &TestApp, sid: &str, id: i64, fields: &[(&str, &str)], with_csrf: bool) -> (StatusCode, String) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    if with_csrf {
+        form.push(("csrf", CSRF));
+    }
+    let res = browser()
+        .post(t.url(&format!("/console/cases/{id}/act")))
+        .header(COOKIE, format!("sid={sid}; csrf={CSRF}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
+    let t = spawn_app().await;
+    let integrator = t.token("integrator").await;
+    let (st, created) = t.post(&integrator, "/api/v1/cases", case_body("E0101", GRID)).await;
+    assert_eq!(st, StatusCode::CREATED, "{created}");
+    let id = id_of(&created);
+
+    // Sign-in lands a dispatcher on the board, with an HttpOnly, Secure, SameSite cookie.
+    let res = browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .form(&[
+            ("csrf", CSRF),
+            ("username", "dispatcher"),
+            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/console/board");
+    let raw = res.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
+    let sid_cookie = raw.iter().find(|c| c.starts_with("sid=")).unwrap();
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(sid_cookie.contains(attr), "{sid_cookie} lacks {attr}");
+    }
+    let disp = set_cookie(res.headers(), "sid").unwrap();
+
+    let (st, board) = page(&t, &disp, "/console/board").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(board.contains(&format!("id=\"case-{id}\"")), "new case on the board");
+    let (_, desk) = page(&t, &disp, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains("data-action=\"register_dispatch\"") && desk.contains("data-action=\"reject\""));
+    assert!(!desk.contains("data-action=\"accept\""), "a dispatcher cannot accept");
+
+    // Without the CSRF token nothing happens.
+    let v = created["version"].as_i64().unwrap().to_string();
+    let fields = [
+        ("action", "register_dispatch"),
+        ("version", v.as_str()),
+        ("category_code", "E0101"),
+        ("handler_code", "CGZF"),
+    ];
+    let (st, _) = act(&t, &disp, id, &fields, false).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "received");
+
+    let (st, _) = act(&t, &disp, id, &fields, true).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "dispatched");
+    assert_eq!(c["handler"]["code"], "CGZF");
+
+    // The same (now stale) form again: a clear conflict with the fresh state.
+    let (st, html) = act(&t, &disp, id, &fields, true).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(html.contains("其他人刚刚修改了此案件") && html.contains("dispatched"));
+
+    // The department accepts and resolves; another department gets 403 on the URL.
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let dept = dept.unwrap();
+    let (st, inbox) = page(&t, &dept, "/console/inbox").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(inbox.contains(&format!("id=\"case-{id}\"")));
+    let (_, other, _) = login(&t, "staff_swj", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (st, _) = page(&t, &other.unwrap(), &format!("/console/cases/{id}")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains("data-action=\"accept\"") && desk.contains("data-action=\"return\""));
+    assert!(!desk.contains("data-action=\"dispatch\""));
+    let v = (c["version"].as_i64().unwrap()).to_string();
+    assert_eq!(act(&t, &dept, id, &[("action", "accept"), ("version", &v)], true).await.0, StatusCode::SEE_OTHER);
+    let v = (c["version"].as_i64().unwrap() + 1).to_string();
+    let resolve =
+        [("action", "resolve"), ("version", v.as_str()), ("result", "已清运"), ("evidence", "photo-1\nphoto-2")];
+    assert_eq!(act(&t, &dept, id, &resolve, true).await.0, StatusCode::SEE_OTHER);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "resolved");
+
+    // Logout revokes the session server-side.
+    let res = browser()
+        .post(t.url("/logout"))
+        .header(COOKIE, format!("sid={disp}; csrf={CSRF}"))
+        .form(&[("csrf", CSRF)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (st, _) = page(&t, &disp, "/console/board").await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "a revoked session signs in again");
+
+    // Logins and failures are in the audit chain.
+    let events = t.app.store.stream_events("account", 0).await.unwrap();
+    assert!(events.is_empty(), "no unknown-user failures in this test");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
+    let t = spawn_app().await;
+    let good = chuishao_app::console::accounts::DEMO_PASSWORD;
+    for (i, user) in ["dispatcher", "nobody_here"].iter().enumerate() {
+        let mut statuses = vec![];
+        let mut bodies = vec![];
+        for _ in 0..4 {
+            let (st, sid, body) = login(&t, user, "wrong-password").await;
+            assert!(sid.is_none());
+            statuses.push(st);
+            bodies.push(body.replace(user, "NAME"));
+        }
+        // Three free failures, then the fourth waits (backoff) before any check.
+        assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3], "user {i}");
+        assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS, "backoff after three");
+        let (st, sid, _) = login(&t, user, good).await;
+        assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        assert!(sid.is_none());
+        if i == 0 {
+            // The same answers for a real and an unknown name.
+            assert!(bodies[0].contains("用户名或密码不正确"));
+        }
+    }
+    // After the wait (and well past the lockout), the right password works and clears it.
+    t.clock.advance_hours(1);
+    let (st, sid, _) = login(&t, "dispatcher", good).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let sid = sid.unwrap();
+    let events =
+        t.app.store.stream_events("account", t.app.actor_for("dispatcher").await.unwrap().user_id.0).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["login_failed", "login_failed", "login_failed", "login"], "refused attempts are not checked");
+
+    // An expired session mid-form: the fields come back on the sign-in page, then resubmit.
+    let (_, c) = t.post(&t.token("integrator").await, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    t.clock.advance_hours(9);
+    let (st, html) = act(&t, &sid, id, &[("action", "reject"), ("version", "1"), ("reason", "重复反映")], true).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("name=\"carry.reason\" value=\"重复反映\""), "the work is kept");
+    t.stop().await;
+}
