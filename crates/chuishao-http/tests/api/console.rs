@@ -3,6 +3,7 @@
 
 use super::*;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use std::time::Duration;
 
 const CSRF: &str = "0123456789abcdef0123456789abcdef";
 
@@ -193,5 +194,61 @@ async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
     let (st, html) = act(&t, &sid, id, &[("action", "reject"), ("version", "1"), ("reason", "重复反映")], true).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert!(html.contains("name=\"carry.reason\" value=\"重复反映\""), "the work is kept");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn ten_failures_lock_the_name_and_the_lockout_is_audited() {
+    let t = spawn_app().await;
+    for _ in 0..chuishao_app::console::accounts::LOCKOUT_FAILURES {
+        let (st, _, _) = login(&t, "department_staff", "wrong-password").await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        // Past any backoff, so every attempt is checked.
+        t.clock.offset_ms.fetch_add(70_000, Ordering::SeqCst);
+    }
+    let res = browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .form(&[
+            ("csrf", CSRF),
+            ("username", "department_staff"),
+            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait > 60 && wait <= 15 * 60, "locked for up to 15 minutes, got {wait}");
+    let uid = t.app.actor_for("department_staff").await.unwrap().user_id.0;
+    let kinds: Vec<String> =
+        t.app.store.stream_events("account", uid).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.last().map(String::as_str), Some("login_locked"));
+    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none(), "the audit chain holds");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_open_board_hears_about_a_change() {
+    let t = spawn_app().await;
+    let (_, sid, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let sid = sid.unwrap();
+    let unauth = browser().get(t.url("/console/board/events")).send().await.unwrap();
+    assert_eq!(unauth.status(), StatusCode::UNAUTHORIZED);
+    let mut res =
+        browser().get(t.url("/console/board/events")).header(COOKIE, format!("sid={sid}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let integrator = t.token("integrator").await;
+    let (_, c) = t.post(&integrator, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    let mut got = String::new();
+    while !got.contains("event: changed") {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), res.chunk()).await.unwrap().unwrap().unwrap();
+        got.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    // The board fragment the page then fetches has the new case.
+    let (st, table) = page(&t, &sid, "/console/board?fragment=1").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(table.contains(&format!("id=\"case-{id}\"")) && !table.contains("<html"));
     t.stop().await;
 }
