@@ -74,7 +74,7 @@ try {
   await d.goto(`${base}/console/cases/${c.id}`);
   await d.screenshot({ path: join(shots, "case-desktop.png"), fullPage: true });
   await act(d, "register_dispatch", (f) => f.locator("select[name=handler_code]").selectOption("CGZF"));
-  ok((await d.textContent("#status")).includes("dispatched"), "dispatched");
+  ok((await d.getAttribute("#status", "data-status")) === "dispatched", "dispatched");
 
   // 3. A post without its CSRF token is refused.
   const status = await d.evaluate(async (id) => (await fetch(`/console/cases/${id}/act`, {
@@ -90,7 +90,7 @@ try {
   await p.goto(`${base}/console/cases/${c.id}`);
   await p.screenshot({ path: join(shots, "case-phone.png"), fullPage: true });
   await act(p, "accept");
-  ok((await p.textContent("#status")).includes("accepted"), "accepted");
+  ok((await p.getAttribute("#status", "data-status")) === "accepted", "accepted");
 
   // 5. The dispatcher's open board changed without a reload.
   await watch.waitForSelector(`#case-${c.id}[data-status='accepted']`, { timeout: 30000 });
@@ -101,7 +101,7 @@ try {
     await f.locator("textarea[name=result]").fill("已清运并消毒");
     await f.locator("textarea[name=evidence]").fill("photo:e2e-after.jpg");
   });
-  ok((await p.textContent("#status")).includes("resolved"), "resolved");
+  ok((await p.getAttribute("#status", "data-status")) === "resolved", "resolved");
 
   // 6. Another department opening this case by URL: 403.
   const other = await phone.newPage();

@@ -126,8 +126,9 @@ impl App {
         }
     }
 
-    /// When a case is due: the category's tier (or 2 hours when marked urgent).
-    async fn due_at(&self, view: &CaseView, created_at: i64) -> Result<i64> {
+    /// When a case is due: the category's tier from receipt (or 2 hours when marked urgent).
+    pub async fn due_at(&self, view: &CaseView) -> Result<i64> {
+        let created_at = crate::time::parse_rfc3339(&view.created_at).unwrap_or(0);
         let tier = match &view.category {
             Some(c) => self.category(&c.code).await?.map_or(UrgencyTier::Normal, |c| c.tier),
             None => UrgencyTier::Normal,
@@ -167,7 +168,6 @@ impl App {
         let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
-            let created_at = row.created_at;
             let was_returned = row.status == "registered" && returned.contains(&row.id);
             let supervised = row.supervision_count > 0;
             let view = self.case_view(row, None).await?;
@@ -183,7 +183,7 @@ impl App {
             {
                 continue;
             }
-            let due_at = self.due_at(&view, created_at).await?;
+            let due_at = self.due_at(&view).await?;
             let item = BoardItem { left_ms: due_at - now, due_at, returned: was_returned, case: view };
             let keep = match queue {
                 "returns" => item.returned,

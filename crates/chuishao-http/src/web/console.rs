@@ -258,6 +258,7 @@ struct Row {
     id: i64,
     code: String,
     status: &'static str,
+    status_text: &'static str,
     urgent: bool,
     category: String,
     place: String,
@@ -275,6 +276,17 @@ fn left_text(ms: i64) -> String {
     if m >= 48 * 60 { format!("{sign}{}d", m / (24 * 60)) } else { format!("{sign}{}h{:02}m", m / 60, m % 60) }
 }
 
+/// A status in the page language (the code stays in `data-status`).
+fn status_text(lang: PageLang, code: &'static str) -> &'static str {
+    match chuishao_domain::cases::CaseStatus::parse(code) {
+        Some(st) => {
+            let (zh, en) = chuishao_app::cases::status_words(st);
+            lang.lang.pick(zh, en)
+        }
+        None => code,
+    }
+}
+
 fn row(lang: PageLang, i: &BoardItem) -> Row {
     let c = &i.case;
     let pick = |zh: &str, en: &str| lang.lang.pick(zh, en).to_string();
@@ -282,6 +294,7 @@ fn row(lang: PageLang, i: &BoardItem) -> Row {
         id: c.id,
         code: c.tracking_code.clone(),
         status: c.status,
+        status_text: status_text(lang, c.status),
         urgent: c.urgency == "urgent",
         category: c.category.as_ref().map(|x| pick(&x.name_zh, &x.name_en)).unwrap_or_default(),
         place: c
@@ -444,6 +457,7 @@ struct CasePage {
     dispatcher: bool,
     nav: &'static str,
     c: CaseView,
+    status_text: &'static str,
     actions: Vec<(&'static str, &'static str)>,
     timeline: Vec<EventView>,
     due_at: i64,
@@ -508,14 +522,10 @@ async fn case_page(
     } else {
         (vec![], vec![])
     };
-    let created = chuishao_app::time::parse_rfc3339(&c.created_at).unwrap_or(0);
-    let due_at = s
-        .app
-        .board(&session.actor, &BoardQuery { queue: Some("working".into()), ..BoardQuery::default() })
-        .await
-        .ok()
-        .and_then(|items| items.into_iter().find(|i| i.case.id == id).map(|i| i.due_at))
-        .unwrap_or(created);
+    let due_at = match s.app.due_at(&c).await {
+        Ok(d) => d,
+        Err(e) => return internal(&e),
+    };
     let ch = chrome(parts, session);
     let is_error = banner.is_some() && banner != Some("case.done");
     let page = CasePage {
@@ -525,6 +535,7 @@ async fn case_page(
         user: ch.user.clone(),
         dispatcher: ch.dispatcher,
         nav: "",
+        status_text: status_text(lang, c.status),
         c,
         actions: names.iter().map(|a| (*a, key("action", a))).collect(),
         timeline,

@@ -112,7 +112,7 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     // The same (now stale) form again: a clear conflict with the fresh state.
     let (st, html) = act(&t, &disp, id, &fields, true).await;
     assert_eq!(st, StatusCode::CONFLICT);
-    assert!(html.contains("其他人刚刚修改了此案件") && html.contains("dispatched"));
+    assert!(html.contains("其他人刚刚修改了此案件") && html.contains("data-status=\"dispatched\""));
 
     // The department accepts and resolves; another department gets 403 on the URL.
     let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
