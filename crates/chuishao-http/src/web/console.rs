@@ -226,15 +226,16 @@ fn url_encode(s: &str) -> String {
     serde_urlencoded::to_string([("x", s)]).map(|v| v[2..].to_string()).unwrap_or_default()
 }
 
-/// Shared header data of console pages.
+/// Shared header data of console pages (the menu, the user, the form token).
 struct Chrome {
     csrf: String,
     fresh: bool,
     user: String,
     dispatcher: bool,
+    nav: &'static str,
 }
 
-fn chrome(parts: &Parts, session: &Session) -> Chrome {
+fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
     let (csrf, fresh) = csrf::token(parts);
     let a = &session.actor;
     Chrome {
@@ -242,12 +243,14 @@ fn chrome(parts: &Parts, session: &Session) -> Chrome {
         fresh,
         user: session.display_name.clone(),
         dispatcher: a.has_role(Role::Dispatcher) || a.has_role(Role::Admin),
+        nav,
     }
 }
 
-fn finish(lang: PageLang, c: &Chrome, mut res: Response) -> Response {
-    if c.fresh {
-        csrf::set_cookie(&mut res, &c.csrf);
+/// The page's response: a new CSRF cookie when the token was fresh, never cached.
+fn finish(lang: PageLang, fresh_csrf: Option<String>, mut res: Response) -> Response {
+    if let Some(token) = fresh_csrf {
+        csrf::set_cookie(&mut res, &token);
     }
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     lang.remember(res)
@@ -317,10 +320,7 @@ fn row(lang: PageLang, i: &BoardItem) -> Row {
 struct BoardPage {
     t: super::Msgs,
     switch_href: String,
-    csrf: String,
-    user: String,
-    dispatcher: bool,
-    nav: &'static str,
+    chrome: Chrome,
     title_key: &'static str,
     queue: String,
     queues: Vec<(&'static str, &'static str)>,
@@ -381,7 +381,8 @@ async fn board_page(
         Err(AppError::Invalid(_)) => return (StatusCode::UNPROCESSABLE_ENTITY, "invalid filter").into_response(),
         Err(e) => return internal(&e),
     };
-    let c = chrome(&parts, &session);
+    let c = chrome(&parts, &session, nav);
+    let fresh = c.fresh.then(|| c.csrf.clone());
     let queues = match nav {
         "board" => ["incoming", "returns", "working"],
         "inbox" => ["working", "overdue", "supervised"],
@@ -389,15 +390,12 @@ async fn board_page(
     };
     let rows: Vec<Row> = items.iter().map(|i| row(lang, i)).collect();
     if p.fragment.is_some() {
-        return finish(lang, &c, html(StatusCode::OK, &BoardTable { t: lang.msgs(), rows }));
+        return finish(lang, fresh, html(StatusCode::OK, &BoardTable { t: lang.msgs(), rows }));
     }
     let page = BoardPage {
         t: lang.msgs(),
         switch_href: lang.switch_href(&format!("/console/{nav}")),
-        csrf: c.csrf.clone(),
-        user: c.user.clone(),
-        dispatcher: c.dispatcher,
-        nav,
+        chrome: c,
         title_key: key("nav", nav),
         queue,
         queues: queues.iter().map(|q| (*q, key("board", q))).collect(),
@@ -406,7 +404,7 @@ async fn board_page(
         q: p.q.unwrap_or_default(),
         rows,
     };
-    finish(lang, &c, html(StatusCode::OK, &page))
+    finish(lang, fresh, html(StatusCode::OK, &page))
 }
 
 async fn board(State(s): State<AppState>, lang: PageLang, Query(p): Query<BoardParams>, req: Request) -> Response {
@@ -452,10 +450,7 @@ async fn board_events(State(s): State<AppState>, req: Request) -> Response {
 struct CasePage {
     t: super::Msgs,
     switch_href: String,
-    csrf: String,
-    user: String,
-    dispatcher: bool,
-    nav: &'static str,
+    chrome: Chrome,
     c: CaseView,
     status_text: &'static str,
     actions: Vec<(&'static str, &'static str)>,
@@ -526,15 +521,13 @@ async fn case_page(
         Ok(d) => d,
         Err(e) => return internal(&e),
     };
-    let ch = chrome(parts, session);
+    let ch = chrome(parts, session, "");
+    let fresh = ch.fresh.then(|| ch.csrf.clone());
     let is_error = banner.is_some() && banner != Some("case.done");
     let page = CasePage {
         t: lang.msgs(),
         switch_href: lang.switch_href(&format!("/console/cases/{id}")),
-        csrf: ch.csrf.clone(),
-        user: ch.user.clone(),
-        dispatcher: ch.dispatcher,
-        nav: "",
+        chrome: ch,
         status_text: status_text(lang, c.status),
         c,
         actions: names.iter().map(|a| (*a, key("action", a))).collect(),
@@ -547,7 +540,7 @@ async fn case_page(
         errors,
         is_error,
     };
-    finish(lang, &ch, html(status, &page))
+    finish(lang, fresh, html(status, &page))
 }
 
 async fn case_desk(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, req: Request) -> Response {
@@ -652,10 +645,7 @@ async fn act(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, 
 struct PasswordPage {
     t: super::Msgs,
     switch_href: String,
-    csrf: String,
-    user: String,
-    dispatcher: bool,
-    nav: &'static str,
+    chrome: Chrome,
     notice: Option<&'static str>,
     is_error: bool,
 }
@@ -669,18 +659,16 @@ async fn password_page(
     notice: Option<&'static str>,
 ) -> Response {
     let _ = s;
-    let c = chrome(parts, session);
+    let c = chrome(parts, session, "password");
+    let fresh = c.fresh.then(|| c.csrf.clone());
     let page = PasswordPage {
         t: lang.msgs(),
         switch_href: lang.switch_href("/console/password"),
-        csrf: c.csrf.clone(),
-        user: c.user.clone(),
-        dispatcher: c.dispatcher,
-        nav: "password",
+        chrome: c,
         notice,
         is_error: status != StatusCode::OK,
     };
-    finish(lang, &c, html(status, &page))
+    finish(lang, fresh, html(status, &page))
 }
 
 async fn password_form(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {

@@ -11,26 +11,20 @@ fn browser() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-async fn login(t: &TestApp, user: &str, password: &str) -> (StatusCode, Option<String>, String) {
-    let res = browser()
+async fn login_response(t: &TestApp, user: &str, password: &str) -> reqwest::Response {
+    browser()
         .post(t.url("/login"))
         .header(COOKIE, format!("csrf={CSRF}"))
         .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn login(t: &TestApp, user: &str, password: &str) -> (StatusCode, Option<String>, String) {
+    let res = login_response(t, user, password).await;
     let status = res.status();
-    let sid = set_cookie(res.headers(), "sid");
+    let sid = super::residents::cookie_from(res.headers(), "sid");
     (status, sid, res.text().await.unwrap())
 }
 
@@ -63,17 +57,7 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     let id = id_of(&created);
 
     // Sign-in lands a dispatcher on the board, with an HttpOnly, Secure, SameSite cookie.
-    let res = browser()
-        .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
-        .form(&[
-            ("csrf", CSRF),
-            ("username", "dispatcher"),
-            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = login_response(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/console/board");
     let raw = res.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
@@ -81,7 +65,7 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     for attr in ["HttpOnly", "Secure", "SameSite=Strict"] {
         assert!(sid_cookie.contains(attr), "{sid_cookie} lacks {attr}");
     }
-    let disp = set_cookie(res.headers(), "sid").unwrap();
+    let disp = super::residents::cookie_from(res.headers(), "sid").unwrap();
 
     let (st, board) = page(&t, &disp, "/console/board").await;
     assert_eq!(st, StatusCode::OK);
@@ -194,6 +178,31 @@ async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
     let (st, html) = act(&t, &sid, id, &[("action", "reject"), ("version", "1"), ("reason", "重复反映")], true).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert!(html.contains("name=\"carry.reason\" value=\"重复反映\""), "the work is kept");
+    // Signing in from that page shows the same fields, ready to resubmit with a fresh token.
+    t.clock.offset_ms.fetch_add(3_600_000, Ordering::SeqCst);
+    let res = browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .form(&[
+            ("csrf", CSRF),
+            ("username", "dispatcher"),
+            ("password", good),
+            ("next", &format!("/console/cases/{id}/act")),
+            ("carry.action", "reject"),
+            ("carry.version", "1"),
+            ("carry.reason", "重复反映"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let fresh = super::residents::cookie_from(res.headers(), "sid").unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"/console/cases/{id}/act\"")) && html.contains("value=\"重复反映\""));
+    let fields = [("action", "reject"), ("version", "1"), ("reason", "重复反映")];
+    assert_eq!(act(&t, &fresh, id, &fields, true).await.0, StatusCode::SEE_OTHER);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "rejected");
     t.stop().await;
 }
 
@@ -206,17 +215,7 @@ async fn ten_failures_lock_the_name_and_the_lockout_is_audited() {
         // Past any backoff, so every attempt is checked.
         t.clock.offset_ms.fetch_add(70_000, Ordering::SeqCst);
     }
-    let res = browser()
-        .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
-        .form(&[
-            ("csrf", CSRF),
-            ("username", "department_staff"),
-            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = login_response(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(wait > 60 && wait <= 15 * 60, "locked for up to 15 minutes, got {wait}");
