@@ -116,6 +116,35 @@ try {
   await d.goto(`${base}/console/board?lang=en`);
   ok((await d.getAttribute("html", "lang")) === "en", "English switch");
   await d.screenshot({ path: join(shots, "board-en-desktop.png") });
+  // 8. Bad input. A stale form: the API changes the case while the desk is open.
+  const c2 = await (await fetch(`${base}/api/v1/cases`, {
+    method: "POST", headers,
+    body: JSON.stringify({ description: "e2e：并发修改", category_code: "E0101", grid_code: "110199001001001" }),
+  })).json();
+  await d.goto(`${base}/console/cases/${c2.id}?lang=zh`);
+  const reg = await fetch(`${base}/api/v1/cases/${c2.id}/transitions`, {
+    method: "POST", headers, body: JSON.stringify({ action: "register", version: c2.version }),
+  });
+  ok(reg.status === 200, `register through the API: ${reg.status}`);
+  await act(d, "reject", (f) => f.locator("textarea[name=reason]").fill("重复"));
+  ok((await d.textContent("#banner")).includes("其他人刚刚修改了此案件"), "stale version explained");
+  ok((await d.getAttribute("#status", "data-status")) === "registered", "with the fresh state");
+
+  // Wrong passwords in a loop: the same answers for a real and an unknown name, then a wait.
+  const answers = [];
+  for (const user of ["viewer", "no_such_user"]) {
+    const seen = [];
+    for (let i = 0; i < 4; i++) {
+      await other.goto(`${base}/login`);
+      await other.fill("input[name=username]", user);
+      await other.fill("input[name=password]", "wrong-password");
+      await Promise.all([other.waitForNavigation(), other.click("button[type=submit]")]);
+      seen.push((await other.textContent("#login-error")).replace(/\d+/g, "N"));
+    }
+    answers.push(seen.join("|"));
+  }
+  ok(answers[0] === answers[1], "no user enumeration");
+  ok(answers[0].includes("尝试次数过多"), "backoff after repeated failures");
   console.log(`e2e console: ${checks} checks passed; screenshots in ${shots}`);
 } finally {
   await desk.close();

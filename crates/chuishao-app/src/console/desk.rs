@@ -199,3 +199,83 @@ impl App {
         Ok(items)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chuishao_domain::access::{Role, RoleBinding};
+    use chuishao_domain::cases::{Urgency, execute};
+    use chuishao_domain::ids::UserId;
+
+    const DEPT_A_PATH: &str = "/50/";
+
+    fn actor(i: usize) -> Actor {
+        let (role, org, path) = [
+            (Role::Dispatcher, 1, "/1/"),
+            (Role::DepartmentStaff, 50, DEPT_A_PATH),
+            (Role::DepartmentStaff, 60, "/60/"),
+            (Role::GridWorker, 4, "/1/2/3/4/"),
+            (Role::SubdistrictLeader, 2, "/1/2/"),
+            (Role::Viewer, 1, "/1/"),
+        ][i % 6];
+        Actor {
+            user_id: UserId(i as i64 + 1),
+            username: format!("u{i}"),
+            bindings: vec![RoleBinding { role, org_id: OrgId(org), org_path: path.into() }],
+        }
+    }
+
+    /// A well-formed command for each action (the fields a user would fill in).
+    fn filled(action: Action, case: &Case) -> Command {
+        let dept = HandlerRef { id: OrgId(50), kind: OrgKind::Department, path: DEPT_A_PATH.into() };
+        let r = || "理由".to_string();
+        match action {
+            Action::Register => Command::Register { category_code: Some("E0101".into()), urgency: None },
+            Action::Reject => Command::Reject { reason: r() },
+            Action::Dispatch => Command::Dispatch { handler: dept, note: None },
+            Action::Accept => Command::Accept,
+            Action::Return => Command::Return { reason: r() },
+            Action::RequestExtension => Command::RequestExtension { days: 2, reason: r() },
+            Action::ApproveExtension => Command::ApproveExtension { days: None },
+            Action::DenyExtension => Command::DenyExtension { reason: r() },
+            Action::Park => Command::Park { reason: r() },
+            Action::Unpark => Command::Unpark,
+            Action::Resolve => Command::Resolve { result: r(), evidence: vec!["photo:1".into()] },
+            Action::Verify => Command::Verify { passed: true, note: None },
+            Action::Reopen => Command::Reopen { reason: r(), handler: None },
+            Action::Close => Command::Close,
+            Action::Supervise => Command::Supervise { note: r() },
+            Action::Merge => Command::Merge { primary: CaseId(case.id.0 + 1) },
+            Action::Callback => {
+                Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Through any history, what the desk offers is exactly what the domain accepts:
+        /// an offered action, filled in, succeeds; one not offered is refused.
+        #[test]
+        fn offered_actions_are_exactly_the_accepted_ones(
+            steps in proptest::collection::vec((0usize..6, 0usize..Action::ALL.len()), 0..40)
+        ) {
+            let mut case = Case::received(CaseId(7), Some("E0101".into()), Urgency::Normal, "/1/2/3/4/".into());
+            for (who, a) in steps {
+                for i in 0..6 {
+                    let user = actor(i);
+                    let offered = allowed_actions(&case, &user);
+                    for action in Action::ALL {
+                        let mut probe = case.clone();
+                        let ok = execute(&mut probe, &user, &filled(action, &case), case.version).is_ok();
+                        proptest::prop_assert_eq!(ok, offered.contains(&action), "{:?} by u{} in {:?}", action, i, case.status);
+                    }
+                }
+                // Walk deep: mostly take one of the chosen user's offered actions.
+                let theirs = allowed_actions(&case, &actor(who));
+                let action = if theirs.is_empty() || a == 0 { Action::ALL[a] } else { theirs[a % theirs.len()] };
+                let (cmd, version) = (filled(action, &case), case.version);
+                let _ = execute(&mut case, &actor(who), &cmd, version);
+            }
+        }
+    }
+}
