@@ -228,12 +228,16 @@ impl App {
     /// Creates the demo users that do not exist yet; returns how many were created.
     pub async fn seed_demo_users(&self) -> Result<usize> {
         let mut created = 0;
+        let mut new_names = Vec::new();
         for (username, display, role, org) in demo_users() {
             if self.store.user_by_username(&username).await?.is_none() {
                 self.create_user(&username, &display, &[(role, org.as_str())]).await?;
                 created += 1;
+                new_names.push(username);
             }
         }
+        // The staff console's documented demo password (docs/operations.md).
+        self.set_demo_passwords(&new_names).await?;
         Ok(created)
     }
 

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod console;
 pub mod deadlines;
 pub mod demo;
 mod error;

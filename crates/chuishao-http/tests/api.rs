@@ -1544,3 +1544,6 @@ mod residents;
 
 #[path = "api/report.rs"]
 mod report;
+
+#[path = "api/console.rs"]
+mod console;

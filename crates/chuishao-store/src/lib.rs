@@ -12,6 +12,7 @@ mod audit;
 mod calendar;
 mod cases;
 mod categories;
+mod console;
 mod deadlines;
 mod error;
 mod geo;
@@ -27,6 +28,7 @@ mod whistles;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
+pub use console::{SessionRow, ThrottleRow};
 pub use deadlines::DeadlineWrite;
 pub use error::StoreError;
 pub use geo::{GeoNodeWrite, GeoRow, OpenCaseRow, StreetWrite};

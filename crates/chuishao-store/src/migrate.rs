@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_whistle.sql"),
         postgres: include_str!("../migrations/postgres/0005_whistle.sql"),
     },
+    Migration {
+        version: 6,
+        name: "console",
+        sqlite: include_str!("../migrations/sqlite/0006_console.sql"),
+        postgres: include_str!("../migrations/postgres/0006_console.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database reports.

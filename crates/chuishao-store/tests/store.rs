@@ -14,6 +14,10 @@ use chuishao_store::{CaseFilter, Engine, IntakeRecord, NewCaseRow, NewEvent, Sto
 mod residents;
 use residents::*;
 
+#[path = "store/console.rs"]
+mod console;
+use console::*;
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -58,6 +62,8 @@ conformance!(
     role_bindings_and_tokens,
     residents_listing_extras_and_feeds,
     a_commit_on_one_store_wakes_listeners_of_another,
+    staff_sessions_expire_and_revoke,
+    login_throttle_counts_per_name,
 );
 
 fn org(code: &str, kind: OrgKind, parent: Option<&str>) -> NewOrgNode {

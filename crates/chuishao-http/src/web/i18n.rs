@@ -180,7 +180,7 @@ pub struct Msgs(pub Lang);
 impl Msgs {
     /// The text of `key`; the key itself when missing (a test keeps that from happening).
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        match MESSAGES.iter().chain(super::console_i18n::MESSAGES).find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => self.0.pick(zh, en),
             None => key,
         }
@@ -198,7 +198,8 @@ mod tests {
 
     #[test]
     fn every_key_used_by_a_template_is_in_the_catalogue_once() {
-        let mut keys: Vec<&str> = MESSAGES.iter().map(|(k, _, _)| *k).collect();
+        let mut keys: Vec<&str> =
+            MESSAGES.iter().chain(super::super::console_i18n::MESSAGES).map(|(k, _, _)| *k).collect();
         let n = keys.len();
         keys.sort_unstable();
         keys.dedup();

@@ -7,6 +7,8 @@
 //! later): [`Lang`]/[`Msgs`] from the catalogue, [`PageLang`] (the extractor),
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
+mod console;
+mod console_i18n;
 pub mod csrf;
 pub mod i18n;
 mod report;
@@ -118,6 +120,7 @@ pub struct MessagePage<'a> {
 const SITE_CSS: &str = include_str!("assets/site.css");
 const TRACK_JS: &str = include_str!("assets/track.js");
 const REPORT_JS: &str = include_str!("assets/report.js");
+const CONSOLE_JS: &str = include_str!("assets/console.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
@@ -141,6 +144,8 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/site.css", get(site_css))
         .route("/assets/track.js", get(track_js))
         .route("/assets/report.js", get(report_js))
+        .route("/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", CONSOLE_JS) }))
         .merge(track::routes())
         .merge(report::routes())
+        .merge(console::routes())
 }

@@ -47,7 +47,7 @@ async fn wait_for_update(res: reqwest::Response, needle: &str) -> String {
     .unwrap_or_else(|_| panic!("no update containing {needle}; got {buf}"))
 }
 
-fn cookie_from(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_from(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(reqwest::header::SET_COOKIE)
         .iter()

@@ -1,0 +1,297 @@
+//! The desk: the dispatcher's queue (received and returned cases, most urgent and least time
+//! left first), the handler suggested by the category's ownership rule, and the actions a
+//! user may take on a case. Those are found by asking the domain's `decide` with a probe of
+//! each command: no second copy of the rules lives here or in the web layer.
+
+use crate::cases::CaseView;
+use crate::{App, AppError, Result};
+use chuishao_domain::DomainError;
+use chuishao_domain::access::Actor;
+use chuishao_domain::cases::{Action, Case, Command, HandlerRef, Satisfaction, decide};
+use chuishao_domain::category::{OwnershipRule, UrgencyTier};
+use chuishao_domain::ids::{CaseId, OrgId};
+use chuishao_domain::org::{OrgKind, OrgNode};
+use chuishao_store::CaseFilter;
+use std::sync::Arc;
+
+const HOUR_MS: i64 = 3600 * 1000;
+
+/// The time a tier gives, in calendar milliseconds: the board's estimate for a case that has
+/// no clock yet (not dispatched). Dispatched cases use their real working-time clocks.
+pub fn tier_ms(tier: UrgencyTier) -> i64 {
+    match tier {
+        UrgencyTier::Emergency => 2 * HOUR_MS,
+        UrgencyTier::Utilities => 24 * HOUR_MS,
+        UrgencyTier::Normal => 7 * 24 * HOUR_MS,
+        UrgencyTier::Complex => 15 * 24 * HOUR_MS,
+    }
+}
+
+/// Filters of the dispatcher's board.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct BoardQuery {
+    /// `incoming` (received and returned, the default), `returns`, `working` (dispatched and
+    /// accepted), `overdue` or `supervised`.
+    pub queue: Option<String>,
+    pub category: Option<String>,
+    /// `urgent` or `normal`.
+    pub urgency: Option<String>,
+    /// Free text in the description or address.
+    pub q: Option<String>,
+}
+
+/// One row of a board.
+#[derive(Debug, Clone)]
+pub struct BoardItem {
+    pub case: CaseView,
+    pub due_at: i64,
+    /// Negative when overdue.
+    pub left_ms: i64,
+    pub returned: bool,
+}
+
+/// Every action, probed with placeholder fields. Field errors come after the permission
+/// and state checks in `decide`, so an `Invalid` answer still means "allowed here".
+fn probes(case: &Case) -> Vec<Command> {
+    let any_unit = HandlerRef { id: OrgId(0), kind: OrgKind::Department, path: String::new() };
+    let r = String::new;
+    vec![
+        Command::Register { category_code: None, urgency: None },
+        Command::Reject { reason: r() },
+        Command::Dispatch { handler: any_unit, note: None },
+        Command::Accept,
+        Command::Return { reason: r() },
+        Command::RequestExtension { days: 1, reason: r() },
+        Command::ApproveExtension { days: None },
+        Command::DenyExtension { reason: r() },
+        Command::Park { reason: r() },
+        Command::Unpark,
+        Command::Resolve { result: r(), evidence: vec![] },
+        Command::Verify { passed: true, note: None },
+        Command::Reopen { reason: r(), handler: None },
+        Command::Close,
+        Command::Supervise { note: r() },
+        Command::Merge { primary: CaseId(case.id.0 + 1) },
+        Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None },
+        Command::SetTier { tier: chuishao_domain::category::UrgencyTier::Normal, reason: r() },
+    ]
+}
+
+/// The actions `actor` may take on `case` now, as the domain decides them.
+pub fn allowed_actions(case: &Case, actor: &Actor) -> Vec<Action> {
+    probes(case)
+        .into_iter()
+        .filter(|cmd| matches!(decide(case, actor, cmd, case.version), Ok(_) | Err(DomainError::Invalid { .. })))
+        .map(|cmd| cmd.action())
+        .collect()
+}
+
+impl App {
+    /// A case visible to `actor` with the actions they may take on it. A case that exists
+    /// but lies outside the actor's scope is `Forbidden` (staff are told it is not theirs).
+    pub async fn desk_case(&self, actor: &Actor, id: CaseId) -> Result<(CaseView, Vec<Action>)> {
+        match self.case_view_by_id(actor, id).await {
+            Ok(view) => {
+                let row = self.store.case_by_id(id).await?.ok_or(AppError::NotFound("case"))?;
+                let case = row.to_domain()?;
+                Ok((view, allowed_actions(&case, actor)))
+            }
+            Err(AppError::NotFound(_)) if self.store.case_by_id(id).await?.is_some() => {
+                Err(AppError::Forbidden(format!("case {} is outside {}'s scope", id.0, actor.username)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The unit the rules suggest for a case: the category's department when the category
+    /// is owner-first, otherwise (and as fallback) the territory — the case's subdistrict.
+    pub async fn suggest_handler(&self, view: &CaseView) -> Result<Option<Arc<OrgNode>>> {
+        if let Some(cat) = &view.category
+            && let Some(c) = self.category(&cat.code).await?
+            && c.ownership == OwnershipRule::OwnerFirst
+            && let Some(dept) = &c.department_code
+            && let Some(node) = self.org_by_code(dept).await?
+        {
+            return Ok(Some(node));
+        }
+        if let Some(s) = &view.subdistrict {
+            return self.org_by_code(&s.code).await;
+        }
+        // No territory known: the category's department is the only candidate left.
+        match &view.category {
+            Some(cat) => match self.category(&cat.code).await?.and_then(|c| c.department_code.clone()) {
+                Some(dept) => self.org_by_code(&dept).await,
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// When a case is due: the category's tier from receipt (or 2 hours when marked urgent).
+    pub async fn due_at(&self, view: &CaseView) -> Result<i64> {
+        // A case with running clocks is due when its earliest running clock is.
+        use chuishao_domain::deadlines::DeadlineStatus as S;
+        let running = view
+            .deadlines
+            .iter()
+            .filter(|d| matches!(d.state, S::Running | S::Warning | S::Overdue))
+            .filter_map(|d| crate::time::parse_rfc3339(&d.due_at))
+            .min();
+        if let Some(due) = running {
+            return Ok(due);
+        }
+        // Not dispatched yet (no clock): what the category's tier will ask for from receipt.
+        let created_at = crate::time::parse_rfc3339(&view.created_at).unwrap_or(0);
+        let tier = match &view.category {
+            Some(c) => self.category(&c.code).await?.map_or(UrgencyTier::Normal, |c| c.tier),
+            None => UrgencyTier::Normal,
+        };
+        let mut span = tier_ms(tier);
+        if view.urgency == "urgent" {
+            span = span.min(tier_ms(UrgencyTier::Emergency));
+        }
+        Ok(created_at + span)
+    }
+
+    /// A board for `actor`: the chosen queue, urgent first, then least time left.
+    pub async fn board(&self, actor: &Actor, q: &BoardQuery) -> Result<Vec<BoardItem>> {
+        let queue = q.queue.as_deref().unwrap_or("incoming");
+        let statuses: &[&str] = match queue {
+            "incoming" => &["received", "registered"],
+            "returns" => &["registered"],
+            "working" | "supervised" | "overdue" => &["registered", "dispatched", "accepted"],
+            _ => return Err(AppError::invalid("queue", "incoming, returns, working, overdue or supervised")),
+        };
+        if let Some(u) = q.urgency.as_deref().filter(|u| !u.is_empty())
+            && !matches!(u, "urgent" | "normal")
+        {
+            return Err(AppError::invalid("urgency", "urgent or normal"));
+        }
+        let f = CaseFilter {
+            scope_paths: actor.read_paths().into_iter().map(String::from).collect(),
+            statuses: statuses.iter().map(|s| s.to_string()).collect(),
+            category_code: q.category.clone().filter(|c| !c.is_empty()),
+            limit: 500,
+            ..CaseFilter::default()
+        };
+        let rows = self.store.list_cases(&f).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let returned = self.store.returned_case_ids(&ids).await?;
+        let now = self.now_ms();
+        let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let was_returned = row.status == "registered" && returned.contains(&row.id);
+            let supervised = row.supervision_count > 0;
+            let view = self.case_view(row, None).await?;
+            if let Some(u) = q.urgency.as_deref().filter(|u| !u.is_empty())
+                && view.urgency != u
+            {
+                continue;
+            }
+            if let Some(t) = text
+                && !view.description.contains(t)
+                && !view.address.as_deref().unwrap_or("").contains(t)
+                && view.tracking_code != t
+            {
+                continue;
+            }
+            let due_at = self.due_at(&view).await?;
+            let item = BoardItem { left_ms: due_at - now, due_at, returned: was_returned, case: view };
+            let keep = match queue {
+                "returns" => item.returned,
+                "overdue" => item.left_ms < 0,
+                "supervised" => supervised,
+                _ => true,
+            };
+            if keep {
+                items.push(item);
+            }
+        }
+        items.sort_by_key(|i| (i.case.urgency != "urgent", i.left_ms, i.case.id));
+        Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chuishao_domain::access::{Role, RoleBinding};
+    use chuishao_domain::cases::{Urgency, execute};
+    use chuishao_domain::ids::UserId;
+
+    const DEPT_A_PATH: &str = "/50/";
+
+    fn actor(i: usize) -> Actor {
+        let (role, org, path) = [
+            (Role::Dispatcher, 1, "/1/"),
+            (Role::DepartmentStaff, 50, DEPT_A_PATH),
+            (Role::DepartmentStaff, 60, "/60/"),
+            (Role::GridWorker, 4, "/1/2/3/4/"),
+            (Role::SubdistrictLeader, 2, "/1/2/"),
+            (Role::Viewer, 1, "/1/"),
+        ][i % 6];
+        Actor {
+            user_id: UserId(i as i64 + 1),
+            username: format!("u{i}"),
+            bindings: vec![RoleBinding { role, org_id: OrgId(org), org_path: path.into() }],
+        }
+    }
+
+    /// A well-formed command for each action (the fields a user would fill in).
+    fn filled(action: Action, case: &Case) -> Command {
+        let dept = HandlerRef { id: OrgId(50), kind: OrgKind::Department, path: DEPT_A_PATH.into() };
+        let r = || "理由".to_string();
+        match action {
+            Action::Register => Command::Register { category_code: Some("E0101".into()), urgency: None },
+            Action::Reject => Command::Reject { reason: r() },
+            Action::Dispatch => Command::Dispatch { handler: dept, note: None },
+            Action::Accept => Command::Accept,
+            Action::Return => Command::Return { reason: r() },
+            Action::RequestExtension => Command::RequestExtension { days: 2, reason: r() },
+            Action::ApproveExtension => Command::ApproveExtension { days: None },
+            Action::DenyExtension => Command::DenyExtension { reason: r() },
+            Action::Park => Command::Park { reason: r() },
+            Action::Unpark => Command::Unpark,
+            Action::Resolve => Command::Resolve { result: r(), evidence: vec!["photo:1".into()] },
+            Action::Verify => Command::Verify { passed: true, note: None },
+            Action::Reopen => Command::Reopen { reason: r(), handler: None },
+            Action::Close => Command::Close,
+            Action::Supervise => Command::Supervise { note: r() },
+            Action::Merge => Command::Merge { primary: CaseId(case.id.0 + 1) },
+            Action::Callback => {
+                Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None }
+            }
+            Action::SetTier => {
+                Command::SetTier { tier: chuishao_domain::category::UrgencyTier::Emergency, reason: r() }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Through any history, what the desk offers is exactly what the domain accepts:
+        /// an offered action, filled in, succeeds; one not offered is refused.
+        #[test]
+        fn offered_actions_are_exactly_the_accepted_ones(
+            steps in proptest::collection::vec((0usize..6, 0usize..Action::ALL.len()), 0..40)
+        ) {
+            let mut case = Case::received(CaseId(7), Some("E0101".into()), Urgency::Normal, "/1/2/3/4/".into());
+            for (who, a) in steps {
+                for i in 0..6 {
+                    let user = actor(i);
+                    let offered = allowed_actions(&case, &user);
+                    for action in Action::ALL {
+                        let mut probe = case.clone();
+                        let ok = execute(&mut probe, &user, &filled(action, &case), case.version).is_ok();
+                        proptest::prop_assert_eq!(ok, offered.contains(&action), "{:?} by u{} in {:?}", action, i, case.status);
+                    }
+                }
+                // Walk deep: mostly take one of the chosen user's offered actions.
+                let theirs = allowed_actions(&case, &actor(who));
+                let action = if theirs.is_empty() || a == 0 { Action::ALL[a] } else { theirs[a % theirs.len()] };
+                let (cmd, version) = (filled(action, &case), case.version);
+                let _ = execute(&mut case, &actor(who), &cmd, version);
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The staff console's use cases: accounts (browser sessions, login throttle, password
+//! change, all audited) and the desk (the dispatcher's queue, the actions a user may take on
+//! a case — asked of the domain's own `decide`, never re-implemented here).
+
+pub mod accounts;
+pub mod desk;
+
+pub use accounts::{LoginOutcome, Session};
+pub use desk::{BoardItem, BoardQuery};

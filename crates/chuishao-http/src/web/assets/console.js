@@ -1,0 +1,31 @@
+// Staff console enhancements: live countdowns and a board that refreshes itself over
+// server-sent events. Everything works without this script.
+(function () {
+  "use strict";
+  function fmt(ms) {
+    var neg = ms < 0, m = Math.floor(Math.abs(ms) / 60000);
+    var s = m >= 2880 ? Math.floor(m / 1440) + "d" : Math.floor(m / 60) + "h" + String(m % 60).padStart(2, "0") + "m";
+    return (neg ? "-" : "") + s;
+  }
+  function tick() {
+    document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
+      var left = Number(el.dataset.due) - Date.now();
+      el.textContent = fmt(left);
+      el.classList.toggle("overdue", left < 0);
+    });
+  }
+  tick();
+  setInterval(tick, 30000);
+  var board = document.getElementById("board");
+  if (!board || !window.EventSource) return;
+  var src = new EventSource(board.dataset.live);
+  var live = document.getElementById("live");
+  src.onopen = function () { if (live) live.hidden = false; board.dataset.connected = "1"; };
+  src.addEventListener("changed", function () {
+    var url = new URL(location.href);
+    url.searchParams.set("fragment", "1");
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+      if (html !== null) { board.innerHTML = html; board.dataset.version = String(Number(board.dataset.version || 0) + 1); tick(); }
+    });
+  });
+})();

@@ -1,0 +1,253 @@
+//! The staff console over HTTP: sign-in with throttle, sessions, CSRF, the case desk's
+//! actions, scope (403), stale versions and an expired session mid-form.
+
+use super::*;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use std::time::Duration;
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn login_response(t: &TestApp, user: &str, password: &str) -> reqwest::Response {
+    browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login(t: &TestApp, user: &str, password: &str) -> (StatusCode, Option<String>, String) {
+    let res = login_response(t, user, password).await;
+    let status = res.status();
+    let sid = super::residents::cookie_from(res.headers(), "sid");
+    (status, sid, res.text().await.unwrap())
+}
+
+async fn page(t: &TestApp, sid: &str, path: &str) -> (StatusCode, String) {
+    let res = browser().get(t.url(path)).header(COOKIE, format!("sid={sid}; csrf={CSRF}")).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn act(t: &TestApp, sid: &str, id: i64, fields: &[(&str, &str)], with_csrf: bool) -> (StatusCode, String) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    if with_csrf {
+        form.push(("csrf", CSRF));
+    }
+    let res = browser()
+        .post(t.url(&format!("/console/cases/{id}/act")))
+        .header(COOKIE, format!("sid={sid}; csrf={CSRF}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
+    let t = spawn_app().await;
+    let integrator = t.token("integrator").await;
+    let (st, created) = t.post(&integrator, "/api/v1/cases", case_body("E0101", GRID)).await;
+    assert_eq!(st, StatusCode::CREATED, "{created}");
+    let id = id_of(&created);
+
+    // Sign-in lands a dispatcher on the board, with an HttpOnly, Secure, SameSite cookie.
+    let res = login_response(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/console/board");
+    let raw = res.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
+    let sid_cookie = raw.iter().find(|c| c.starts_with("sid=")).unwrap();
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(sid_cookie.contains(attr), "{sid_cookie} lacks {attr}");
+    }
+    let disp = super::residents::cookie_from(res.headers(), "sid").unwrap();
+
+    let (st, board) = page(&t, &disp, "/console/board").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(board.contains(&format!("id=\"case-{id}\"")), "new case on the board");
+    let (_, desk) = page(&t, &disp, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains("data-action=\"register_dispatch\"") && desk.contains("data-action=\"reject\""));
+    assert!(!desk.contains("data-action=\"accept\""), "a dispatcher cannot accept");
+
+    // Without the CSRF token nothing happens.
+    let v = created["version"].as_i64().unwrap().to_string();
+    let fields = [
+        ("action", "register_dispatch"),
+        ("version", v.as_str()),
+        ("category_code", "E0101"),
+        ("handler_code", "CGZF"),
+    ];
+    let (st, _) = act(&t, &disp, id, &fields, false).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "received");
+
+    let (st, _) = act(&t, &disp, id, &fields, true).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "dispatched");
+    assert_eq!(c["handler"]["code"], "CGZF");
+
+    // The same (now stale) form again: a clear conflict with the fresh state.
+    let (st, html) = act(&t, &disp, id, &fields, true).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(html.contains("其他人刚刚修改了此案件") && html.contains("data-status=\"dispatched\""));
+
+    // The department accepts and resolves; another department gets 403 on the URL.
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let dept = dept.unwrap();
+    let (st, inbox) = page(&t, &dept, "/console/inbox").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(inbox.contains(&format!("id=\"case-{id}\"")));
+    let (_, other, _) = login(&t, "staff_swj", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (st, _) = page(&t, &other.unwrap(), &format!("/console/cases/{id}")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains("data-action=\"accept\"") && desk.contains("data-action=\"return\""));
+    assert!(!desk.contains("data-action=\"dispatch\""));
+    let v = (c["version"].as_i64().unwrap()).to_string();
+    assert_eq!(act(&t, &dept, id, &[("action", "accept"), ("version", &v)], true).await.0, StatusCode::SEE_OTHER);
+    let v = (c["version"].as_i64().unwrap() + 1).to_string();
+    let resolve =
+        [("action", "resolve"), ("version", v.as_str()), ("result", "已清运"), ("evidence", "photo-1\nphoto-2")];
+    assert_eq!(act(&t, &dept, id, &resolve, true).await.0, StatusCode::SEE_OTHER);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "resolved");
+
+    // Logout revokes the session server-side.
+    let res = browser()
+        .post(t.url("/logout"))
+        .header(COOKIE, format!("sid={disp}; csrf={CSRF}"))
+        .form(&[("csrf", CSRF)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (st, _) = page(&t, &disp, "/console/board").await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "a revoked session signs in again");
+
+    // Logins and failures are in the audit chain.
+    let events = t.app.store.stream_events("account", 0).await.unwrap();
+    assert!(events.is_empty(), "no unknown-user failures in this test");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
+    let t = spawn_app().await;
+    let good = chuishao_app::console::accounts::DEMO_PASSWORD;
+    for (i, user) in ["dispatcher", "nobody_here"].iter().enumerate() {
+        let mut statuses = vec![];
+        let mut bodies = vec![];
+        for _ in 0..4 {
+            let (st, sid, body) = login(&t, user, "wrong-password").await;
+            assert!(sid.is_none());
+            statuses.push(st);
+            bodies.push(body.replace(user, "NAME"));
+        }
+        // Three free failures, then the fourth waits (backoff) before any check.
+        assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3], "user {i}");
+        assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS, "backoff after three");
+        let (st, sid, _) = login(&t, user, good).await;
+        assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        assert!(sid.is_none());
+        if i == 0 {
+            // The same answers for a real and an unknown name.
+            assert!(bodies[0].contains("用户名或密码不正确"));
+        }
+    }
+    // After the wait (and well past the lockout), the right password works and clears it.
+    t.clock.advance_hours(1);
+    let (st, sid, _) = login(&t, "dispatcher", good).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let sid = sid.unwrap();
+    let events =
+        t.app.store.stream_events("account", t.app.actor_for("dispatcher").await.unwrap().user_id.0).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["login_failed", "login_failed", "login_failed", "login"], "refused attempts are not checked");
+
+    // An expired session mid-form: the fields come back on the sign-in page, then resubmit.
+    let (_, c) = t.post(&t.token("integrator").await, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    t.clock.advance_hours(9);
+    let (st, html) = act(&t, &sid, id, &[("action", "reject"), ("version", "1"), ("reason", "重复反映")], true).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("name=\"carry.reason\" value=\"重复反映\""), "the work is kept");
+    // Signing in from that page shows the same fields, ready to resubmit with a fresh token.
+    t.clock.offset_ms.fetch_add(3_600_000, Ordering::SeqCst);
+    let res = browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .form(&[
+            ("csrf", CSRF),
+            ("username", "dispatcher"),
+            ("password", good),
+            ("next", &format!("/console/cases/{id}/act")),
+            ("carry.action", "reject"),
+            ("carry.version", "1"),
+            ("carry.reason", "重复反映"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let fresh = super::residents::cookie_from(res.headers(), "sid").unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"/console/cases/{id}/act\"")) && html.contains("value=\"重复反映\""));
+    let fields = [("action", "reject"), ("version", "1"), ("reason", "重复反映")];
+    assert_eq!(act(&t, &fresh, id, &fields, true).await.0, StatusCode::SEE_OTHER);
+    let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(c["status"], "rejected");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn ten_failures_lock_the_name_and_the_lockout_is_audited() {
+    let t = spawn_app().await;
+    for _ in 0..chuishao_app::console::accounts::LOCKOUT_FAILURES {
+        let (st, _, _) = login(&t, "department_staff", "wrong-password").await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        // Past any backoff, so every attempt is checked.
+        t.clock.offset_ms.fetch_add(70_000, Ordering::SeqCst);
+    }
+    let res = login_response(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait > 60 && wait <= 15 * 60, "locked for up to 15 minutes, got {wait}");
+    let uid = t.app.actor_for("department_staff").await.unwrap().user_id.0;
+    let kinds: Vec<String> =
+        t.app.store.stream_events("account", uid).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.last().map(String::as_str), Some("login_locked"));
+    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none(), "the audit chain holds");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_open_board_hears_about_a_change() {
+    let t = spawn_app().await;
+    let (_, sid, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let sid = sid.unwrap();
+    let unauth = browser().get(t.url("/console/board/events")).send().await.unwrap();
+    assert_eq!(unauth.status(), StatusCode::UNAUTHORIZED);
+    let mut res =
+        browser().get(t.url("/console/board/events")).header(COOKIE, format!("sid={sid}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let integrator = t.token("integrator").await;
+    let (_, c) = t.post(&integrator, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    let mut got = String::new();
+    while !got.contains("event: changed") {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), res.chunk()).await.unwrap().unwrap().unwrap();
+        got.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    // The board fragment the page then fetches has the new case.
+    let (st, table) = page(&t, &sid, "/console/board?fragment=1").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(table.contains(&format!("id=\"case-{id}\"")) && !table.contains("<html"));
+    t.stop().await;
+}

@@ -1,0 +1,153 @@
+// The staff console in a real browser: a dispatcher signs in and dispatches a case; a
+// department user (on a phone) accepts and resolves it; the dispatcher's open board changes
+// without a reload; another department gets 403 by URL; a post without its CSRF token is
+// refused. Screenshots of the main pages at desktop and phone sizes go to target/screenshots/.
+//
+// Usage: node console.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]
+import { chromium } from "playwright-core";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const [base, token, shotsArg] = process.argv.slice(2);
+if (!base || !token) {
+  console.error("usage: node console.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]");
+  process.exit(2);
+}
+const shots = shotsArg || "../target/screenshots";
+mkdirSync(shots, { recursive: true });
+const PASSWORD = "chuishao-demo";
+const DESKTOP = { viewport: { width: 1366, height: 768 } };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const profiles = [];
+async function browser(opts) {
+  const profile = mkdtempSync(join(tmpdir(), "chuishao-console-"));
+  profiles.push(profile);
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    locale: "zh-CN",
+    ...opts,
+  });
+}
+let checks = 0;
+const ok = (cond, what) => { assert.ok(cond, what); checks++; };
+async function login(page, user) {
+  await page.goto(`${base}/login`);
+  await page.fill("input[name=username]", user);
+  await page.fill("input[name=password]", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+async function act(page, action, fill) {
+  const form = page.locator(`form[data-action=${action}]`);
+  await form.evaluate((el) => { el.closest("details").open = true; });
+  if (fill) await fill(form);
+  await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+}
+
+const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+const created = await fetch(`${base}/api/v1/cases`, {
+  method: "POST", headers,
+  body: JSON.stringify({ description: "e2e：樱花园小区东门垃圾满溢", category_code: "E0101", grid_code: "110199001001001" }),
+});
+assert.equal(created.status, 201, `create case: ${created.status}`);
+const c = await created.json();
+
+const desk = await browser(DESKTOP);
+const phone = await browser(PHONE);
+try {
+  // 1. The dispatcher signs in and lands on the board; a second tab keeps the board open.
+  const d = desk.pages()[0] || (await desk.newPage());
+  await login(d, "dispatcher");
+  ok(d.url().endsWith("/console/board"), `dispatcher lands on the board: ${d.url()}`);
+  ok(await d.locator(`#case-${c.id}`).count() === 1, "the new case is on the incoming queue");
+  await d.screenshot({ path: join(shots, "board-desktop.png"), fullPage: false });
+  const watch = await desk.newPage();
+  await watch.goto(`${base}/console/board?queue=working`);
+  await watch.waitForSelector("#board[data-connected='1']");
+  await watch.evaluate(() => { window.__noReload = true; });
+
+  // 2. One screen: register and dispatch with the suggested (or chosen) unit.
+  await d.goto(`${base}/console/cases/${c.id}`);
+  await d.screenshot({ path: join(shots, "case-desktop.png"), fullPage: true });
+  await act(d, "register_dispatch", (f) => f.locator("select[name=handler_code]").selectOption("CGZF"));
+  ok((await d.getAttribute("#status", "data-status")) === "dispatched", "dispatched");
+
+  // 3. A post without its CSRF token is refused.
+  const status = await d.evaluate(async (id) => (await fetch(`/console/cases/${id}/act`, {
+    method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "action=supervise&version=3&note=x",
+  })).status, c.id);
+  ok(status === 403, `no CSRF token → ${status}`);
+
+  // 4. The department, on a phone: inbox, accept, resolve with evidence.
+  const p = phone.pages()[0] || (await phone.newPage());
+  await login(p, "department_staff");
+  ok(p.url().endsWith("/console/inbox"), `department lands on the inbox: ${p.url()}`);
+  await p.screenshot({ path: join(shots, "inbox-phone.png"), fullPage: true });
+  await p.goto(`${base}/console/cases/${c.id}`);
+  await p.screenshot({ path: join(shots, "case-phone.png"), fullPage: true });
+  await act(p, "accept");
+  ok((await p.getAttribute("#status", "data-status")) === "accepted", "accepted");
+
+  // 5. The dispatcher's open board changed without a reload.
+  await watch.waitForSelector(`#case-${c.id}[data-status='accepted']`, { timeout: 30000 });
+  ok(await watch.evaluate(() => window.__noReload === true), "the board was not reloaded");
+  await watch.screenshot({ path: join(shots, "board-live-desktop.png") });
+
+  await act(p, "resolve", async (f) => {
+    await f.locator("textarea[name=result]").fill("已清运并消毒");
+    await f.locator("textarea[name=evidence]").fill("photo:e2e-after.jpg");
+  });
+  ok((await p.getAttribute("#status", "data-status")) === "resolved", "resolved");
+
+  // 6. Another department opening this case by URL: 403.
+  const other = await phone.newPage();
+  await phone.clearCookies();
+  await login(other, "staff_swj");
+  const res = await other.goto(`${base}/console/cases/${c.id}`);
+  ok(res.status() === 403, `other department → ${res.status()}`);
+
+  // 7. Phone and desktop shots of the sign-in page and the board; the English switch.
+  await other.goto(`${base}/login`);
+  await other.screenshot({ path: join(shots, "login-phone.png") });
+  await d.goto(`${base}/console/board?lang=en`);
+  ok((await d.getAttribute("html", "lang")) === "en", "English switch");
+  await d.screenshot({ path: join(shots, "board-en-desktop.png") });
+  // 8. Bad input. A stale form: the API changes the case while the desk is open.
+  const c2 = await (await fetch(`${base}/api/v1/cases`, {
+    method: "POST", headers,
+    body: JSON.stringify({ description: "e2e：并发修改", category_code: "E0101", grid_code: "110199001001001" }),
+  })).json();
+  await d.goto(`${base}/console/cases/${c2.id}?lang=zh`);
+  const reg = await fetch(`${base}/api/v1/cases/${c2.id}/transitions`, {
+    method: "POST", headers, body: JSON.stringify({ action: "register", version: c2.version }),
+  });
+  ok(reg.status === 200, `register through the API: ${reg.status}`);
+  await act(d, "reject", (f) => f.locator("textarea[name=reason]").fill("重复"));
+  ok((await d.textContent("#banner")).includes("其他人刚刚修改了此案件"), "stale version explained");
+  ok((await d.getAttribute("#status", "data-status")) === "registered", "with the fresh state");
+
+  // Wrong passwords in a loop: the same answers for a real and an unknown name, then a wait.
+  const answers = [];
+  for (const user of ["viewer", "no_such_user"]) {
+    const seen = [];
+    for (let i = 0; i < 4; i++) {
+      await other.goto(`${base}/login`);
+      await other.fill("input[name=username]", user);
+      await other.fill("input[name=password]", "wrong-password");
+      await Promise.all([other.waitForNavigation(), other.click("button[type=submit]")]);
+      seen.push((await other.textContent("#login-error")).replace(/\d+/g, "N"));
+    }
+    answers.push(seen.join("|"));
+  }
+  ok(answers[0] === answers[1], "no user enumeration");
+  ok(answers[0].includes("尝试次数过多"), "backoff after repeated failures");
+  console.log(`e2e console: ${checks} checks passed; screenshots in ${shots}`);
+} finally {
+  await desk.close();
+  await phone.close();
+  for (const pr of profiles) rmSync(pr, { recursive: true, force: true });
+}
