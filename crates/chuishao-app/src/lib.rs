@@ -11,6 +11,7 @@ mod error;
 pub mod geo;
 pub mod notifications;
 pub mod orgs;
+pub mod patrol;
 pub mod residents;
 pub mod time;
 pub mod whistles;
@@ -49,6 +50,7 @@ pub struct App {
     geo: geo::GeoCache,
     deadlines: deadlines::DeadlineSettings,
     notify: notifications::NotifySettings,
+    patrol: patrol::PatrolSettings,
 }
 
 impl std::fmt::Debug for App {
@@ -68,6 +70,7 @@ impl App {
             geo: geo::GeoCache::default(),
             deadlines: deadlines::DeadlineSettings::default(),
             notify: notifications::NotifySettings::default(),
+            patrol: patrol::PatrolSettings::default(),
         }
     }
 

@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_whistle.sql"),
         postgres: include_str!("../migrations/postgres/0005_whistle.sql"),
     },
+    Migration {
+        version: 8,
+        name: "patrol",
+        sqlite: include_str!("../migrations/sqlite/0008_patrol.sql"),
+        postgres: include_str!("../migrations/postgres/0008_patrol.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database reports.
