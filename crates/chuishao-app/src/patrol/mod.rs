@@ -1,6 +1,7 @@
 //! Street people and patrols (巡查): who answers for each street, and patrols that walk a
 //! street, record a track, tick the checklist and report problems as cases.
 
+mod demo;
 mod patrols;
 mod people;
 

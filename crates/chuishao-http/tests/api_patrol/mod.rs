@@ -260,3 +260,35 @@ async fn streets_not_patrolled_within_the_period_are_flagged() {
     let res = t.get(&gw, "/api/v1/geo/streets?org=110199002").await;
     assert_err(&res, StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn the_demo_has_street_people_and_weeks_of_patrols_with_some_streets_left_out() {
+    let t = spawn_with_streets().await;
+    let written = t.app.seed_demo_patrols().await.unwrap();
+    assert_eq!(written, 5 * 21 + 16, "six streets, daily for three weeks, one stopping five days ago");
+    assert_eq!(t.app.seed_demo_patrols().await.unwrap(), 0, "idempotent");
+
+    let v = t.street_json(STREET).await;
+    assert_eq!(usernames(&v["chiefs"]), ["street_chief"]);
+    assert_eq!(usernames(&v["stewards"]), ["steward_2"]);
+    assert_eq!(v["council"]["chief"]["username"], "street_chief");
+    assert_eq!(usernames(&v["council"]["members"]), ["community_worker"]);
+    assert_eq!(v["unpatrolled"], false);
+
+    let (_, list) = t.get(&t.admin, "/api/v1/geo/streets?org=110199001&unpatrolled=true").await;
+    assert_eq!(list["unpatrolled_count"], 28 - 5, "{list}");
+    let flagged: Vec<&str> = list["streets"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    assert!(flagged.contains(&"110199001002-X01"), "the alley left five days ago");
+
+    let (_, history) = t.get(&t.admin, &format!("/api/v1/patrols?street={STREET}&limit=200")).await;
+    assert_eq!(history.as_array().unwrap().len(), 21);
+    assert!(history.as_array().unwrap().iter().all(|p| p["status"] == "finished" && p["point_count"] == 6));
+    let (_, mine) = t.get(&t.admin, "/api/v1/patrols?user=grid_worker_2&limit=200").await;
+    assert!(!mine.as_array().unwrap().is_empty());
+    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+
+    let (_, load) = t.get(&t.admin, "/api/v1/geo/workload?org=110199001").await;
+    let workers: Vec<&str> =
+        load["workers"].as_array().unwrap().iter().map(|w| w["username"].as_str().unwrap()).collect();
+    assert!(workers.contains(&"grid_worker_2") && workers.contains(&"grid_worker_5"), "{workers:?}");
+}
