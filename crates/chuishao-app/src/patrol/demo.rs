@@ -4,11 +4,10 @@
 //! flag has something to show. Idempotent: users and people are set again, history is
 //! written only when there is none.
 
+use super::patrols::{finished_payload, patrol_event, started_payload};
 use crate::{App, Result};
 use chuishao_domain::access::Role;
 use chuishao_domain::patrol::TrackPoint;
-use chuishao_store::NewEvent;
-use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The first communities of 和平街道 get people; the first three get patrols.
@@ -109,8 +108,8 @@ impl App {
                     None => vec![],
                 };
                 // Most items fine; now and then one is a problem.
-                let ticks: BTreeMap<&str, bool> =
-                    items.iter().enumerate().map(|(k, id)| (id.as_str(), (k as i64 + day) % 17 != 0)).collect();
+                let ticks: BTreeMap<String, bool> =
+                    items.iter().enumerate().map(|(k, id)| (id.clone(), (k as i64 + day) % 17 != 0)).collect();
                 let end = start + 25 * 60_000;
                 let mut tx = self.store.begin().await?;
                 let id = tx.insert_patrol(street.id, user.id, start).await?;
@@ -119,31 +118,10 @@ impl App {
                 let text = serde_json::to_string(&ticks).unwrap_or_else(|_| "{}".into());
                 tx.set_patrol_checklist(id, &text).await?;
                 tx.finish_patrol(id, end).await?;
-                let started = json!({"street": street.code, "user": user.username}).to_string();
-                let finished = json!({"street": street.code, "user": user.username, "points": pts.len(),
-                                      "checked": ticks.len(), "problems": ticks.values().filter(|ok| !**ok).count()})
-                .to_string();
-                tx.append_events(&[
-                    NewEvent {
-                        stream: "patrol",
-                        stream_id: id,
-                        stream_version: 1,
-                        kind: "started",
-                        payload: started,
-                        actor_id: Some(user.id),
-                        created_at: start,
-                    },
-                    NewEvent {
-                        stream: "patrol",
-                        stream_id: id,
-                        stream_version: 2,
-                        kind: "finished",
-                        payload: finished,
-                        actor_id: Some(user.id),
-                        created_at: end,
-                    },
-                ])
-                .await?;
+                patrol_event(&mut tx, id, 1, "started", started_payload(&street.code, &user.username), user.id, start)
+                    .await?;
+                let finished = finished_payload(&street.code, &user.username, pts.len() as i64, &ticks);
+                patrol_event(&mut tx, id, 2, "finished", finished, user.id, end).await?;
                 tx.commit().await?;
                 written += 1;
             }

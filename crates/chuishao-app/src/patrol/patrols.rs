@@ -212,8 +212,8 @@ impl App {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let id = tx.insert_patrol(s.id, actor.user_id.0, now).await?;
-        let payload = json!({"street": s.code, "user": actor.username}).to_string();
-        patrol_event(&mut tx, id, 1, "started", payload, actor, now).await?;
+        patrol_event(&mut tx, id, 1, "started", started_payload(&s.code, &actor.username), actor.user_id.0, now)
+            .await?;
         tx.commit().await?;
         self.patrol_full(id).await
     }
@@ -309,11 +309,8 @@ impl App {
         let row = self.locked_patrol(&mut tx, actor, id).await?;
         to_domain(&row)?.check_can_act(actor.user_id.0, "finish")?;
         tx.finish_patrol(id, now).await?;
-        let ticks = ticks_of(&row);
-        let payload = json!({"street": row.street_code, "user": row.username, "points": row.point_count,
-                             "checked": ticks.len(), "problems": ticks.values().filter(|ok| !**ok).count()})
-        .to_string();
-        patrol_event(&mut tx, id, 2, "finished", payload, actor, now).await?;
+        let payload = finished_payload(&row.street_code, &row.username, row.point_count, &ticks_of(&row));
+        patrol_event(&mut tx, id, 2, "finished", payload, actor.user_id.0, now).await?;
         tx.commit().await?;
         self.patrol_full(id).await
     }
@@ -353,13 +350,26 @@ impl App {
     }
 }
 
-async fn patrol_event(
+/// The payload of a patrol's `started` event.
+pub(super) fn started_payload(street: &str, user: &str) -> String {
+    json!({"street": street, "user": user}).to_string()
+}
+
+/// The payload of a patrol's `finished` event: its street, patroller, track and checklist counts.
+pub(super) fn finished_payload(street: &str, user: &str, points: i64, ticks: &BTreeMap<String, bool>) -> String {
+    json!({"street": street, "user": user, "points": points,
+           "checked": ticks.len(), "problems": ticks.values().filter(|ok| !**ok).count()})
+    .to_string()
+}
+
+/// Appends one event of stream `patrol`.
+pub(super) async fn patrol_event(
     tx: &mut Tx,
     id: i64,
     version: i64,
     kind: &str,
     payload: String,
-    actor: &Actor,
+    actor_id: i64,
     now: i64,
 ) -> Result<()> {
     tx.append_events(&[NewEvent {
@@ -368,7 +378,7 @@ async fn patrol_event(
         stream_version: version,
         kind,
         payload,
-        actor_id: Some(actor.user_id.0),
+        actor_id: Some(actor_id),
         created_at: now,
     }])
     .await?;
