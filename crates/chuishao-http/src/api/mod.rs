@@ -76,6 +76,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(geo::export))
         .routes(routes!(geo::map_svg))
         .routes(routes!(geo::workload))
+        .routes(routes!(geo::partition))
         .routes(routes!(patrol::streets))
         .routes(routes!(patrol::street))
         .routes(routes!(patrol::set_people))

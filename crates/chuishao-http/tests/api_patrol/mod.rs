@@ -292,3 +292,39 @@ async fn the_demo_has_street_people_and_weeks_of_patrols_with_some_streets_left_
         load["workers"].as_array().unwrap().iter().map(|w| w["username"].as_str().unwrap()).collect();
     assert!(workers.contains(&"grid_worker_2") && workers.contains(&"grid_worker_5"), "{workers:?}");
 }
+
+#[tokio::test]
+async fn the_partition_advisor_proposes_balanced_grids_and_changes_nothing() {
+    let t = spawn_app().await;
+    let buildings: Vec<Value> = (0..48)
+        .map(|i| {
+            json!({"type": "Feature", "properties": {"households": 30},
+                   "geometry": {"type": "Point", "coordinates": [116.3905 + (i % 8) as f64 * 0.0005, 39.9705 + (i / 8) as f64 * 0.0005]}})
+        })
+        .collect();
+    let fc = json!({"type": "FeatureCollection", "features": buildings});
+    let before = t.get(&t.admin, "/api/v1/geo/export").await.1;
+    let (s, v) = t.post(&t.admin, &format!("/api/v1/geo/partition?community={COMMUNITY}&k=4"), fc.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["balanced"], true, "{v}");
+    let features = v["features"].as_array().unwrap();
+    assert_eq!(features.len(), 4);
+    assert!(
+        features.iter().all(|f| f["properties"]["households"] == 360 && f["properties"]["parent_code"] == COMMUNITY)
+    );
+    assert_eq!(t.get(&t.admin, "/api/v1/geo/export").await.1, before, "a proposal stores nothing");
+
+    let bad = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"households": 3}, "geometry": {"type": "Point", "coordinates": [200.0, 39.9]}},
+        {"type": "Feature", "properties": {"households": -1}, "geometry": {"type": "Point", "coordinates": [116.4, 39.9]}}]});
+    let res = t.post(&t.admin, &format!("/api/v1/geo/partition?community={COMMUNITY}&k=2"), bad).await;
+    assert_invalid(&res, "features[0]");
+    assert_invalid(&res, "features[1]");
+    assert_invalid(
+        &t.post(&t.admin, &format!("/api/v1/geo/partition?community={COMMUNITY}&k=0"), fc.clone()).await,
+        "k",
+    );
+    let gw = t.token("grid_worker").await;
+    let res = t.post(&gw, &format!("/api/v1/geo/partition?community={COMMUNITY}&k=2"), fc).await;
+    assert_eq!(res.0, StatusCode::NOT_FOUND, "a grid worker holds no role over the community: {}", res.1);
+}
