@@ -248,6 +248,7 @@ impl App {
         report.categories = n;
         report.users_created = self.seed_demo_users().await?;
         self.seed_demo_streets().await?;
+        self.seed_demo_patrols().await?;
         let existing: i64 = self.store.count_cases_by_status().await?.iter().map(|(_, n)| n).sum();
         if existing == 0 {
             report.cases_created = self.seed_demo_cases(DEMO_CASES).await?;

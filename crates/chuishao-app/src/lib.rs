@@ -12,6 +12,7 @@ mod error;
 pub mod geo;
 pub mod notifications;
 pub mod orgs;
+pub mod patrol;
 pub mod residents;
 pub mod time;
 pub mod whistles;
@@ -50,6 +51,7 @@ pub struct App {
     geo: geo::GeoCache,
     deadlines: deadlines::DeadlineSettings,
     notify: notifications::NotifySettings,
+    patrol: patrol::PatrolSettings,
 }
 
 impl std::fmt::Debug for App {
@@ -69,6 +71,7 @@ impl App {
             geo: geo::GeoCache::default(),
             deadlines: deadlines::DeadlineSettings::default(),
             notify: notifications::NotifySettings::default(),
+            patrol: patrol::PatrolSettings::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod notifications;
 pub mod org;
+pub mod patrol;
 pub mod whistle;
 
 pub use error::DomainError;

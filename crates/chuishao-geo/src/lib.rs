@@ -12,6 +12,7 @@
 pub mod export;
 pub mod index;
 pub mod parse;
+pub mod partition;
 pub mod svg;
 pub mod validate;
 

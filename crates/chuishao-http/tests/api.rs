@@ -8,6 +8,8 @@
 
 #[path = "api_geo/mod.rs"]
 mod geo;
+#[path = "api_patrol/mod.rs"]
+mod patrol;
 
 use chuishao_app::{App, Clock};
 use chuishao_store::testing::{TestDb, default_engine};

@@ -19,6 +19,7 @@ mod geo;
 mod migrate;
 mod notifications;
 mod orgs;
+mod patrol;
 mod residents;
 mod rows;
 #[cfg(feature = "testing")]
@@ -34,6 +35,7 @@ pub use error::StoreError;
 pub use geo::{GeoNodeWrite, GeoRow, OpenCaseRow, StreetWrite};
 pub use migrate::latest_schema_version;
 pub use notifications::{DeliveryRow, NewDelivery};
+pub use patrol::{PatrolFilter, PatrolRow, StreetPersonRow, StreetRow};
 pub use residents::{EventListener, PublicCaseFilter, PublicEventRow};
 pub use rows::OrgRow;
 pub use users::{TokenOwner, UserRow};

@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_console.sql"),
         postgres: include_str!("../migrations/postgres/0006_console.sql"),
     },
+    Migration {
+        version: 8,
+        name: "patrol",
+        sqlite: include_str!("../migrations/sqlite/0008_patrol.sql"),
+        postgres: include_str!("../migrations/postgres/0008_patrol.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database reports.

@@ -7,6 +7,7 @@ mod demo;
 mod import;
 mod locate;
 pub mod map;
+mod partition;
 pub mod workload;
 
 pub use import::{GeoImportError, ImportReport};

@@ -164,3 +164,31 @@ pub async fn workload(
     }
     Ok(Json(s.app.workload(&actor, &q.org, target).await?))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PartitionQuery {
+    /// The community (or village) to plan.
+    community: String,
+    /// How many grids (1–200).
+    k: usize,
+}
+
+/// The partition advisor: from building points with `households` (a GeoJSON
+/// FeatureCollection of Points), proposes `k` contiguous grids balancing households
+/// (`balanced`: each within ±15% of the mean). A proposal as GeoJSON; nothing is stored until
+/// a person imports it.
+#[utoipa::path(post, path = "/api/v1/geo/partition", tag = "geo", params(PartitionQuery), security(("bearer" = [])),
+    request_body(content = Object, content_type = "application/json"),
+    responses((status = 200, content_type = "application/geo+json", body = Object), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn partition(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<PartitionQuery>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<serde_json::Value>,
+) -> Result<impl IntoResponse, ApiError> {
+    let fc = s.app.propose_partition(&actor, &q.community, q.k, &body).await?;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], fc.to_string()))
+}

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod geo;
 pub mod health;
 pub mod notifications;
+pub mod patrol;
 pub mod public;
 pub mod reference;
 pub mod whistle_board;
@@ -76,6 +77,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(geo::export))
         .routes(routes!(geo::map_svg))
         .routes(routes!(geo::workload))
+        .routes(routes!(geo::partition))
+        .routes(routes!(patrol::streets))
+        .routes(routes!(patrol::street))
+        .routes(routes!(patrol::set_people))
+        .routes(routes!(patrol::start, patrol::list))
+        .routes(routes!(patrol::get))
+        .routes(routes!(patrol::track))
+        .routes(routes!(patrol::checklist))
+        .routes(routes!(patrol::problem))
+        .routes(routes!(patrol::finish))
         .routes(routes!(calendar::calendar))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::import_year))
