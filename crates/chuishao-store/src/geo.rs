@@ -182,21 +182,29 @@ pub struct OpenCaseRow {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub created_at: i64,
+    /// Whether a running deadline of the case has passed at the instant asked about.
+    pub overdue: bool,
 }
 
 impl Store {
-    /// Open cases (not closed, rejected or merged) placed under `path`, newest first.
-    pub async fn open_cases_under(&self, path: &str, limit: i64) -> Result<Vec<OpenCaseRow>> {
+    /// Open cases (not closed, rejected or merged) placed under `path`, newest first, each
+    /// with whether one of its running deadlines has passed at `now` (the same rule as the
+    /// case list's `overdue` filter).
+    pub async fn open_cases_under(&self, path: &str, limit: i64, now: i64) -> Result<Vec<OpenCaseRow>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {
             sqlx::query_as(
-                "select id, tracking_code, category_code, grid_id, lat, lon, created_at from cases
+                "select id, tracking_code, category_code, grid_id, lat, lon, created_at,
+                        exists (select 1 from case_deadlines d where d.case_id = cases.id
+                                and d.state = 'running' and d.due_at <= $4) as overdue
+                 from cases
                  where location_path >= $1 and location_path < $2 and status not in ('closed', 'rejected', 'merged')
                  order by id desc limit $3",
             )
             .bind(path)
             .bind(crate::orgs::path_upper(path))
             .bind(limit)
+            .bind(now)
             .fetch_all(&mut *conn)
             .await?
         }))

@@ -4,7 +4,6 @@
 
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
-use chuishao_domain::category::UrgencyTier;
 use chuishao_domain::org::{OrgKind, OrgNode, path_within};
 use chuishao_geo::Level;
 use chuishao_geo::svg::{MapArea, MapPin, MapSpec, render};
@@ -40,19 +39,6 @@ impl MapMetric {
 /// Pins drawn at most (newest first).
 pub const MAX_PINS: i64 = 2_000;
 
-/// Calendar time a case of this tier may stay open before the map calls it overdue. An
-/// approximation of the working-day deadlines (7 working days ≈ 9 calendar days, 15 ≈ 21)
-/// until the deadlines module gives every case its own due instant.
-fn approx_limit_ms(tier: UrgencyTier) -> i64 {
-    const H: i64 = 3_600_000;
-    match tier {
-        UrgencyTier::Emergency => 2 * H,
-        UrgencyTier::Utilities => 24 * H,
-        UrgencyTier::Normal => 9 * 24 * H,
-        UrgencyTier::Complex => 21 * 24 * H,
-    }
-}
-
 impl App {
     /// A subdistrict, township, community or village `actor` holds a role over (otherwise
     /// not found, as for anything outside one's scope).
@@ -79,16 +65,12 @@ impl App {
         let (min, max) = ([bb.min().x - dx, bb.min().y - dy], [bb.max().x + dx, bb.max().y + dy]);
 
         let now = self.now_ms();
-        let open = self.store.open_cases_under(&org.path, 50_000).await?;
+        let open = self.store.open_cases_under(&org.path, 50_000, now).await?;
         let mut open_by_grid: HashMap<i64, f64> = HashMap::new();
         let mut overdue_by_grid: HashMap<i64, f64> = HashMap::new();
         let mut pins = Vec::new();
         for c in &open {
-            let tier = match &c.category_code {
-                Some(code) => self.category(code).await?.map(|c| c.tier).unwrap_or(UrgencyTier::Normal),
-                None => UrgencyTier::Normal,
-            };
-            let overdue = now - c.created_at > approx_limit_ms(tier);
+            let overdue = c.overdue;
             if let Some(g) = c.grid_id {
                 *open_by_grid.entry(g).or_default() += 1.0;
                 if overdue {

@@ -272,6 +272,30 @@ async fn map_svg_shades_grids_draws_pins_and_respects_scope() {
     assert!(body.contains(&format!("fill=\"#b30000\" data-code=\"{GRID}\"")), "{body}");
     assert_eq!(body.matches("<circle").count(), 2);
 
+    // Overdue follows the cases' real clocks: nothing is overdue until a dispatched case's
+    // acceptance deadline (2 working hours) has passed.
+    let svg_of = |q: &'static str| {
+        let req = t.client.get(t.url(q)).bearer_auth(&dispatcher);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let overdue_map = "/api/v1/geo/map.svg?org=110199001001&metric=overdue_cases&width=600";
+    let before = svg_of(overdue_map).await;
+    assert!(!before.contains("r=\"4\" fill=\"#b30000\""), "no overdue pin yet: {before}");
+    assert!(!before.contains(&format!("fill=\"#b30000\" data-code=\"{GRID}\"")), "{before}");
+    let case = t
+        .file(
+            &dispatcher,
+            json!({"description": "井盖缺失", "category_code": "C0101", "lat": IN_GRID.0, "lon": IN_GRID.1}),
+        )
+        .await;
+    let case = t.ok(&dispatcher, &case, "register", json!({})).await;
+    t.ok(&dispatcher, &case, "dispatch", json!({"handler_code": "SWJ"})).await;
+    t.clock.advance_hours(4);
+    let after = svg_of(overdue_map).await;
+    assert!(after.contains(&format!("fill=\"#b30000\" data-code=\"{GRID}\"")), "{after}");
+    assert_eq!(after.matches("<circle cx").count(), 3);
+    assert_eq!(after.matches("r=\"4\" fill=\"#b30000\"").count(), 1, "one overdue pin: {after}");
+
     // Households per worker: the 2,880-household estate stands out.
     let (s, _, body) = t
         .send(
