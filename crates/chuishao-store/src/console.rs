@@ -119,18 +119,6 @@ impl Store {
         }))
     }
 
-    /// The newest sequence number of the event log (0 when none): a cheap change marker
-    /// for live boards.
-    pub async fn latest_case_seq(&self) -> Result<i64> {
-        let mut c = self.read().await?;
-        let v: Option<i64> = run!(c.conn(), conn => {
-            sqlx::query_scalar("select max(seq) from events")
-                .fetch_one(&mut *conn)
-                .await?
-        });
-        Ok(v.unwrap_or(0))
-    }
-
     /// Which of `ids` were ever returned by a handling unit (the dispatcher's returns queue).
     pub async fn returned_case_ids(&self, ids: &[i64]) -> Result<Vec<i64>> {
         if ids.is_empty() {

@@ -10,49 +10,26 @@ struct Migration {
     postgres: &'static str,
 }
 
+/// One migration: its version, name and the file stem shared by both engines' folders.
+macro_rules! migration {
+    ($version:literal, $name:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $file, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $file, ".sql")),
+        }
+    };
+}
+
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "deadlines",
-        sqlite: include_str!("../migrations/sqlite/0002_deadlines.sql"),
-        postgres: include_str!("../migrations/postgres/0002_deadlines.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "geo",
-        sqlite: include_str!("../migrations/sqlite/0003_geo.sql"),
-        postgres: include_str!("../migrations/postgres/0003_geo.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "residents",
-        sqlite: include_str!("../migrations/sqlite/0004_residents.sql"),
-        postgres: include_str!("../migrations/postgres/0004_residents.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "whistle",
-        sqlite: include_str!("../migrations/sqlite/0005_whistle.sql"),
-        postgres: include_str!("../migrations/postgres/0005_whistle.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "console",
-        sqlite: include_str!("../migrations/sqlite/0006_console.sql"),
-        postgres: include_str!("../migrations/postgres/0006_console.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "patrol",
-        sqlite: include_str!("../migrations/sqlite/0008_patrol.sql"),
-        postgres: include_str!("../migrations/postgres/0008_patrol.sql"),
-    },
+    migration!(1, "foundation", "0001_foundation"),
+    migration!(2, "deadlines", "0002_deadlines"),
+    migration!(3, "geo", "0003_geo"),
+    migration!(4, "residents", "0004_residents"),
+    migration!(5, "whistle", "0005_whistle"),
+    migration!(6, "console", "0006_console"),
+    migration!(8, "patrol", "0008_patrol"),
 ];
 
 /// The schema version a fully migrated database reports.

@@ -428,12 +428,12 @@ async fn board_events(State(s): State<AppState>, req: Request) -> Response {
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(e) => return internal(&e),
     }
-    let start = s.app.store.latest_case_seq().await.unwrap_or(0);
+    let start = s.app.store.max_event_seq().await.unwrap_or(0);
     let app = s.app.clone();
     let events = stream::unfold((app, start), |(app, last)| async move {
         loop {
             tokio::time::sleep(Duration::from_millis(700)).await;
-            let now = app.store.latest_case_seq().await.unwrap_or(last);
+            let now = app.store.max_event_seq().await.unwrap_or(last);
             if now != last {
                 let ev = Event::default().event("changed").data(now.to_string());
                 return Some((Ok::<Event, Infallible>(ev), (app, now)));

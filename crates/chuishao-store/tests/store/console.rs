@@ -44,6 +44,6 @@ pub(crate) async fn login_throttle_counts_per_name(db: &TestDb) {
     tx.clear_login_throttle("ghost").await.unwrap();
     assert_eq!(tx.login_throttle("ghost").await.unwrap(), ThrottleRow::default());
     tx.commit().await.unwrap();
-    assert_eq!(db.store.latest_case_seq().await.unwrap(), 0);
+    assert_eq!(db.store.max_event_seq().await.unwrap(), 0);
     assert!(db.store.returned_case_ids(&[]).await.unwrap().is_empty());
 }
