@@ -7,7 +7,8 @@
 import { chromium } from "playwright-core";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 
 const [base, token, shotsArg] = process.argv.slice(2);
@@ -15,6 +16,7 @@ if (!base || !token) {
   console.error("usage: node console.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]");
   process.exit(2);
 }
+const here = dirname(fileURLToPath(import.meta.url));
 const shots = shotsArg || "../target/screenshots";
 mkdirSync(shots, { recursive: true });
 const PASSWORD = "chuishao-demo";
@@ -99,9 +101,20 @@ try {
 
   await act(p, "resolve", async (f) => {
     await f.locator("textarea[name=result]").fill("已清运并消毒");
-    await f.locator("textarea[name=evidence]").fill("photo:e2e-after.jpg");
+    await f.locator("input[name=photo]").setInputFiles(join(here, "fixtures", "after.png"));
   });
   ok((await p.getAttribute("#status", "data-status")) === "resolved", "resolved");
+  ok(await p.locator("#result-photos img").count() === 1, "the result photo is on the desk");
+  const thumb = await p.getAttribute("#result-photos img", "src");
+  ok(await p.evaluate(async (src) => (await fetch(src)).headers.get("content-type") === "image/jpeg", thumb), "served re-encoded");
+  await p.screenshot({ path: join(shots, "case-resolved-phone.png"), fullPage: true });
+  // The dispatcher's open board saw the resolution too, still without a reload.
+  await watch.waitForSelector(`#case-${c.id}`, { state: "detached", timeout: 30000 });
+  ok(await watch.evaluate(() => window.__noReload === true), "the board left the resolved case without a reload");
+  const track = await desk.newPage();
+  await track.goto(`${base}/t/${c.tracking_code}`);
+  ok(await track.locator(`#result-photos img[src='${thumb}']`).count() === 1, "the result photo is on the tracking page");
+  await track.close();
 
   // 6. Another department opening this case by URL: 403.
   const other = await phone.newPage();

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod desk;
+pub mod evidence;
 
 pub use accounts::{LoginOutcome, Session};
 pub use desk::{BoardItem, BoardQuery};

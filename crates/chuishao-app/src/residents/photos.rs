@@ -83,6 +83,28 @@ pub fn valid_file_name(name: &str) -> bool {
     key.is_some_and(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
 }
 
+/// Writes a cleaned photo and its thumbnail into `dir` (created if missing) under a fresh
+/// random key, and returns the key.
+pub async fn write_photo_files(p: &CleanPhoto, dir: &Path) -> Result<String> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| AppError::Internal(format!("photo dir: {e}")))?;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    let key = hex::encode(b);
+    let write = |name: PathBuf, data: Vec<u8>| async move {
+        tokio::fs::write(&name, data).await.map_err(|e| AppError::Internal(format!("photo write: {e}")))
+    };
+    write(dir.join(format!("{key}.jpg")), p.jpeg.clone()).await?;
+    write(dir.join(format!("{key}.thumb.jpg")), p.thumb.clone()).await?;
+    Ok(key)
+}
+
+/// Removes the files [`write_photo_files`] wrote for `key` (best effort).
+pub async fn remove_photo_files(key: &str, dir: &Path) {
+    for name in [format!("{key}.jpg"), format!("{key}.thumb.jpg")] {
+        let _ = tokio::fs::remove_file(dir.join(name)).await;
+    }
+}
+
 impl App {
     /// Stores cleaned photos of a case in `dir` (created if missing), at most
     /// [`MAX_PHOTOS_PER_CASE`] per case; returns their keys.
@@ -91,19 +113,11 @@ impl App {
         if existing + photos.len() > MAX_PHOTOS_PER_CASE {
             return Err(AppError::invalid("photos", format!("at most {MAX_PHOTOS_PER_CASE} photos per case")));
         }
-        tokio::fs::create_dir_all(dir).await.map_err(|e| AppError::Internal(format!("photo dir: {e}")))?;
         let now = self.now_ms();
         let mut keys = Vec::new();
         let mut tx = self.store.begin().await?;
         for p in photos {
-            let mut b = [0u8; 16];
-            rand::rng().fill_bytes(&mut b);
-            let key = hex::encode(b);
-            let write = |name: PathBuf, data: Vec<u8>| async move {
-                tokio::fs::write(&name, data).await.map_err(|e| AppError::Internal(format!("photo write: {e}")))
-            };
-            write(dir.join(format!("{key}.jpg")), p.jpeg.clone()).await?;
-            write(dir.join(format!("{key}.thumb.jpg")), p.thumb.clone()).await?;
+            let key = write_photo_files(p, dir).await?;
             tx.insert_case_photo(case_id, &key, (i64::from(p.width), i64::from(p.height), p.jpeg.len() as i64), now)
                 .await?;
             keys.push(key);

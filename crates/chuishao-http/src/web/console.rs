@@ -15,7 +15,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chuishao_app::cases::{CaseView, EventView, TransitionInput};
+use chuishao_app::console::evidence::result_photo_keys;
 use chuishao_app::console::{BoardItem, BoardQuery, LoginOutcome, Session};
+use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean};
 use chuishao_app::{AppError, FieldError};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::Role;
@@ -462,6 +464,8 @@ struct CasePage {
     banner: Option<&'static str>,
     errors: Vec<FieldError>,
     is_error: bool,
+    reporter_photos: Vec<String>,
+    result_photos: Vec<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -483,6 +487,11 @@ async fn case_page(
         Err(e) => return internal(&e),
     };
     let timeline = s.app.case_events(&session.actor, CaseId(id)).await.unwrap_or_default();
+    let reporter_photos = match s.app.store.case_photo_keys(id).await {
+        Ok(k) => k,
+        Err(e) => return internal(&AppError::from(e)),
+    };
+    let result_photos = result_photo_keys(&timeline);
     let pick = |zh: &str, en: &str| lang.lang.pick(zh, en).to_string();
     let mut names: Vec<&'static str> = actions.iter().map(|a| a.as_str()).collect();
     if actions.contains(&Action::Register) && session.actor.has_role(Role::Dispatcher)
@@ -539,6 +548,8 @@ async fn case_page(
         banner,
         errors,
         is_error,
+        reporter_photos,
+        result_photos,
     };
     finish(lang, fresh, html(status, &page))
 }
@@ -577,11 +588,78 @@ fn to_input(f: &BTreeMap<String, String>, action: &str, version: i64) -> Transit
     }
 }
 
+/// A console form: urlencoded, or multipart with `photo` files (the resolve form). Errors
+/// are a status and a message key.
+async fn read_form(
+    parts: &Parts,
+    body: axum::body::Body,
+) -> Result<(BTreeMap<String, String>, Vec<axum::body::Bytes>), (StatusCode, &'static str)> {
+    let bad = (StatusCode::BAD_REQUEST, "error.invalid");
+    let too_large = (StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size");
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return form::<BTreeMap<String, String>>(parts, body).await.map(|f| (f, vec![])).ok_or(bad);
+    }
+    use axum::extract::FromRequest;
+    // The original parts carry the route's body limit.
+    let req = Request::from_parts(parts.clone(), body);
+    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| bad)?;
+    let (mut fields, mut files) = (BTreeMap::new(), Vec::new());
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
+            Err(_) => return Err(bad),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let is_file = field.file_name().is_some();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large } else { bad })?;
+        if name == "photo" && is_file {
+            if !data.is_empty() {
+                files.push(data);
+            }
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&data).into_owned());
+        }
+    }
+    Ok((fields, files))
+}
+
+/// Runs uploaded photos through the residents' photo pipeline (off the async threads).
+/// Photos come only with a resolution; the error is a message key.
+async fn clean_photos(files: Vec<axum::body::Bytes>, allowed: bool) -> Result<Vec<CleanPhoto>, &'static str> {
+    if files.is_empty() {
+        return Ok(vec![]);
+    }
+    if !allowed {
+        return Err("case.photo_not_here");
+    }
+    if files.len() > MAX_PHOTOS_PER_CASE {
+        return Err("report.err.photo_count");
+    }
+    match tokio::task::spawn_blocking(move || files.iter().map(|b| clean(b)).collect::<Result<Vec<_>, _>>()).await {
+        Ok(Ok(photos)) => Ok(photos),
+        Ok(Err(PhotoError::TooLarge)) => Err("report.err.photo_size"),
+        Ok(Err(PhotoError::TooMany)) => Err("report.err.photo_count"),
+        Ok(Err(_)) => Err("report.err.photo_type"),
+        Err(_) => Err("error.internal"),
+    }
+}
+
 async fn act(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(id) = id.parse::<i64>() else { return StatusCode::NOT_FOUND.into_response() };
-    let Some(f) = form::<BTreeMap<String, String>>(&parts, body).await else {
-        return (StatusCode::BAD_REQUEST, "send a form").into_response();
+    let (f, files) = match read_form(&parts, body).await {
+        Ok(x) => x,
+        Err((status, key)) => return (status, lang.msgs().t(key).to_string()).into_response(),
     };
     if !csrf::check(&parts, f.get(csrf::NAME).map(String::as_str)) {
         return (StatusCode::FORBIDDEN, lang.msgs().t("error.csrf")).into_response();
@@ -606,7 +684,17 @@ async fn act(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, 
     };
     let action = f.get("action").cloned().unwrap_or_default();
     let version = f.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
-    let result = if action == "register_dispatch" {
+    let photos = match clean_photos(files, action == "resolve").await {
+        Ok(p) => p,
+        Err(key) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return case_page(&s, lang, &parts, &session, id, status, Some(key), vec![]).await;
+        }
+    };
+    let result = if !photos.is_empty() {
+        let input = to_input(&f, &action, version);
+        s.app.resolve_with_photos(&session.actor, CaseId(id), &input, &photos, &s.photo_dir).await
+    } else if action == "register_dispatch" {
         match s.app.transition(&session.actor, CaseId(id), &to_input(&f, "register", version)).await {
             Ok(v) => s.app.transition(&session.actor, CaseId(id), &to_input(&f, "dispatch", v.version)).await,
             Err(e) => Err(e),
@@ -712,5 +800,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/overdue", get(overdue))
         .route("/console/password", get(password_form).post(change_password))
         .route("/console/cases/{id}", get(case_desk))
-        .route("/console/cases/{id}/act", post(act))
+        .route(
+            "/console/cases/{id}/act",
+            post(act).layer(axum::extract::DefaultBodyLimit::max(MAX_PHOTOS_PER_CASE * MAX_PHOTO_BYTES + 1024 * 1024)),
+        )
 }

@@ -101,4 +101,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("tier.utilities", "水电气热（24小时）", "Utilities (24 hours)"),
     ("tier.normal", "一般（7个工作日）", "Normal (7 working days)"),
     ("tier.complex", "复杂（15个工作日）", "Complex (15 working days)"),
+    ("field.photos", "现场照片（办结佐证，最多4张）", "Photos of the result (up to 4)"),
+    ("case.reporter_photos", "反映人上传的照片", "Reporter's photos"),
+    ("case.result_photos", "办理结果照片", "Result photos"),
+    ("case.photo_not_here", "只有办结时可以上传照片。", "Photos can only be attached when resolving."),
 ];

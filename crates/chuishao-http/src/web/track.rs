@@ -32,6 +32,8 @@ struct TrackPage<'a> {
     last_seq: i64,
     place: String,
     result: Option<String>,
+    /// The handling unit's photos of its latest result.
+    result_photos: Vec<String>,
     callback_open: bool,
     needs_phone: bool,
     csrf: String,
@@ -117,7 +119,13 @@ async fn track(State(s): State<AppState>, lang: PageLang, Path(code): Path<Strin
         .rev()
         .find(|e| e.kind == "resolved")
         .map(|e| lang.lang.pick(&e.text_zh, &e.text_en).to_string());
+    let result_photos = if result.is_some() {
+        s.app.public_result_photos(&case.tracking_code).await.unwrap_or_default()
+    } else {
+        vec![]
+    };
     let page = TrackPage {
+        result_photos,
         t: lang.msgs(),
         switch_href: lang.switch_href(&path),
         place: if place.is_empty() { lang.msgs().t("track.unknown").to_string() } else { place },

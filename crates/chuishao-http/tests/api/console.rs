@@ -251,3 +251,96 @@ async fn the_open_board_hears_about_a_change() {
     assert!(table.contains(&format!("id=\"case-{id}\"")) && !table.contains("<html"));
     t.stop().await;
 }
+
+/// A plain PNG, and a script dressed up as a JPEG (by name and declared type only).
+fn png_and_disguised_script() -> (Vec<u8>, Vec<u8>) {
+    let mut png = Vec::new();
+    image::DynamicImage::new_rgb8(40, 30)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    (png, b"<script>alert(document.cookie)</script>".to_vec())
+}
+
+#[tokio::test]
+async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused() {
+    let t = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = chuishao_http::router_with_photo_dir(t.app.clone(), dir.path().to_path_buf());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let files_stored = || std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0);
+
+    let (_, c) = t.post(&t.admin, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    let c = t.ok(&t.admin, &c, "register", json!({})).await;
+    let c = t.ok(&t.admin, &c, "dispatch", json!({"handler_code": "CGZF"})).await;
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let dept = dept.unwrap();
+    let v = c["version"].as_i64().unwrap().to_string();
+    assert_eq!(act(&t, &dept, id, &[("action", "accept"), ("version", &v)], true).await.0, StatusCode::SEE_OTHER);
+    let version = c["version"].as_i64().unwrap() + 1;
+    let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains("enctype=\"multipart/form-data\"") && desk.contains("name=\"photo\""), "{desk}");
+
+    let (png, script) = png_and_disguised_script();
+    let send = |photo: Vec<u8>, version: i64, with_csrf: bool| {
+        let (base, dept) = (base.clone(), dept.clone());
+        async move {
+            let mut form = reqwest::multipart::Form::new()
+                .text("action", "resolve")
+                .text("version", version.to_string())
+                .text("result", "已清运，附现场照片");
+            if with_csrf {
+                form = form.text("csrf", CSRF);
+            }
+            let part = reqwest::multipart::Part::bytes(photo).file_name("after.jpg").mime_str("image/jpeg").unwrap();
+            let res = browser()
+                .post(format!("{base}/console/cases/{id}/act"))
+                .header(COOKIE, format!("sid={dept}; csrf={CSRF}"))
+                .multipart(form.part("photo", part))
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+
+    // Without the CSRF token, and with a script named like a photo: refused, nothing stored.
+    assert_eq!(send(png.clone(), version, false).await.0, StatusCode::FORBIDDEN);
+    let (st, html) = send(script, version, true).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("照片只能是JPEG、PNG或WebP图片") && html.contains("data-status=\"accepted\""), "{html}");
+    assert_eq!(files_stored(), 0, "a refused upload stores nothing");
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!((now["status"].as_str(), now["version"].as_i64()), (Some("accepted"), Some(version)));
+
+    // A real photo: resolved, the photo cleaned and named in the evidence.
+    let (st, _) = send(png.clone(), version, true).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(files_stored(), 2, "the photo and its thumbnail");
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(now["status"], "resolved");
+    let (_, events) = t.get(&t.admin, &format!("/api/v1/cases/{id}/events")).await;
+    let resolved = events.as_array().unwrap().iter().find(|e| e["kind"] == "resolved").unwrap().clone();
+    let evidence = resolved["data"]["evidence"][0].as_str().unwrap().to_string();
+    let key = evidence.strip_prefix("photo:").unwrap();
+    assert_eq!(key.len(), 32, "{evidence}");
+    let stored = std::fs::read(dir.path().join(format!("{key}.jpg"))).unwrap();
+    assert!(stored.starts_with(&[0xFF, 0xD8, 0xFF]), "re-encoded as JPEG");
+
+    // Shown on the desk and, as the unit's result, on the public tracking page.
+    let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains(&format!("/photos/{key}.thumb.jpg")) && desk.contains("id=\"result-photos\""));
+    let code = now["tracking_code"].as_str().unwrap();
+    let public = t.client.get(t.url(&format!("/t/{code}"))).send().await.unwrap().text().await.unwrap();
+    assert!(public.contains(&format!("/photos/{key}.thumb.jpg")), "{public}");
+
+    // The same (now stale) form again: a conflict, and its photo is not kept.
+    let (st, html) = send(png, version, true).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(html.contains("其他人刚刚修改了此案件"));
+    assert_eq!(files_stored(), 2, "a refused resolution keeps no photo");
+    server.abort();
+    t.stop().await;
+}
