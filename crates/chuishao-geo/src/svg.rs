@@ -204,6 +204,63 @@ pub fn render(spec: &MapSpec<'_>) -> String {
     s
 }
 
+/// A small map without title or legend (the case desk's snippet): the areas in view drawn
+/// plain, `spec.outline` emphasised, streets and pins on top.
+pub fn render_snippet(spec: &MapSpec<'_>) -> String {
+    let mid_lat = (spec.min[1] + spec.max[1]) / 2.0;
+    let metres_w = (spec.max[0] - spec.min[0]).max(1e-9) * mid_lat.to_radians().cos() * METRES_PER_DEGREE;
+    let metres_h = (spec.max[1] - spec.min[1]).max(1e-9) * METRES_PER_DEGREE;
+    let w = spec.width_px.max(120.0);
+    let px_per_m = w / metres_w;
+    let h = (metres_h * px_per_m).ceil().max(1.0);
+    let proj = Projection {
+        min: spec.min,
+        max_lat: spec.max[1],
+        kx: px_per_m * mid_lat.to_radians().cos() * METRES_PER_DEGREE,
+        ky: px_per_m * METRES_PER_DEGREE,
+    };
+    let mut s = String::with_capacity(1024 + spec.areas.len() * 200);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" role="img"><title>{}</title><rect width="{w:.0}" height="{h:.0}" fill="#f4f6f8"/>"##,
+        xml_escape(&spec.title)
+    );
+    s.push_str(r##"<g fill="#fff" stroke="#999" stroke-width="0.6">"##);
+    for a in &spec.areas {
+        let _ = write!(
+            s,
+            r#"<path d="{}" data-code="{}"><title>{}</title></path>"#,
+            path_data(&proj, a.shape),
+            xml_escape(a.code),
+            xml_escape(a.name)
+        );
+    }
+    s.push_str("</g>");
+    if let Some(outline) = spec.outline {
+        let _ = write!(
+            s,
+            r##"<path class="outline" d="{}" fill="#1f4e79" fill-opacity="0.08" stroke="#1f4e79" stroke-width="2"/>"##,
+            path_data(&proj, outline)
+        );
+    }
+    s.push_str(r##"<g fill="none" stroke="#4a90d9" stroke-width="2" stroke-linecap="round">"##);
+    for (name, shape) in &spec.streets {
+        let _ = write!(s, r#"<path d="{}"><title>{}</title></path>"#, path_data(&proj, shape), xml_escape(name));
+    }
+    s.push_str("</g>");
+    for p in &spec.pins {
+        let (x, y) = proj.xy(p.lon, p.lat);
+        let fill = if p.overdue { "#b30000" } else { "#d9480f" };
+        let _ = write!(
+            s,
+            r##"<circle class="pin" cx="{x:.1}" cy="{y:.1}" r="6" fill="{fill}" stroke="#fff" stroke-width="2"><title>{}</title></circle>"##,
+            xml_escape(&p.label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -249,5 +306,14 @@ mod tests {
         assert!(svg.contains("<circle cx=\"100.0\""), "the pin sits a quarter across: {svg}");
         // West edge maps to x = 0; the map is 400 px wide.
         assert!(svg.contains("M0.0 "));
+
+        // The snippet: same geometry, the outline emphasised, no title bar and no legend.
+        let snippet = render_snippet(&MapSpec { width_px: 200.0, ..spec });
+        assert!(snippet.starts_with("<svg") && snippet.ends_with("</svg>"));
+        assert!(snippet.contains("width=\"200\" height=\"129\""), "metres keep their aspect at 39°N: {snippet}");
+        assert_eq!(snippet.matches("data-code=").count(), 2);
+        assert_eq!(snippet.matches("class=\"outline\"").count(), 1);
+        assert!(snippet.contains("cx=\"50.0\""), "the pin sits a quarter across: {snippet}");
+        assert!(!snippet.contains("no data") && !snippet.contains("≤"), "no legend");
     }
 }

@@ -191,6 +191,19 @@ impl Tx {
 }
 
 impl Store {
+    /// The whistles linking case `case_id` as (id, title, status), newest first.
+    pub async fn whistles_for_case(&self, case_id: i64) -> Result<Vec<(i64, String, String)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select id, title, status from whistles where ',' || case_ids || ',' like $1 order by id desc limit 20",
+            )
+            .bind(format!("%,{case_id},%"))
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
     pub async fn whistle(&self, id: i64) -> Result<Option<WhistleRow>> {
         let sql = format!("select {COLUMNS} from whistles where id = $1");
         let mut c = self.read().await?;

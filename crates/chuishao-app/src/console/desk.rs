@@ -7,11 +7,14 @@ use crate::cases::CaseView;
 use crate::{App, AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::Actor;
-use chuishao_domain::cases::{Action, Case, Command, HandlerRef, Satisfaction, decide};
+use chuishao_domain::cases::{Action, Case, CaseEvent, Command, HandlerRef, Satisfaction, decide, staff_wording};
 use chuishao_domain::category::{OwnershipRule, UrgencyTier};
-use chuishao_domain::ids::{CaseId, OrgId};
+use chuishao_domain::ids::{CaseId, OrgId, UserId};
 use chuishao_domain::org::{OrgKind, OrgNode};
+use chuishao_geo::Level;
+use chuishao_geo::svg::{MapArea, MapPin, MapSpec, render_snippet};
 use chuishao_store::CaseFilter;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 const HOUR_MS: i64 = 3600 * 1000;
@@ -86,7 +89,154 @@ pub fn allowed_actions(case: &Case, actor: &Actor) -> Vec<Action> {
         .collect()
 }
 
+/// One line of the desk's timeline, in plain words.
+#[derive(Debug, Clone)]
+pub struct DeskEvent {
+    pub at: String,
+    pub kind: String,
+    pub text_zh: String,
+    pub text_en: String,
+    /// The acting user's unit as (zh, en); `None` when the system (a timer) wrote it.
+    pub actor_unit: Option<(String, String)>,
+}
+
+/// A linked whistle, as the desk lists it.
+#[derive(Debug, Clone)]
+pub struct LinkedWhistle {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+}
+
+/// What the case desk shows beside the case itself.
+#[derive(Debug, Clone, Default)]
+pub struct DeskDetails {
+    pub timeline: Vec<DeskEvent>,
+    /// The `supervised` lines of the timeline.
+    pub supervision: Vec<DeskEvent>,
+    pub reporter_photos: Vec<String>,
+    /// The photos of the latest resolution.
+    pub result_photos: Vec<String>,
+    pub whistles: Vec<LinkedWhistle>,
+    /// A small SVG map around the case with its grid outlined, when it can be placed.
+    pub map_svg: Option<String>,
+}
+
+/// Half the side of the snippet's view when the case has a point but no grid, in degrees.
+const SNIPPET_HALF_DEG: f64 = 0.002;
+
 impl App {
+    /// The desk's timeline, photos, linked whistles, supervision records and map snippet.
+    pub async fn desk_details(&self, actor: &Actor, view: &CaseView) -> Result<DeskDetails> {
+        let id = CaseId(view.id);
+        let events = self.case_events(actor, id).await?;
+        let result_photos = super::evidence::result_photo_keys(&events);
+        let mut units: HashMap<i64, Option<(String, String)>> = HashMap::new();
+        let mut timeline = Vec::with_capacity(events.len());
+        for e in &events {
+            let Ok(event) = serde_json::from_value::<CaseEvent>(e.data.clone()) else { continue };
+            let named = match &event {
+                CaseEvent::Supervised { to_org_id: Some(o), .. } => Some(*o),
+                other => other.handler_id(),
+            };
+            let unit = match named {
+                Some(o) => self.org(o).await?,
+                None => None,
+            };
+            let w = staff_wording(&event, unit.as_deref().map(|u| (u.name_zh.as_str(), u.name_en.as_str())));
+            let actor_unit = match e.actor_id {
+                Some(uid) => match units.get(&uid) {
+                    Some(u) => u.clone(),
+                    None => {
+                        let u = self.user_unit(UserId(uid)).await?;
+                        units.insert(uid, u.clone());
+                        u
+                    }
+                },
+                None => None,
+            };
+            timeline.push(DeskEvent {
+                at: e.at.clone(),
+                kind: e.kind.clone(),
+                text_zh: w.zh,
+                text_en: w.en,
+                actor_unit,
+            });
+        }
+        let supervision = timeline.iter().filter(|e| e.kind == "supervised").cloned().collect();
+        let whistles = self
+            .store
+            .whistles_for_case(view.id)
+            .await?
+            .into_iter()
+            .map(|(id, title, status)| LinkedWhistle { id, title, status })
+            .collect();
+        Ok(DeskDetails {
+            timeline,
+            supervision,
+            reporter_photos: self.store.case_photo_keys(view.id).await?,
+            result_photos,
+            whistles,
+            map_svg: self.case_snippet(view).await,
+        })
+    }
+
+    /// The unit a user acts for: the organisation of their first role binding.
+    async fn user_unit(&self, user: UserId) -> Result<Option<(String, String)>> {
+        let bindings = self.store.role_bindings(user).await?;
+        Ok(match bindings.first() {
+            Some(b) => self.org(b.org_id).await?.map(|o| (o.name_zh.clone(), o.name_en.clone())),
+            None => None,
+        })
+    }
+
+    /// A small map around the case point with its grid outlined (`None` when the case has
+    /// neither a grid with geometry nor a point, or no geometry is loaded).
+    async fn case_snippet(&self, view: &CaseView) -> Option<String> {
+        let ix = self.geo_index().await.ok()?;
+        let grid = view.grid.as_ref().and_then(|g| ix.by_code(&g.code));
+        let point = view.lat.zip(view.lon);
+        let (mut min, mut max) = match (grid.and_then(|g| ix.shape(g).bbox()), point) {
+            (Some(bb), _) => ([bb.min().x, bb.min().y], [bb.max().x, bb.max().y]),
+            (None, Some((lat, lon))) => ([lon, lat], [lon, lat]),
+            (None, None) => return None,
+        };
+        if let Some((lat, lon)) = point {
+            (min, max) = ([min[0].min(lon), min[1].min(lat)], [max[0].max(lon), max[1].max(lat)]);
+        }
+        let pad_x = ((max[0] - min[0]) * 0.3).max(SNIPPET_HALF_DEG);
+        let pad_y = ((max[1] - min[1]) * 0.3).max(SNIPPET_HALF_DEG);
+        let (min, max) = ([min[0] - pad_x, min[1] - pad_y], [max[0] + pad_x, max[1] + pad_y]);
+        let areas = ix
+            .in_view(Level::Grid, min, max)
+            .into_iter()
+            .map(|g| {
+                let p = ix.place(g);
+                MapArea { code: &p.code, name: &p.name, shape: ix.shape(g), value: None }
+            })
+            .collect();
+        let streets =
+            ix.in_view(Level::Street, min, max).into_iter().map(|s| (ix.place(s).name.as_str(), ix.shape(s))).collect();
+        let pins = point
+            .map(|(lat, lon)| MapPin { lon, lat, label: view.tracking_code.clone(), overdue: false })
+            .into_iter()
+            .collect();
+        let title =
+            view.grid.as_ref().map_or_else(|| view.tracking_code.clone(), |g| format!("{} {}", g.name_zh, g.code));
+        let spec = MapSpec {
+            title,
+            metric_label: String::new(),
+            min,
+            max,
+            width_px: 320.0,
+            outline: grid.map(|g| ix.shape(g)),
+            areas,
+            streets,
+            pins,
+        };
+        Some(render_snippet(&spec))
+    }
+
     /// A case visible to `actor` with the actions they may take on it. A case that exists
     /// but lies outside the actor's scope is `Forbidden` (staff are told it is not theirs).
     pub async fn desk_case(&self, actor: &Actor, id: CaseId) -> Result<(CaseView, Vec<Action>)> {

@@ -8,6 +8,7 @@ mod command;
 mod event;
 mod lifecycle;
 mod public;
+mod staff;
 
 pub use command::{Action, Command, HandlerRef};
 pub use event::CaseEvent;
@@ -19,6 +20,7 @@ pub fn apply_event(case: &mut Case, event: &CaseEvent) {
     lifecycle::apply(case, event, None);
 }
 pub use public::{PublicWording, public_wording};
+pub use staff::staff_wording;
 
 use crate::ids::{CaseId, OrgId};
 use serde::{Deserialize, Serialize};

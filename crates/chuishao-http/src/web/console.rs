@@ -14,8 +14,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chuishao_app::cases::{CaseView, EventView, TransitionInput};
-use chuishao_app::console::evidence::result_photo_keys;
+use chuishao_app::cases::{CaseView, TransitionInput};
+use chuishao_app::console::desk::{DeskEvent, LinkedWhistle};
 use chuishao_app::console::{BoardItem, BoardQuery, LoginOutcome, Session};
 use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean};
 use chuishao_app::{AppError, FieldError};
@@ -456,8 +456,14 @@ struct CasePage {
     c: CaseView,
     status_text: &'static str,
     actions: Vec<(&'static str, &'static str)>,
-    timeline: Vec<EventView>,
     due_at: i64,
+    due_text: String,
+    left: String,
+    timeline: Vec<TimelineRow>,
+    supervision: Vec<TimelineRow>,
+    clocks: Vec<ClockRow>,
+    whistles: Vec<LinkedWhistle>,
+    map_svg: Option<String>,
     suggested: Option<(String, String)>,
     units: Vec<(String, String)>,
     categories: Vec<(String, String)>,
@@ -466,6 +472,60 @@ struct CasePage {
     is_error: bool,
     reporter_photos: Vec<String>,
     result_photos: Vec<String>,
+}
+
+/// One timeline line in the page language.
+struct TimelineRow {
+    at: String,
+    kind: String,
+    text: String,
+    unit: String,
+}
+
+/// One running deadline: what it is, when it is due, and the time left at render.
+struct ClockRow {
+    label: &'static str,
+    due_at: i64,
+    due_text: String,
+    left: String,
+    overdue: bool,
+    /// A paused clock does not count down (the case is parked).
+    paused: bool,
+}
+
+fn timeline_rows(lang: PageLang, events: &[DeskEvent]) -> Vec<TimelineRow> {
+    events
+        .iter()
+        .map(|e| TimelineRow {
+            at: e.at.clone(),
+            kind: e.kind.clone(),
+            text: lang.lang.pick(&e.text_zh, &e.text_en).to_string(),
+            unit: match &e.actor_unit {
+                Some((zh, en)) => lang.lang.pick(zh, en).to_string(),
+                None => lang.msgs().t("case.system").to_string(),
+            },
+        })
+        .collect()
+}
+
+/// The running clocks of a case (met ones are history, shown in the timeline).
+fn clock_rows(c: &CaseView, now: i64) -> Vec<ClockRow> {
+    use chuishao_domain::deadlines::DeadlineStatus as S;
+    c.deadlines
+        .iter()
+        .filter(|d| matches!(d.state, S::Running | S::Warning | S::Overdue | S::Paused))
+        .filter_map(|d| {
+            let due = chuishao_app::time::parse_rfc3339(&d.due_at)?;
+            Some(ClockRow {
+                label: key("deadline", d.kind),
+                due_at: due,
+                due_text: d.due_at.clone(),
+                left: left_text(due - now),
+                overdue: due < now && d.state != S::Paused,
+                paused: d.state == S::Paused,
+            })
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -486,12 +546,10 @@ async fn case_page(
         Err(AppError::NotFound(_)) => return msg(StatusCode::NOT_FOUND, "case.not_found"),
         Err(e) => return internal(&e),
     };
-    let timeline = s.app.case_events(&session.actor, CaseId(id)).await.unwrap_or_default();
-    let reporter_photos = match s.app.store.case_photo_keys(id).await {
-        Ok(k) => k,
-        Err(e) => return internal(&AppError::from(e)),
+    let details = match s.app.desk_details(&session.actor, &c).await {
+        Ok(d) => d,
+        Err(e) => return internal(&e),
     };
-    let result_photos = result_photo_keys(&timeline);
     let pick = |zh: &str, en: &str| lang.lang.pick(zh, en).to_string();
     let mut names: Vec<&'static str> = actions.iter().map(|a| a.as_str()).collect();
     if actions.contains(&Action::Register) && session.actor.has_role(Role::Dispatcher)
@@ -538,9 +596,15 @@ async fn case_page(
         switch_href: lang.switch_href(&format!("/console/cases/{id}")),
         chrome: ch,
         status_text: status_text(lang, c.status),
+        clocks: clock_rows(&c, s.app.now_ms()),
+        left: left_text(due_at - s.app.now_ms()),
+        due_text: chuishao_app::time::rfc3339(due_at),
         c,
         actions: names.iter().map(|a| (*a, key("action", a))).collect(),
-        timeline,
+        timeline: timeline_rows(lang, &details.timeline),
+        supervision: timeline_rows(lang, &details.supervision),
+        whistles: details.whistles,
+        map_svg: details.map_svg,
         due_at,
         suggested,
         units,
@@ -548,8 +612,8 @@ async fn case_page(
         banner,
         errors,
         is_error,
-        reporter_photos,
-        result_photos,
+        reporter_photos: details.reporter_photos,
+        result_photos: details.result_photos,
     };
     finish(lang, fresh, html(status, &page))
 }

@@ -344,3 +344,46 @@ async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused(
     server.abort();
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision() {
+    let t = spawn_app().await;
+    let (_, c) = t.post(&t.admin, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    let c = t.ok(&t.admin, &c, "register", json!({})).await;
+    let c = t.ok(&t.admin, &c, "dispatch", json!({"handler_code": "CGZF", "note": "请尽快处理"})).await;
+    t.ok(&t.admin, &c, "supervise", json!({"note": "群众反映强烈"})).await;
+    let leader = t.token("subdistrict_leader").await;
+    let whistle = json!({"kind": "routine", "title": "樱花园垃圾治理", "case_ids": [id], "lat": 39.974, "lon": 116.396,
+        "address": "樱花园东门", "units": [{"unit_code": "CGZF", "task": "清运"}]});
+    let (st, w) = t.post(&leader, "/api/v1/whistles", whistle).await;
+    assert_eq!(st, StatusCode::CREATED, "{w}");
+
+    let (_, disp, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let disp = disp.unwrap();
+    let (st, desk) = page(&t, &disp, &format!("/console/cases/{id}")).await;
+    assert_eq!(st, StatusCode::OK);
+    // Every event in words, with the acting unit; no raw kinds as text.
+    let timeline = desk.split("id=\"timeline\"").nth(1).unwrap().split("</ol>").next().unwrap();
+    for words in ["经系统接口受理", "立案，类别E0101", "派遣至", "请尽快处理", "督办（第1次）：群众反映强烈"]
+    {
+        assert!(timeline.contains(words), "{words} missing from {timeline}");
+    }
+    assert!(!timeline.contains("> received") && !timeline.contains(">dispatched<"), "{timeline}");
+    assert!(timeline.contains("class=\"unit\""));
+    // The running clock with its static due time and a countdown the script keeps live.
+    let clocks = desk.split("id=\"clocks\"").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert!(
+        clocks.contains("签收时限") && clocks.contains("<time datetime=") && clocks.contains("class=\"countdown\"")
+    );
+    // Supervision records, the linked whistle and the map snippet with the grid outline.
+    assert!(desk.contains("id=\"supervision\"") && desk.contains("群众反映强烈"));
+    assert!(desk.contains(&format!("href=\"/console/whistles/{}\"", w["id"])) && desk.contains("樱花园垃圾治理"));
+    let svg = desk.split("id=\"map-snippet\"").nth(1).unwrap().split("</figure>").next().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("class=\"outline\"") && svg.contains("class=\"pin\""), "{svg}");
+
+    // In English, the same timeline in English.
+    let (_, en) = page(&t, &disp, &format!("/console/cases/{id}?lang=en")).await;
+    assert!(en.contains("Received through the API") && en.contains("Supervised (time 1)"), "{en}");
+    t.stop().await;
+}
