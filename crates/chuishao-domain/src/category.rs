@@ -86,6 +86,21 @@ pub enum OwnershipRule {
     TerritoryFirst,
 }
 
+/// The unit the ownership rule suggests for a case, by code: the category's department when
+/// the category is owner-first and names one; otherwise the territory (the case's
+/// subdistrict), the owner of last resort; the department only when no territory is known.
+/// `None` when neither is known.
+pub fn suggested_handler<'a>(
+    rule: Option<OwnershipRule>,
+    department: Option<&'a str>,
+    territory: Option<&'a str>,
+) -> Option<&'a str> {
+    match (rule, department) {
+        (Some(OwnershipRule::OwnerFirst), Some(d)) => Some(d),
+        _ => territory.or(department),
+    }
+}
+
 impl OwnershipRule {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -213,5 +228,38 @@ impl Catalogue {
             return Err(DomainError::invalid("major", "the catalogue is empty"));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::*;
+
+    #[test]
+    fn owner_first_goes_to_the_department_otherwise_the_territory_backs_up() {
+        let (d, t) = (Some("CGZF"), Some("110199001"));
+        assert_eq!(suggested_handler(Some(OwnershipRule::OwnerFirst), d, t), d);
+        assert_eq!(suggested_handler(Some(OwnershipRule::TerritoryFirst), d, t), t);
+        assert_eq!(suggested_handler(None, d, t), t, "an unclassified case goes to its territory");
+        assert_eq!(suggested_handler(Some(OwnershipRule::OwnerFirst), None, t), t, "no owner: the territory");
+        assert_eq!(suggested_handler(Some(OwnershipRule::TerritoryFirst), d, None), d, "no territory known");
+        assert_eq!(suggested_handler(Some(OwnershipRule::OwnerFirst), None, None), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the inputs, the suggestion is one of them, and the territory wins unless
+        /// the category is owner-first with a department.
+        #[test]
+        fn the_suggestion_is_always_a_candidate(rule in 0u8..3, dept in proptest::option::of("[A-Z]{2,5}"),
+                                                terr in proptest::option::of("[0-9]{9}")) {
+            let rule = [None, Some(OwnershipRule::OwnerFirst), Some(OwnershipRule::TerritoryFirst)][rule as usize];
+            let got = suggested_handler(rule, dept.as_deref(), terr.as_deref());
+            proptest::prop_assert!(got.is_none() || got == dept.as_deref() || got == terr.as_deref());
+            proptest::prop_assert_eq!(got.is_none(), dept.is_none() && terr.is_none());
+            let owner_wins = rule == Some(OwnershipRule::OwnerFirst) && dept.is_some();
+            if terr.is_some() && !owner_wins {
+                proptest::prop_assert_eq!(got, terr.as_deref());
+            }
+        }
     }
 }

@@ -8,7 +8,8 @@ use crate::{App, AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::{Action, Case, CaseEvent, Command, HandlerRef, Satisfaction, decide, staff_wording};
-use chuishao_domain::category::{OwnershipRule, UrgencyTier};
+use chuishao_domain::category::{UrgencyTier, suggested_handler};
+use chuishao_domain::deadlines::DeadlineKind;
 use chuishao_domain::ids::{CaseId, OrgId, UserId};
 use chuishao_domain::org::{OrgKind, OrgNode};
 use chuishao_geo::Level;
@@ -16,19 +17,6 @@ use chuishao_geo::svg::{MapArea, MapPin, MapSpec, render_snippet};
 use chuishao_store::CaseFilter;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-const HOUR_MS: i64 = 3600 * 1000;
-
-/// The time a tier gives, in calendar milliseconds: the board's estimate for a case that has
-/// no clock yet (not dispatched). Dispatched cases use their real working-time clocks.
-pub fn tier_ms(tier: UrgencyTier) -> i64 {
-    match tier {
-        UrgencyTier::Emergency => 2 * HOUR_MS,
-        UrgencyTier::Utilities => 24 * HOUR_MS,
-        UrgencyTier::Normal => 7 * 24 * HOUR_MS,
-        UrgencyTier::Complex => 15 * 24 * HOUR_MS,
-    }
-}
 
 /// Filters of the dispatcher's board.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -253,31 +241,26 @@ impl App {
         }
     }
 
-    /// The unit the rules suggest for a case: the category's department when the category
-    /// is owner-first, otherwise (and as fallback) the territory — the case's subdistrict.
+    /// The unit the ownership rule suggests for a case (the rule itself is the domain's
+    /// [`suggested_handler`]); the territory is the case's subdistrict.
     pub async fn suggest_handler(&self, view: &CaseView) -> Result<Option<Arc<OrgNode>>> {
-        if let Some(cat) = &view.category
-            && let Some(c) = self.category(&cat.code).await?
-            && c.ownership == OwnershipRule::OwnerFirst
-            && let Some(dept) = &c.department_code
-            && let Some(node) = self.org_by_code(dept).await?
-        {
-            return Ok(Some(node));
-        }
-        if let Some(s) = &view.subdistrict {
-            return self.org_by_code(&s.code).await;
-        }
-        // No territory known: the category's department is the only candidate left.
-        match &view.category {
-            Some(cat) => match self.category(&cat.code).await?.and_then(|c| c.department_code.clone()) {
-                Some(dept) => self.org_by_code(&dept).await,
-                None => Ok(None),
-            },
+        let category = match &view.category {
+            Some(cat) => self.category(&cat.code).await?,
+            None => None,
+        };
+        let code = suggested_handler(
+            category.as_ref().map(|c| c.ownership),
+            category.as_ref().and_then(|c| c.department_code.as_deref()),
+            view.subdistrict.as_ref().map(|s| s.code.as_str()),
+        );
+        match code {
+            Some(code) => self.org_by_code(code).await,
             None => Ok(None),
         }
     }
 
-    /// When a case is due: the category's tier from receipt (or 2 hours when marked urgent).
+    /// When a case is due: its earliest running clock, or (no clock yet) what the deadline
+    /// policy allows its tier from receipt.
     pub async fn due_at(&self, view: &CaseView) -> Result<i64> {
         // A case with running clocks is due when its earliest running clock is.
         use chuishao_domain::deadlines::DeadlineStatus as S;
@@ -290,17 +273,20 @@ impl App {
         if let Some(due) = running {
             return Ok(due);
         }
-        // Not dispatched yet (no clock): what the category's tier will ask for from receipt.
+        // Not dispatched yet (no clock): what the deadline policy will allow from receipt,
+        // on the working-day calendar, for the category's tier (an emergency when urgent).
         let created_at = crate::time::parse_rfc3339(&view.created_at).unwrap_or(0);
         let tier = match &view.category {
             Some(c) => self.category(&c.code).await?.map_or(UrgencyTier::Normal, |c| c.tier),
             None => UrgencyTier::Normal,
         };
-        let mut span = tier_ms(tier);
+        let (policy, calendar) = (self.deadline_policy(), self.calendar());
+        let mut due = calendar.due(created_at, policy.allowance(DeadlineKind::Resolution, tier))?;
         if view.urgency == "urgent" {
-            span = span.min(tier_ms(UrgencyTier::Emergency));
+            due =
+                due.min(calendar.due(created_at, policy.allowance(DeadlineKind::Resolution, UrgencyTier::Emergency))?);
         }
-        Ok(created_at + span)
+        Ok(due)
     }
 
     /// A board for `actor`: the chosen queue, urgent first, then least time left.

@@ -53,6 +53,8 @@ pub struct LiveHub {
     subs: Arc<Mutex<Subscribers>>,
     started: Arc<tokio::sync::OnceCell<()>>,
     whistles: broadcast::Sender<WhistleChange>,
+    /// The log's head whenever it grew: what the staff boards follow.
+    changes: broadcast::Sender<i64>,
 }
 
 impl Default for LiveHub {
@@ -61,6 +63,7 @@ impl Default for LiveHub {
             subs: Arc::default(),
             started: Arc::default(),
             whistles: broadcast::channel(WHISTLE_CHANNEL_CAPACITY).0,
+            changes: broadcast::channel(16).0,
         }
     }
 }
@@ -89,6 +92,14 @@ impl LiveHub {
         Ok(rx)
     }
 
+    /// Follows the event log's head: a value each time events were committed (on any node),
+    /// for boards that refresh on any change. Slow receivers only miss intermediate heads.
+    pub async fn subscribe_changes(&self, app: &App) -> Result<broadcast::Receiver<i64>> {
+        let rx = self.changes.subscribe();
+        self.start(app).await?;
+        Ok(rx)
+    }
+
     /// Number of cases with at least one subscriber on this node.
     pub fn watched_cases(&self) -> usize {
         self.subs.lock().map(|s| s.len()).unwrap_or(0)
@@ -110,6 +121,7 @@ impl LiveHub {
 
     async fn tail(self, app: App, mut last: i64, mut listener: Option<chuishao_store::EventListener>) {
         let mut last_whistle = last;
+        let mut last_head = last;
         loop {
             match listener.as_mut() {
                 Some(l) => {
@@ -126,6 +138,7 @@ impl LiveHub {
                 None => tokio::time::sleep(POLL).await,
             }
             last_whistle = self.tail_whistles(&app, last_whistle).await;
+            last_head = self.tail_head(&app, last_head).await;
             if self.subs.lock().map(|s| s.is_empty()).unwrap_or(true) {
                 // Nobody listens: skip reading, but keep the position current.
                 if let Ok(max) = app.store.max_event_seq().await {
@@ -183,6 +196,24 @@ impl LiveHub {
             }
             if n < 500 {
                 return last;
+            }
+        }
+    }
+
+    /// Announces the log's head to the boards when it moved; returns the new position.
+    async fn tail_head(&self, app: &App, last: i64) -> i64 {
+        if self.changes.receiver_count() == 0 {
+            return last;
+        }
+        match app.store.max_event_seq().await {
+            Ok(head) if head > last => {
+                let _ = self.changes.send(head);
+                head
+            }
+            Ok(_) => last,
+            Err(e) => {
+                tracing::warn!(error = %e, "live tail could not read the log head");
+                last
             }
         }
     }

@@ -27,7 +27,6 @@ use futures_util::stream;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::time::Duration;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sid";
@@ -422,7 +421,8 @@ async fn overdue(State(s): State<AppState>, lang: PageLang, Query(p): Query<Boar
 }
 
 /// Live board: an event named `changed` whenever the event log grows (the page then
-/// refreshes its table). Polls the log head, so it works across nodes on either engine.
+/// refreshes its table). Follows the node's live hub, whose tail wakes on `NOTIFY` on
+/// PostgreSQL, so a change committed on any node reaches every open board.
 async fn board_events(State(s): State<AppState>, req: Request) -> Response {
     let parts = req.into_parts().0;
     match staff(&s, &parts).await {
@@ -430,15 +430,20 @@ async fn board_events(State(s): State<AppState>, req: Request) -> Response {
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(e) => return internal(&e),
     }
-    let start = s.app.store.max_event_seq().await.unwrap_or(0);
-    let app = s.app.clone();
-    let events = stream::unfold((app, start), |(app, last)| async move {
+    let rx = match s.live.subscribe_changes(&s.app).await {
+        Ok(rx) => rx,
+        Err(e) => return internal(&e),
+    };
+    let events = stream::unfold(rx, |mut rx| async move {
         loop {
-            tokio::time::sleep(Duration::from_millis(700)).await;
-            let now = app.store.max_event_seq().await.unwrap_or(last);
-            if now != last {
-                let ev = Event::default().event("changed").data(now.to_string());
-                return Some((Ok::<Event, Infallible>(ev), (app, now)));
+            match rx.recv().await {
+                Ok(head) => {
+                    let ev = Event::default().event("changed").data(head.to_string());
+                    return Some((Ok::<Event, Infallible>(ev), rx));
+                }
+                // Missed some heads: the next refresh shows them all the same.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
         }
     });
