@@ -213,8 +213,36 @@ impl App {
         input: &TransitionInput,
         now: i64,
     ) -> Result<CaseView> {
+        self.transition_steps_at(actor, id, input.version, std::slice::from_ref(input), now).await
+    }
+
+    /// Several transitions of one case as one change (e.g. register, then dispatch): each is
+    /// decided by the domain on the state the previous one left, and either all are committed
+    /// or none is. `version` is the one the client last saw; the steps' own are ignored.
+    pub async fn transition_steps(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        version: i64,
+        steps: &[TransitionInput],
+    ) -> Result<CaseView> {
+        let now = self.now_ms();
+        self.transition_steps_at(actor, id, version, steps, now).await
+    }
+
+    async fn transition_steps_at(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        version: i64,
+        steps: &[TransitionInput],
+        now: i64,
+    ) -> Result<CaseView> {
         // Fields are parsed before the transaction: lookups stay out of the write lock.
-        let cmd = self.to_command(input).await?;
+        let mut cmds = Vec::with_capacity(steps.len());
+        for input in steps {
+            cmds.push(self.to_command(input).await?);
+        }
         let mut tx = self.store.begin().await?;
         let row = tx.case_for_update(id).await?.ok_or(AppError::NotFound("case"))?;
         let mut case = row.to_domain()?;
@@ -222,32 +250,39 @@ impl App {
             return Err(AppError::NotFound("case"));
         }
         let before = case.version;
-        let events = execute(&mut case, actor, &cmd, input.version)?;
-        let clocks_changed = self.react_clocks(&mut tx, &case, &events, now).await?;
-        let mut appended: Vec<(i64, i64, CaseEvent)> = events.into_iter().map(|e| (id.0, case.version, e)).collect();
+        let mut clocks_changed = false;
+        let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
         let mut scopes = Vec::new();
-        if let Command::Merge { primary } = &cmd {
-            let prow =
-                tx.case_for_update(*primary).await?.ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
-            let mut pcase = prow.to_domain()?;
-            if !actor.can_see(&pcase.scope()) {
-                return Err(AppError::invalid("primary_id", "no such case"));
+        for (i, cmd) in cmds.iter().enumerate() {
+            let expected = if i == 0 { version } else { case.version };
+            let events = execute(&mut case, actor, cmd, expected)?;
+            clocks_changed |= self.react_clocks(&mut tx, &case, &events, now).await?;
+            appended.extend(events.into_iter().map(|e| (id.0, case.version, e)));
+            if let Command::Merge { primary } = cmd {
+                let prow = tx
+                    .case_for_update(*primary)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
+                let mut pcase = prow.to_domain()?;
+                if !actor.can_see(&pcase.scope()) {
+                    return Err(AppError::invalid("primary_id", "no such case"));
+                }
+                if pcase.status.is_terminal() || pcase.merged_into.is_some() {
+                    return Err(AppError::invalid("primary_id", "the primary case is no longer open"));
+                }
+                let pbefore = pcase.version;
+                let ev = CaseEvent::DuplicateMerged { duplicate_id: id };
+                chuishao_domain::cases::apply_event(&mut pcase, &ev);
+                pcase.version += 1;
+                if !tx.update_case_state(&pcase, pbefore, now).await? {
+                    return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
+                        expected: pbefore,
+                        current: pbefore + 1,
+                    }));
+                }
+                appended.push((primary.0, pcase.version, ev));
+                scopes.push(case_scope(&pcase));
             }
-            if pcase.status.is_terminal() || pcase.merged_into.is_some() {
-                return Err(AppError::invalid("primary_id", "the primary case is no longer open"));
-            }
-            let pbefore = pcase.version;
-            let ev = CaseEvent::DuplicateMerged { duplicate_id: id };
-            chuishao_domain::cases::apply_event(&mut pcase, &ev);
-            pcase.version += 1;
-            if !tx.update_case_state(&pcase, pbefore, now).await? {
-                return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
-                    expected: pbefore,
-                    current: pbefore + 1,
-                }));
-            }
-            appended.push((primary.0, pcase.version, ev));
-            scopes.push(case_scope(&pcase));
         }
         if !tx.update_case_state(&case, before, now).await? {
             return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {

@@ -3,7 +3,7 @@
 //! user may take on a case. Those are found by asking the domain's `decide` with a probe of
 //! each command: no second copy of the rules lives here or in the web layer.
 
-use crate::cases::CaseView;
+use crate::cases::{CaseView, TransitionInput};
 use crate::{App, AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::Actor;
@@ -75,6 +75,51 @@ pub fn allowed_actions(case: &Case, actor: &Actor) -> Vec<Action> {
         .filter(|cmd| matches!(decide(case, actor, cmd, case.version), Ok(_) | Err(DomainError::Invalid { .. })))
         .map(|cmd| cmd.action())
         .collect()
+}
+
+/// Most cases one bulk action may carry.
+pub const MAX_BULK: usize = 100;
+
+/// What a bulk action on the board does to each selected case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    /// Register (立案) with the given category.
+    Classify,
+    /// Dispatch (registering first when still received) to the given unit, or to each
+    /// case's suggested unit.
+    Dispatch,
+    /// Reject with the given reason.
+    Reject,
+}
+
+impl BulkAction {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "classify" => Some(BulkAction::Classify),
+            "dispatch" => Some(BulkAction::Dispatch),
+            "reject" => Some(BulkAction::Reject),
+            _ => None,
+        }
+    }
+}
+
+/// The fields of a bulk action (empty ones are `None`).
+#[derive(Debug, Clone)]
+pub struct BulkInput {
+    pub action: BulkAction,
+    pub category_code: Option<String>,
+    pub urgency: Option<String>,
+    /// `None`: each case goes to the unit the ownership rule suggests for it.
+    pub handler_code: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What happened to one case of a bulk action.
+#[derive(Debug)]
+pub struct BulkOutcome {
+    pub id: CaseId,
+    pub result: Result<CaseView>,
 }
 
 /// One line of the desk's timeline, in plain words.
@@ -244,19 +289,87 @@ impl App {
     /// The unit the ownership rule suggests for a case (the rule itself is the domain's
     /// [`suggested_handler`]); the territory is the case's subdistrict.
     pub async fn suggest_handler(&self, view: &CaseView) -> Result<Option<Arc<OrgNode>>> {
-        let category = match &view.category {
-            Some(cat) => self.category(&cat.code).await?,
+        let category = view.category.as_ref().map(|c| c.code.as_str());
+        self.suggest_handler_for(category, view.subdistrict.as_ref().map(|s| s.code.as_str())).await
+    }
+
+    /// [`App::suggest_handler`] for a category and a subdistrict given by code.
+    pub async fn suggest_handler_for(
+        &self,
+        category_code: Option<&str>,
+        subdistrict_code: Option<&str>,
+    ) -> Result<Option<Arc<OrgNode>>> {
+        let category = match category_code {
+            Some(code) => self.category(code).await?,
             None => None,
         };
         let code = suggested_handler(
             category.as_ref().map(|c| c.ownership),
             category.as_ref().and_then(|c| c.department_code.as_deref()),
-            view.subdistrict.as_ref().map(|s| s.code.as_str()),
+            subdistrict_code,
         );
         match code {
             Some(code) => self.org_by_code(code).await,
             None => Ok(None),
         }
+    }
+
+    /// Applies one bulk action to several cases, each as its own change through the same
+    /// domain rules as a single action (a received case being dispatched is registered and
+    /// dispatched in one change). One outcome per case, in the order given; a case that
+    /// fails is left exactly as it was.
+    pub async fn bulk(&self, actor: &Actor, input: &BulkInput, items: &[(CaseId, i64)]) -> Result<Vec<BulkOutcome>> {
+        if items.is_empty() {
+            return Err(AppError::invalid("case", "select at least one case"));
+        }
+        if items.len() > MAX_BULK {
+            return Err(AppError::invalid("case", format!("at most {MAX_BULK} cases at once")));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(items.len());
+        for &(id, version) in items.iter().filter(|(id, _)| seen.insert(*id)) {
+            let result = self.bulk_one(actor, input, id, version).await;
+            out.push(BulkOutcome { id, result });
+        }
+        Ok(out)
+    }
+
+    async fn bulk_one(&self, actor: &Actor, input: &BulkInput, id: CaseId, version: i64) -> Result<CaseView> {
+        let view = self.case_view_by_id(actor, id).await?;
+        let step = |action: &str, handler_code: Option<String>| TransitionInput {
+            action: action.to_string(),
+            version,
+            reason: input.reason.clone(),
+            category_code: input.category_code.clone(),
+            urgency: input.urgency.clone(),
+            handler_code,
+            note: input.note.clone(),
+            ..TransitionInput::default()
+        };
+        let steps = match input.action {
+            BulkAction::Classify => vec![step("register", None)],
+            BulkAction::Reject => vec![step("reject", None)],
+            BulkAction::Dispatch => {
+                let handler = match &input.handler_code {
+                    Some(code) => code.clone(),
+                    None => {
+                        let category =
+                            input.category_code.as_deref().or(view.category.as_ref().map(|c| c.code.as_str()));
+                        let subdistrict = view.subdistrict.as_ref().map(|s| s.code.as_str());
+                        match self.suggest_handler_for(category, subdistrict).await? {
+                            Some(node) => node.code.clone(),
+                            None => return Err(AppError::invalid("handler_code", "no unit is suggested; choose one")),
+                        }
+                    }
+                };
+                if view.status == "received" {
+                    vec![step("register", None), step("dispatch", Some(handler))]
+                } else {
+                    vec![step("dispatch", Some(handler))]
+                }
+            }
+        };
+        self.transition_steps(actor, id, version, &steps).await
     }
 
     /// When a case is due: its earliest running clock, or (no clock yet) what the deadline

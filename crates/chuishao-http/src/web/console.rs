@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chuishao_app::cases::{CaseView, TransitionInput};
 use chuishao_app::console::desk::{DeskEvent, LinkedWhistle};
-use chuishao_app::console::{BoardItem, BoardQuery, LoginOutcome, Session};
+use chuishao_app::console::{BoardItem, BoardQuery, BulkAction, BulkInput, LoginOutcome, Session};
 use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean};
 use chuishao_app::{AppError, FieldError};
 use chuishao_domain::DomainError;
@@ -260,6 +260,7 @@ fn finish(lang: PageLang, fresh_csrf: Option<String>, mut res: Response) -> Resp
 /// One board row, ready to render.
 struct Row {
     id: i64,
+    version: i64,
     code: String,
     status: &'static str,
     status_text: &'static str,
@@ -296,6 +297,7 @@ fn row(lang: PageLang, i: &BoardItem) -> Row {
     let pick = |zh: &str, en: &str| lang.lang.pick(zh, en).to_string();
     Row {
         id: c.id,
+        version: c.version,
         code: c.tracking_code.clone(),
         status: c.status,
         status_text: status_text(lang, c.status),
@@ -329,6 +331,10 @@ struct BoardPage {
     urgency: String,
     q: String,
     rows: Vec<Row>,
+    /// Rows can be selected for a bulk action (a dispatcher's incoming queue).
+    bulk: bool,
+    units: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
 }
 
 /// Just the table, for the live refresh.
@@ -337,6 +343,7 @@ struct BoardPage {
 struct BoardTable {
     t: super::Msgs,
     rows: Vec<Row>,
+    bulk: bool,
 }
 
 /// The catalogue key `{prefix}.{name}` (every key is `'static` in the catalogue).
@@ -390,9 +397,11 @@ async fn board_page(
         _ => ["overdue", "supervised", "working"],
     };
     let rows: Vec<Row> = items.iter().map(|i| row(lang, i)).collect();
+    let bulk = nav == "board" && queue == "incoming" && c.dispatcher;
     if p.fragment.is_some() {
-        return finish(lang, fresh, html(StatusCode::OK, &BoardTable { t: lang.msgs(), rows }));
+        return finish(lang, fresh, html(StatusCode::OK, &BoardTable { t: lang.msgs(), rows, bulk }));
     }
+    let (units, categories) = if bulk { pick_lists(&s, lang).await } else { (vec![], vec![]) };
     let page = BoardPage {
         t: lang.msgs(),
         switch_href: lang.switch_href(&format!("/console/{nav}")),
@@ -404,6 +413,9 @@ async fn board_page(
         urgency: p.urgency.unwrap_or_default(),
         q: p.q.unwrap_or_default(),
         rows,
+        bulk,
+        units,
+        categories,
     };
     finish(lang, fresh, html(StatusCode::OK, &page))
 }
@@ -533,6 +545,29 @@ fn clock_rows(c: &CaseView, now: i64) -> Vec<ClockRow> {
         .collect()
 }
 
+/// The units a case may be dispatched to and the categories, as (code, name) for selects.
+async fn pick_lists(s: &AppState, lang: PageLang) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let pick = |zh: &str, en: &str| lang.lang.pick(zh, en).to_string();
+    let units = s
+        .app
+        .list_orgs(None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| matches!(o.kind, "department" | "subdistrict" | "township" | "stationed_unit" | "community"))
+        .map(|o| (o.code.clone(), pick(&o.name_zh, &o.name_en)))
+        .collect();
+    let cats = s
+        .app
+        .list_categories()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|x| (x.code.clone(), format!("{} {}", x.code, pick(&x.name_zh, &x.name_en))))
+        .collect();
+    (units, cats)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn case_page(
     s: &AppState,
@@ -567,28 +602,7 @@ async fn case_page(
         Err(e) => return internal(&e),
     };
     let needs_lists = names.iter().any(|a| matches!(*a, "register_dispatch" | "register" | "dispatch" | "reopen"));
-    let (units, categories) = if needs_lists {
-        let units = s
-            .app
-            .list_orgs(None)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|o| matches!(o.kind, "department" | "subdistrict" | "township" | "stationed_unit" | "community"))
-            .map(|o| (o.code.clone(), pick(&o.name_zh, &o.name_en)))
-            .collect();
-        let cats = s
-            .app
-            .list_categories()
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|x| (x.code.clone(), format!("{} {}", x.code, pick(&x.name_zh, &x.name_en))))
-            .collect();
-        (units, cats)
-    } else {
-        (vec![], vec![])
-    };
+    let (units, categories) = if needs_lists { pick_lists(s, lang).await } else { (vec![], vec![]) };
     let due_at = match s.app.due_at(&c).await {
         Ok(d) => d,
         Err(e) => return internal(&e),
@@ -764,10 +778,9 @@ async fn act(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, 
         let input = to_input(&f, &action, version);
         s.app.resolve_with_photos(&session.actor, CaseId(id), &input, &photos, &s.photo_dir).await
     } else if action == "register_dispatch" {
-        match s.app.transition(&session.actor, CaseId(id), &to_input(&f, "register", version)).await {
-            Ok(v) => s.app.transition(&session.actor, CaseId(id), &to_input(&f, "dispatch", v.version)).await,
-            Err(e) => Err(e),
-        }
+        // One change: if the dispatch is refused, the case is not left registered.
+        let steps = [to_input(&f, "register", version), to_input(&f, "dispatch", version)];
+        s.app.transition_steps(&session.actor, CaseId(id), version, &steps).await
     } else {
         s.app.transition(&session.actor, CaseId(id), &to_input(&f, &action, version)).await
     };
@@ -796,6 +809,115 @@ async fn act(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, 
         }
         Err(e) => internal(&e),
     }
+}
+
+/// One case's line on the bulk result page.
+struct BulkRow {
+    id: i64,
+    code: String,
+    ok: bool,
+    text: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "console_bulk.html")]
+struct BulkPage {
+    t: super::Msgs,
+    switch_href: String,
+    chrome: Chrome,
+    rows: Vec<BulkRow>,
+    succeeded: usize,
+    failed: usize,
+}
+
+/// Why one case of a bulk action failed, in the page language.
+fn failure_text(lang: PageLang, e: &AppError) -> String {
+    let t = lang.msgs();
+    match e {
+        AppError::Domain(DomainError::VersionConflict { .. }) => t.t("bulk.stale").to_string(),
+        AppError::Domain(DomainError::IllegalTransition { .. }) => t.t("bulk.illegal").to_string(),
+        AppError::Domain(DomainError::Forbidden(_)) | AppError::Forbidden(_) | AppError::NotFound(_) => {
+            t.t("case.forbidden").to_string()
+        }
+        AppError::Domain(DomainError::Invalid { field, reason }) => {
+            format!("{} {field}: {reason}", t.t("case.invalid"))
+        }
+        AppError::Invalid(errors) => {
+            let list: Vec<String> = errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            format!("{} {}", t.t("case.invalid"), list.join("; "))
+        }
+        _ => t.t("error.internal").to_string(),
+    }
+}
+
+/// `POST /console/board/bulk`: one action on the selected cases (`case=id:version`, repeated).
+async fn bulk(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(pairs) = form::<Vec<(String, String)>>(&parts, body).await else {
+        return (StatusCode::BAD_REQUEST, "send a form").into_response();
+    };
+    let field =
+        |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
+    if !csrf::check(&parts, field(csrf::NAME).as_deref()) {
+        return (StatusCode::FORBIDDEN, lang.msgs().t("error.csrf")).into_response();
+    }
+    let session = match require(&s, &parts).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let t = lang.msgs();
+    let Some(action) = field("bulk_action").as_deref().and_then(BulkAction::parse) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, t.t("bulk.no_action").to_string()).into_response();
+    };
+    let items: Vec<(CaseId, i64)> = pairs
+        .iter()
+        .filter(|(n, _)| n == "case")
+        .filter_map(|(_, v)| v.split_once(':'))
+        .filter_map(|(id, version)| Some((CaseId(id.parse().ok()?), version.parse().ok()?)))
+        .collect();
+    let input = BulkInput {
+        action,
+        category_code: field("category_code"),
+        urgency: field("urgency"),
+        handler_code: field("handler_code"),
+        reason: field("reason"),
+        note: field("note"),
+    };
+    let outcomes = match s.app.bulk(&session.actor, &input, &items).await {
+        Ok(x) => x,
+        Err(AppError::Invalid(_)) => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, t.t("bulk.none").to_string()).into_response();
+        }
+        Err(e) => return internal(&e),
+    };
+    let pick = |zh: &str, en: &str| lang.lang.pick(zh, en).to_string();
+    let rows: Vec<BulkRow> = outcomes
+        .iter()
+        .map(|o| match &o.result {
+            Ok(v) => BulkRow {
+                id: o.id.0,
+                code: v.tracking_code.clone(),
+                ok: true,
+                text: match &v.handler {
+                    Some(h) => format!("{} → {}", status_text(lang, v.status), pick(&h.name_zh, &h.name_en)),
+                    None => status_text(lang, v.status).to_string(),
+                },
+            },
+            Err(e) => BulkRow { id: o.id.0, code: String::new(), ok: false, text: failure_text(lang, e) },
+        })
+        .collect();
+    let succeeded = rows.iter().filter(|r| r.ok).count();
+    let c = chrome(&parts, &session, "board");
+    let fresh = c.fresh.then(|| c.csrf.clone());
+    let page = BulkPage {
+        t,
+        switch_href: lang.switch_href("/console/board"),
+        chrome: c,
+        failed: rows.len() - succeeded,
+        succeeded,
+        rows,
+    };
+    finish(lang, fresh, html(StatusCode::OK, &page))
 }
 
 #[derive(askama::Template)]
@@ -865,6 +987,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console", get(|| async { Redirect::to("/console/board") }))
         .route("/console/board", get(board))
         .route("/console/board/events", get(board_events))
+        .route("/console/board/bulk", post(bulk))
         .route("/console/inbox", get(inbox))
         .route("/console/overdue", get(overdue))
         .route("/console/password", get(password_form).post(change_password))

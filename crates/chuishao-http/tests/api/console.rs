@@ -387,3 +387,89 @@ async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision()
     assert!(en.contains("Received through the API") && en.contains("Supervised (time 1)"), "{en}");
     t.stop().await;
 }
+
+async fn bulk(t: &TestApp, sid: &str, fields: &[(&str, String)], with_csrf: bool) -> (StatusCode, String) {
+    let mut form: Vec<(&str, String)> = fields.to_vec();
+    if with_csrf {
+        form.push(("csrf", CSRF.to_string()));
+    }
+    let res = browser()
+        .post(t.url("/console/board/bulk"))
+        .header(COOKIE, format!("sid={sid}; csrf={CSRF}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn bulk_dispatch_reports_each_case_and_never_half_changes_one() {
+    let t = spawn_app().await;
+    let mut cases = Vec::new();
+    for _ in 0..3 {
+        let (_, c) = t.post(&t.admin, "/api/v1/cases", case_body("E0101", GRID)).await;
+        cases.push(c);
+    }
+    // A case without a category: registering it would work, dispatching it cannot.
+    let mut unclassified = case_body("E0101", GRID);
+    unclassified.as_object_mut().unwrap().remove("category_code");
+    let (_, bare) = t.post(&t.admin, "/api/v1/cases", unclassified).await;
+    let (_, disp, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let disp = disp.unwrap();
+    let (_, board) = page(&t, &disp, "/console/board").await;
+    for c in cases.iter().chain([&bare]) {
+        let pick = format!("name=\"case\" value=\"{}:{}\"", c["id"], c["version"]);
+        assert!(board.contains(&pick), "a checkbox for {}", c["id"]);
+    }
+    assert!(board.contains("action=\"/console/board/bulk\""));
+    // Someone changes the third case after the board was drawn.
+    let stale = &cases[2];
+    t.ok(&t.admin, stale, "register", json!({})).await;
+
+    let mut fields: Vec<(&str, String)> = vec![("bulk_action", "dispatch".into()), ("handler_code", String::new())];
+    for c in cases.iter().chain([&bare]) {
+        fields.push(("case", format!("{}:{}", c["id"], c["version"])));
+    }
+    // Without the CSRF token nothing happens.
+    assert_eq!(bulk(&t, &disp, &fields, false).await.0, StatusCode::FORBIDDEN);
+    let (_, first) = t.get(&t.admin, &format!("/api/v1/cases/{}", cases[0]["id"])).await;
+    assert_eq!(first["status"], "received");
+
+    let (st, html) = bulk(&t, &disp, &fields, true).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"bulk-ok\">2<") && html.contains("id=\"bulk-failed\">2<"), "{html}");
+    let row = |id: &Value| {
+        html.split(&format!("id=\"bulk-{id}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_string()
+    };
+    assert!(row(&cases[0]["id"]).contains("data-ok=\"true\""));
+    assert!(row(&stale["id"]).contains("其他人刚刚修改了此案件"), "{}", row(&stale["id"]));
+    assert!(row(&bare["id"]).contains("data-ok=\"false\"") && row(&bare["id"]).contains("category_code"));
+    for c in &cases[..2] {
+        let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{}", c["id"])).await;
+        // Each went to the unit its category's ownership rule suggests, registered and dispatched.
+        assert_eq!((now["status"].as_str(), now["version"].as_i64()), (Some("dispatched"), Some(3)), "{now}");
+        assert!(now["handler"]["code"].is_string());
+    }
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{}", stale["id"])).await;
+    assert_eq!((now["status"].as_str(), now["version"].as_i64()), (Some("registered"), Some(2)));
+    // The unclassified one was not left registered: nothing of the failed change remains.
+    let (now, events) = t.admin_view(&bare).await;
+    assert_eq!((now["status"].as_str(), events.len()), (Some("received"), 1));
+
+    // Rejecting needs a reason; with one, the stale case goes through at its fresh version.
+    let fields = vec![("bulk_action", "reject".to_string()), ("case", format!("{}:2", stale["id"]))];
+    let (_, html) = bulk(&t, &disp, &fields, true).await;
+    assert!(html.contains("id=\"bulk-failed\">1<") && html.contains("reason"), "{html}");
+    let mut fields = fields;
+    fields.push(("reason", "重复反映".into()));
+    let (_, html) = bulk(&t, &disp, &fields, true).await;
+    assert!(html.contains("id=\"bulk-ok\">1<"), "{html}");
+    // A department user cannot act for the dispatcher in bulk either.
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let fields = vec![("bulk_action", "classify".to_string()), ("case", format!("{}:1", bare["id"]))];
+    let (st, html) = bulk(&t, &dept.unwrap(), &fields, true).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("id=\"bulk-failed\">1<") && html.contains("不在您的管辖范围内"), "{html}");
+    t.stop().await;
+}

@@ -17,6 +17,20 @@
   tick();
   setInterval(tick, 30000);
   var board = document.getElementById("board");
+  // Bulk selection: a "select all" box, and choices that survive the live refresh (only
+  // while the case is unchanged: a changed case comes back with a new version, unticked).
+  function picked() {
+    return Array.prototype.map.call(document.querySelectorAll("input[name=case]:checked"), function (el) { return el.value; });
+  }
+  function wireSelectAll() {
+    var all = document.getElementById("select-all");
+    if (!all) return;
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      document.querySelectorAll("input[name=case]").forEach(function (el) { el.checked = all.checked; });
+    });
+  }
+  wireSelectAll();
   if (!board || !window.EventSource) return;
   var src = new EventSource(board.dataset.live);
   var live = document.getElementById("live");
@@ -25,7 +39,16 @@
     var url = new URL(location.href);
     url.searchParams.set("fragment", "1");
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
-      if (html !== null) { board.innerHTML = html; board.dataset.version = String(Number(board.dataset.version || 0) + 1); tick(); }
+      if (html === null) return;
+      var keep = picked();
+      board.innerHTML = html;
+      keep.forEach(function (v) {
+        var el = board.querySelector("input[name=case][value='" + v + "']");
+        if (el) el.checked = true;
+      });
+      wireSelectAll();
+      board.dataset.version = String(Number(board.dataset.version || 0) + 1);
+      tick();
     });
   });
 })();
