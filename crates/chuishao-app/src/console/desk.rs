@@ -7,7 +7,9 @@ use crate::cases::{CaseView, TransitionInput};
 use crate::{App, AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::Actor;
-use chuishao_domain::cases::{Action, Case, CaseEvent, Command, HandlerRef, Satisfaction, decide, staff_wording};
+use chuishao_domain::cases::{
+    Action, Case, CaseEvent, Command, HandlerRef, Ruling, Satisfaction, arbitrate, decide, staff_wording,
+};
 use chuishao_domain::category::{UrgencyTier, suggested_handler};
 use chuishao_domain::deadlines::DeadlineKind;
 use chuishao_domain::ids::{CaseId, OrgId, UserId};
@@ -39,6 +41,8 @@ pub struct BoardItem {
     /// Negative when overdue.
     pub left_ms: i64,
     pub returned: bool,
+    /// For a returned case: who returned it and why.
+    pub return_info: Option<ReturnInfo>,
 }
 
 /// Every action, probed with placeholder fields. Field errors come after the permission
@@ -75,6 +79,16 @@ pub fn allowed_actions(case: &Case, actor: &Actor) -> Vec<Action> {
         .filter(|cmd| matches!(decide(case, actor, cmd, case.version), Ok(_) | Err(DomainError::Invalid { .. })))
         .map(|cmd| cmd.action())
         .collect()
+}
+
+/// A return awaiting the dispatcher's ruling: which unit returned the case, why, and when.
+#[derive(Debug, Clone)]
+pub struct ReturnInfo {
+    pub unit_id: OrgId,
+    pub unit_zh: String,
+    pub unit_en: String,
+    pub reason: String,
+    pub at: String,
 }
 
 /// Most cases one bulk action may carry.
@@ -153,6 +167,8 @@ pub struct DeskDetails {
     pub whistles: Vec<LinkedWhistle>,
     /// A small SVG map around the case with its grid outlined, when it can be placed.
     pub map_svg: Option<String>,
+    /// The return awaiting a ruling, if any.
+    pub returned: Option<ReturnInfo>,
 }
 
 /// Half the side of the snippet's view when the case has a point but no grid, in degrees.
@@ -211,7 +227,65 @@ impl App {
             result_photos,
             whistles,
             map_svg: self.case_snippet(view).await,
+            returned: if view.status == "registered" { self.pending_return(id).await? } else { None },
         })
+    }
+
+    /// The latest return of a case not dispatched since: the return awaiting a ruling.
+    pub async fn pending_return(&self, id: CaseId) -> Result<Option<ReturnInfo>> {
+        let events = self.store.stream_events("case", id.0).await?;
+        let Some(last) = events.iter().rev().find(|e| e.kind == "returned" || e.kind == "dispatched") else {
+            return Ok(None);
+        };
+        let Ok(CaseEvent::Returned { handler_id, reason }) = serde_json::from_str::<CaseEvent>(&last.payload) else {
+            return Ok(None);
+        };
+        let unit = self.org(handler_id).await?;
+        Ok(Some(ReturnInfo {
+            unit_id: handler_id,
+            unit_zh: unit.as_ref().map_or_else(String::new, |u| u.name_zh.clone()),
+            unit_en: unit.as_ref().map_or_else(String::new, |u| u.name_en.clone()),
+            reason,
+            at: crate::time::rfc3339(last.created_at),
+        }))
+    }
+
+    /// The dispatcher's ruling on a returned case: to another unit, or back to the unit that
+    /// returned it (which needs a reason) — the domain's [`arbitrate`] decides, and the
+    /// dispatch it answers with is applied like any other.
+    pub async fn arbitrate(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        version: i64,
+        handler_code: &str,
+        reason: &str,
+    ) -> Result<(Ruling, CaseView)> {
+        let row = self.visible_case(actor, id).await?;
+        let case = row.to_domain()?;
+        let returned = self
+            .pending_return(id)
+            .await?
+            .ok_or_else(|| AppError::invalid("case", "this case has no return awaiting a ruling"))?;
+        let node = self
+            .org_by_code(handler_code)
+            .await?
+            .ok_or_else(|| AppError::invalid("handler_code", "unknown organisation"))?;
+        let handler = HandlerRef { id: node.id, kind: node.kind, path: node.path.clone() };
+        let (ruling, cmd) = arbitrate(&case, actor, returned.unit_id, &handler, reason, version)?;
+        let note = match cmd {
+            Command::Dispatch { note, .. } => note,
+            _ => None,
+        };
+        let input = TransitionInput {
+            action: "dispatch".into(),
+            version,
+            handler_code: Some(node.code.clone()),
+            note,
+            ..TransitionInput::default()
+        };
+        let view = self.transition_steps(actor, id, version, std::slice::from_ref(&input)).await?;
+        Ok((ruling, view))
     }
 
     /// The unit a user acts for: the organisation of their first role binding.
@@ -446,7 +520,8 @@ impl App {
                 continue;
             }
             let due_at = self.due_at(&view).await?;
-            let item = BoardItem { left_ms: due_at - now, due_at, returned: was_returned, case: view };
+            let return_info = if was_returned { self.pending_return(CaseId(view.id)).await? } else { None };
+            let item = BoardItem { left_ms: due_at - now, due_at, returned: was_returned, return_info, case: view };
             let keep = match queue {
                 "returns" => item.returned,
                 "overdue" => item.left_ms < 0,

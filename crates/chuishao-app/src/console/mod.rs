@@ -7,4 +7,4 @@ pub mod desk;
 pub mod evidence;
 
 pub use accounts::{LoginOutcome, Session};
-pub use desk::{BoardItem, BoardQuery, BulkAction, BulkInput, BulkOutcome};
+pub use desk::{BoardItem, BoardQuery, BulkAction, BulkInput, BulkOutcome, ReturnInfo};

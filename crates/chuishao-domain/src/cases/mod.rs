@@ -4,12 +4,14 @@
 //! who may ask for what from which state and answers with `CaseEvent`s; `apply` folds events
 //! into state. Storage appends the events and writes the folded state in one transaction.
 
+mod arbitration;
 mod command;
 mod event;
 mod lifecycle;
 mod public;
 mod staff;
 
+pub use arbitration::{Ruling, arbitrate};
 pub use command::{Action, Command, HandlerRef};
 pub use event::CaseEvent;
 pub(crate) use lifecycle::{MAX_TEXT, text};

@@ -272,6 +272,8 @@ struct Row {
     overdue: bool,
     due_at: i64,
     returned: bool,
+    /// "unit: reason" of a return awaiting a ruling.
+    return_note: String,
     description: String,
 }
 
@@ -314,6 +316,11 @@ fn row(lang: PageLang, i: &BoardItem) -> Row {
         overdue: i.left_ms < 0,
         due_at: i.due_at,
         returned: i.returned,
+        return_note: i
+            .return_info
+            .as_ref()
+            .map(|r| format!("{}：{}", pick(&r.unit_zh, &r.unit_en), r.reason))
+            .unwrap_or_default(),
         description: c.description.chars().take(60).collect(),
     }
 }
@@ -481,6 +488,8 @@ struct CasePage {
     clocks: Vec<ClockRow>,
     whistles: Vec<LinkedWhistle>,
     map_svg: Option<String>,
+    /// A return awaiting the dispatcher's ruling: (unit, reason, at).
+    returned: Option<(String, String, String)>,
     suggested: Option<(String, String)>,
     units: Vec<(String, String)>,
     categories: Vec<(String, String)>,
@@ -601,7 +610,14 @@ async fn case_page(
         Ok(n) => n.map(|n| (n.code.clone(), pick(&n.name_zh, &n.name_en))),
         Err(e) => return internal(&e),
     };
-    let needs_lists = names.iter().any(|a| matches!(*a, "register_dispatch" | "register" | "dispatch" | "reopen"));
+    // A returned case is dispatched again by a ruling on the return (改派 or 维持).
+    if details.returned.is_some()
+        && let Some(i) = names.iter().position(|a| *a == "dispatch")
+    {
+        names[i] = "arbitrate";
+    }
+    let needs_lists =
+        names.iter().any(|a| matches!(*a, "register_dispatch" | "register" | "dispatch" | "reopen" | "arbitrate"));
     let (units, categories) = if needs_lists { pick_lists(s, lang).await } else { (vec![], vec![]) };
     let due_at = match s.app.due_at(&c).await {
         Ok(d) => d,
@@ -624,6 +640,7 @@ async fn case_page(
         supervision: timeline_rows(lang, &details.supervision),
         whistles: details.whistles,
         map_svg: details.map_svg,
+        returned: details.returned.map(|r| (pick(&r.unit_zh, &r.unit_en), r.reason, r.at)),
         due_at,
         suggested,
         units,
@@ -777,6 +794,10 @@ async fn act(State(s): State<AppState>, lang: PageLang, Path(id): Path<String>, 
     let result = if !photos.is_empty() {
         let input = to_input(&f, &action, version);
         s.app.resolve_with_photos(&session.actor, CaseId(id), &input, &photos, &s.photo_dir).await
+    } else if action == "arbitrate" {
+        let handler = f.get("handler_code").map(String::as_str).unwrap_or("");
+        let reason = f.get("reason").map(String::as_str).unwrap_or("");
+        s.app.arbitrate(&session.actor, CaseId(id), version, handler, reason).await.map(|(_, v)| v)
     } else if action == "register_dispatch" {
         // One change: if the dispatch is refused, the case is not left registered.
         let steps = [to_input(&f, "register", version), to_input(&f, "dispatch", version)];

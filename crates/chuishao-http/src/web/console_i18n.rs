@@ -138,5 +138,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("bulk.no_action", "请选择一个批量操作。", "Choose a bulk action."),
     ("bulk.none", "请至少选择一个案件（每次最多100个）。", "Select at least one case (at most 100 at once)."),
     ("bulk.back", "返回调度台", "Back to the board"),
+    ("case.returned_by", "退单单位：", "Returned by:"),
+    ("action.arbitrate", "退单仲裁（改派或维持）", "Rule on the return (reassign or uphold)"),
+    (
+        "arbitrate.hint",
+        "选择其他单位即为改派；仍选原承办单位即为维持原派遣，须说明理由。",
+        "Choose another unit to reassign; choosing the unit that returned it upholds the dispatch and needs a reason.",
+    ),
+    ("arbitrate.reason", "仲裁理由（维持原单位时必填）", "Reason (required to uphold)"),
     ("case.photo_not_here", "只有办结时可以上传照片。", "Photos can only be attached when resolving."),
 ];

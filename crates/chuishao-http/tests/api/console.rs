@@ -473,3 +473,64 @@ async fn bulk_dispatch_reports_each_case_and_never_half_changes_one() {
     assert!(html.contains("id=\"bulk-failed\">1<") && html.contains("不在您的管辖范围内"), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_dispatcher_rules_on_returns_from_the_returns_queue() {
+    let t = spawn_app().await;
+    let (_, c) = t.post(&t.admin, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    let c = t.ok(&t.admin, &c, "register", json!({})).await;
+    let c = t.ok(&t.admin, &c, "dispatch", json!({"handler_code": "CGZF"})).await;
+    let password = chuishao_app::console::accounts::DEMO_PASSWORD;
+    let (_, dept, _) = login(&t, "department_staff", password).await;
+    let dept = dept.unwrap();
+    let (_, disp, _) = login(&t, "dispatcher", password).await;
+    let disp = disp.unwrap();
+    let ret = |v: i64| {
+        let (t, dept) = (&t, dept.clone());
+        async move {
+            let v = v.to_string();
+            let fields = [("action", "return"), ("version", v.as_str()), ("reason", "属于住建部门职责")];
+            assert_eq!(act(t, &dept, id, &fields, true).await.0, StatusCode::SEE_OTHER);
+        }
+    };
+    ret(c["version"].as_i64().unwrap()).await;
+
+    // The return reaches the returns queue with its unit and reason.
+    let (_, queue) = page(&t, &disp, "/console/board?queue=returns").await;
+    let row = queue.split(&format!("id=\"case-{id}\"")).nth(1).expect("on the returns queue");
+    assert!(row.split("</tr>").next().unwrap().contains("属于住建部门职责"));
+    let (_, desk) = page(&t, &disp, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains("id=\"returned\"") && desk.contains("data-action=\"arbitrate\""), "{desk}");
+    assert!(!desk.contains("data-action=\"dispatch\""), "a returned case is dispatched by a ruling");
+
+    // Upholding the dispatch to the unit that returned it needs a reason.
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    let v = now["version"].as_i64().unwrap().to_string();
+    let uphold = [("action", "arbitrate"), ("version", v.as_str()), ("handler_code", "CGZF"), ("reason", " ")];
+    let (st, html) = act(&t, &disp, id, &uphold, true).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("reason") && html.contains("data-status=\"registered\""));
+    let reason = "占道堆物属城管执法职责";
+    let uphold = [("action", "arbitrate"), ("version", v.as_str()), ("handler_code", "CGZF"), ("reason", reason)];
+    assert_eq!(act(&t, &disp, id, &uphold, true).await.0, StatusCode::SEE_OTHER);
+    let (now, events) = t.admin_view(&json!({"id": id})).await;
+    assert_eq!((now["status"].as_str(), now["handler"]["code"].as_str()), (Some("dispatched"), Some("CGZF")));
+    let note = events.last().unwrap()["data"]["note"].as_str().unwrap().to_string();
+    assert!(note.contains("维持") && note.contains(reason), "{note}");
+    // The department reads the ruling on its desk.
+    let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
+    assert!(desk.contains(reason));
+
+    // Returned again: this time reassigned to another unit, no reason needed.
+    ret(now["version"].as_i64().unwrap()).await;
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    let v = now["version"].as_i64().unwrap().to_string();
+    let reassign = [("action", "arbitrate"), ("version", v.as_str()), ("handler_code", "ZJW"), ("reason", "")];
+    assert_eq!(act(&t, &disp, id, &reassign, true).await.0, StatusCode::SEE_OTHER);
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!((now["status"].as_str(), now["handler"]["code"].as_str()), (Some("dispatched"), Some("ZJW")));
+    let (_, queue) = page(&t, &disp, "/console/board?queue=returns").await;
+    assert!(!queue.contains(&format!("id=\"case-{id}\"")), "ruled on: off the returns queue");
+    t.stop().await;
+}
