@@ -89,6 +89,9 @@ try {
   await login(p, "department_staff");
   ok(p.url().endsWith("/console/inbox"), `department lands on the inbox: ${p.url()}`);
   await p.screenshot({ path: join(shots, "inbox-phone.png"), fullPage: true });
+  await p.setViewportSize({ width: 1366, height: 768 });
+  await p.screenshot({ path: join(shots, "inbox-desktop.png") });
+  await p.setViewportSize({ width: 390, height: 844 });
   await p.goto(`${base}/console/cases/${c.id}`);
   await p.screenshot({ path: join(shots, "case-phone.png"), fullPage: true });
   await act(p, "accept");
@@ -142,6 +145,47 @@ try {
   await act(d, "reject", (f) => f.locator("textarea[name=reason]").fill("重复"));
   ok((await d.textContent("#banner")).includes("其他人刚刚修改了此案件"), "stale version explained");
   ok((await d.getAttribute("#status", "data-status")) === "registered", "with the fresh state");
+
+  // 9. Bulk: two new cases ticked on the board (one by keyboard), dispatched in one submit.
+  const mk = async (text) => (await fetch(`${base}/api/v1/cases`, {
+    method: "POST", headers,
+    body: JSON.stringify({ description: text, category_code: "E0101", grid_code: "110199001001001" }),
+  })).json();
+  const b1 = await mk("e2e：批量一，路灯不亮");
+  const b2 = await mk("e2e：批量二，井盖松动");
+  await d.goto(`${base}/console/board?lang=zh`);
+  await d.check(`#pick-${b1.id}`);
+  await d.focus(`#pick-${b2.id}`);
+  await d.keyboard.press("Space");
+  ok(await d.isChecked(`#pick-${b2.id}`), "a case is picked with the keyboard");
+  await d.selectOption("select[name=bulk_action]", "dispatch");
+  await d.selectOption("#bulk select[name=handler_code]", "CGZF");
+  await d.screenshot({ path: join(shots, "board-bulk-desktop.png") });
+  await Promise.all([d.waitForNavigation(), d.click("#bulk button[type=submit]")]);
+  ok((await d.textContent("#bulk-ok")) === "2" && (await d.textContent("#bulk-failed")) === "0", "bulk: both dispatched");
+  await d.screenshot({ path: join(shots, "bulk-result-desktop.png") });
+
+  // 10. Returns: the department returns one; the dispatcher finds it on the returns queue and
+  // reassigns it by a ruling.
+  const field = await browser(PHONE);
+  const f = field.pages()[0] || (await field.newPage());
+  await login(f, "department_staff");
+  await f.goto(`${base}/console/cases/${b1.id}`);
+  await act(f, "return", (x) => x.locator("textarea[name=reason]").fill("路灯归市政管理，不属于本单位"));
+  await field.close();
+  await d.goto(`${base}/console/board?queue=returns`);
+  ok((await d.textContent(`#case-${b1.id}`)).includes("不属于本单位"), "the return and its reason on the returns queue");
+  await d.screenshot({ path: join(shots, "returns-desktop.png") });
+  await d.setViewportSize({ width: 390, height: 844 });
+  await d.screenshot({ path: join(shots, "returns-phone.png"), fullPage: true });
+  await d.goto(`${base}/console/board`);
+  await d.screenshot({ path: join(shots, "board-phone.png"), fullPage: true });
+  await d.setViewportSize({ width: 1366, height: 768 });
+  await d.goto(`${base}/console/cases/${b1.id}`);
+  ok(await d.locator("#returned").count() === 1, "the desk shows the return");
+  await d.screenshot({ path: join(shots, "case-returned-desktop.png"), fullPage: true });
+  await act(d, "arbitrate", (x) => x.locator("select[name=handler_code]").selectOption("ZJW"));
+  ok((await d.getAttribute("#status", "data-status")) === "dispatched", "reassigned by the ruling");
 
   // Wrong passwords in a loop: the same answers for a real and an unknown name, then a wait.
   const answers = [];
