@@ -722,3 +722,191 @@ async fn the_board_follows_where_the_whistle_takes_place() {
     .await;
     t.stop().await;
 }
+
+// ---------------------------------------------------------------- the console's whistle pages
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs `user` in to the console; returns the session cookie's value.
+async fn console_login(t: &T, user: &str) -> String {
+    let res = browser()
+        .post(format!("{}/login", t.base))
+        .header("cookie", format!("csrf={CSRF}"))
+        .form(&[
+            ("csrf", CSRF),
+            ("username", user),
+            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{user} signs in");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("sid=").map(|v| v.split(';').next().unwrap_or("").to_string()))
+        .unwrap()
+}
+
+async fn console_get(t: &T, sid: &str, path: &str) -> (StatusCode, String) {
+    let res = browser()
+        .get(format!("{}{path}", t.base))
+        .header("cookie", format!("sid={sid}; csrf={CSRF}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn console_act(t: &T, sid: &str, id: i64, fields: &[(&str, &str)], with_csrf: bool) -> (StatusCode, String) {
+    let mut form = fields.to_vec();
+    if with_csrf {
+        form.push(("csrf", CSRF));
+    }
+    let res = browser()
+        .post(format!("{}/console/whistles/{id}/act", t.base))
+        .header("cookie", format!("sid={sid}; csrf={CSRF}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// The `data-action` forms of a whistle page, as (action, unit).
+fn forms(page: &str) -> Vec<(String, String)> {
+    page.split("data-action=\"")
+        .skip(1)
+        .map(|rest| {
+            let action = rest.split('"').next().unwrap().to_string();
+            let unit = rest.split("data-unit=\"").nth(1).and_then(|u| u.split('"').next()).unwrap_or("").to_string();
+            (action, unit)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_console_whistle_pages_follow_scope_csrf_and_the_domain_rules() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "樱花园小区",
+                   "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"}]}),
+        )
+        .await;
+    let id = w["id"].as_i64().unwrap();
+    let path = format!("/console/whistles/{id}");
+
+    // Department A (not summoned) may not open it; B sees its own unit's actions only.
+    let scjg = console_login(&t, "staff_scjg").await;
+    let (s, body) = console_get(&t, &scjg, &path).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let cgzf = console_login(&t, "staff_cgzf").await;
+    let (s, page) = console_get(&t, &cgzf, &path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(forms(&page), [("acknowledge".to_string(), "CGZF".to_string())], "exactly what the rules allow");
+    assert!(!page.contains("unit-ZJW"), "another department's unit is not shown");
+
+    // A form post without its CSRF token is refused and changes nothing.
+    let before = t.snapshot(id).await;
+    let ack = [("action", "acknowledge"), ("version", "1"), ("unit_code", "CGZF")];
+    let (s, _) = console_act(&t, &cgzf, id, &ack, false).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(t.snapshot(id).await, before);
+    let (s, _) = console_act(&t, &cgzf, id, &ack, true).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // A stale version: the someone-else-changed-this page with the fresh state, nothing changed.
+    let before = t.snapshot(id).await;
+    let lat = LAT.to_string();
+    let lon = LON.to_string();
+    let check_in = |v: &'static str| {
+        vec![
+            ("action", "check_in"),
+            ("version", v),
+            ("unit_code", "CGZF"),
+            ("lat", lat.as_str()),
+            ("lon", lon.as_str()),
+        ]
+    };
+    let (s, page) = console_act(&t, &cgzf, id, &check_in("1"), true).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(page.contains("其他人刚刚修改了此吹哨"), "{page}");
+    assert_eq!(forms(&page), [("check_in".to_string(), "CGZF".to_string())], "the fresh state's actions");
+    assert_eq!(t.snapshot(id).await, before);
+    t.set(MONDAY_9 + 40 * MIN);
+    let (s, _) = console_act(&t, &cgzf, id, &check_in("2"), true).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = console_get(&t, &cgzf, &path).await;
+    assert!(page.contains("data-flag=\"late\""), "a late check-in is flagged");
+    assert_eq!(forms(&page), [("report_done".to_string(), "CGZF".to_string())]);
+    // A department cannot rate (nor confirm or cancel).
+    let (s, _) = console_act(
+        &t,
+        &cgzf,
+        id,
+        &[("action", "rate"), ("version", "3"), ("unit_code", "CGZF"), ("score", "5")],
+        true,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = console_act(&t, &cgzf, id, &[("action", "cancel"), ("version", "3"), ("reason", "x")], true).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The leader may cancel; no unit actions.
+    let lead = console_login(&t, "subdistrict_leader").await;
+    let (_, page) = console_get(&t, &lead, &path).await;
+    assert_eq!(forms(&page), [("cancel".to_string(), String::new())]);
+
+    // The board: the leader's subdistrict, who is out and how late; the department's inbox.
+    let (s, page) = console_get(&t, &lead, "/console/whistles").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("id=\"whistle-{id}\"")), "{page}");
+    assert!(page.contains("/console/whistles/events?subdistrict=110199001"));
+    assert!(page.contains("已超时 10 分钟"), "ZJW still out, 10 minutes past 09:30: {page}");
+    let (_, page) = console_get(&t, &cgzf, "/console/whistles").await;
+    assert!(page.contains(&format!("id=\"inbox-{id}\"")), "{page}");
+    let (_, page) = console_get(&t, &scjg, "/console/whistles").await;
+    assert!(!page.contains(&format!("id=\"inbox-{id}\"")) && !page.contains(&format!("id=\"whistle-{id}\"")));
+    let (_, frag) = console_get(&t, &lead, "/console/whistles?subdistrict=110199001&fragment=1").await;
+    assert!(frag.contains(&format!("id=\"whistle-{id}\"")) && !frag.contains("<html"));
+    let res = browser().get(format!("{}/console/whistles/events?subdistrict=110199001", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = browser()
+        .get(format!("{}/console/whistles/events?subdistrict=110199001", t.base))
+        .header("cookie", format!("sid={lead}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    drop(res);
+
+    // Scorecards: a department sees its own; the district all, ranked, with the rates.
+    let (s, page) = console_get(&t, &cgzf, "/console/scorecards?month=2026-11").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("本部门") && !page.contains("id=\"rates\""), "{page}");
+    assert!(page.contains("区城市管理综合行政执法局") && !page.contains("区住房和城乡建设委员会"));
+    let admin = console_login(&t, "admin").await;
+    let (_, page) = console_get(&t, &admin, "/console/scorecards?month=2026-11").await;
+    assert!(page.contains("部门排名") && page.contains("id=\"rates\"") && page.contains("区住房和城乡建设委员会"));
+    let (s, _) = console_get(&t, &admin, "/console/scorecards?month=2026-13").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The grid map for leaders in their scope; a department has no area.
+    let (s, page) = console_get(&t, &lead, "/console/map").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("<svg") && page.contains("id=\"over-target\""), "{page}");
+    let (s, _) = console_get(&t, &cgzf, "/console/map").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // English.
+    let (_, page) = console_get(&t, &lead, &format!("{path}?lang=en")).await;
+    assert!(page.contains("lang=\"en\"") && page.contains("Cancel the whistle"));
+    t.stop().await;
+}

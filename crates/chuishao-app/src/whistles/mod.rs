@@ -5,9 +5,11 @@
 
 mod board;
 mod demo;
+mod desk;
 mod scorecard;
 
 pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
+pub use desk::{WhistleAction, WhistleDesk, allowed_whistle_actions};
 pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
 use crate::time::rfc3339;
