@@ -342,7 +342,7 @@ async fn an_emergency_whistle_gives_thirty_minutes_and_flags_a_far_check_in() {
 }
 
 #[tokio::test]
-async fn a_department_that_never_checks_in_goes_overdue_is_supervised_and_notified() {
+async fn a_department_that_never_checks_in_is_supervised_and_notified_every_period_until_it_does() {
     let t = spawn().await;
     let admin = t.token("admin").await;
     let leader = t.token("subdistrict_leader").await;
@@ -383,23 +383,81 @@ async fn a_department_that_never_checks_in_goes_overdue_is_supervised_and_notifi
     assert_eq!(shj["supervisions"], 1);
     assert_eq!(shj["minutes_late"], 60);
     assert_eq!(unit(&w, "SCJG")["overdue"], false);
-    // Once only.
-    t.app.timer_tick(MONDAY_9 + 30 * HOUR).await.unwrap();
-    assert_eq!(t.snapshot(id).await.1, n);
     let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
     let sup = events.as_array().unwrap().iter().find(|e| e["kind"] == "whistle_supervised").unwrap();
     assert_eq!(sup["data"]["unit"], "SHJ");
     assert!(sup["data"]["to_org_id"].is_i64(), "{sup}");
-    let (_, d) = t.get(&admin, "/api/v1/notifications/deliveries").await;
-    let mut kinds: Vec<&str> = d.as_array().unwrap().iter().map(|x| x["event_kind"].as_str().unwrap()).collect();
-    kinds.sort_unstable();
-    assert_eq!(kinds, ["whistle_check_in_overdue", "whistle_raised", "whistle_supervised"]);
+    // The next period (2 working hours after 11:00, over the lunch break) ends at 14:30.
+    assert_eq!(sup["data"]["next_at"], 1_793_601_000_000i64, "{sup}");
+    assert_eq!(delivery_kinds(&t, &admin).await, ["whistle_check_in_overdue", "whistle_raised", "whistle_supervised"]);
+    // Not again within the period…
+    t.set(MONDAY_9 + 5 * HOUR + 29 * MIN);
+    let r = t.app.timer_tick(MONDAY_9 + 5 * HOUR + 29 * MIN).await.unwrap();
+    assert_eq!((r.overdue, r.supervisions), (0, 0));
+    assert_eq!(t.snapshot(id).await.1, n);
+    // …supervised again (and the unit notified again) once it has run, without a second overdue.
+    t.set(MONDAY_9 + 5 * HOUR + 30 * MIN);
+    let r = t.app.timer_tick(MONDAY_9 + 5 * HOUR + 30 * MIN).await.unwrap();
+    assert_eq!((r.overdue, r.supervisions), (0, 1));
+    let (w, n2) = t.snapshot(id).await;
+    assert_eq!(n2, n + 1);
+    assert_eq!(w["version"], version);
+    assert_eq!(unit(&w, "SHJ")["supervisions"], 2);
+    assert_eq!(
+        delivery_kinds(&t, &admin).await,
+        ["whistle_check_in_overdue", "whistle_raised", "whistle_supervised", "whistle_supervised"]
+    );
+    let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"].as_str(), last["data"]["count"].as_i64()), (Some("whistle_supervised"), Some(2)));
+    // Once it checks in (late), supervision stops.
+    let shj = t.token("staff_shj").await;
+    t.set(MONDAY_9 + 6 * HOUR);
+    t.ok(&shj, id, "acknowledge", json!({"unit_code": "SHJ"})).await;
+    let w = t.ok(&shj, id, "check_in", with(here(), json!({"unit_code": "SHJ"}))).await;
+    assert_eq!(unit(&w, "SHJ")["late"], true);
+    let (_, n3) = t.snapshot(id).await;
+    let r = t.app.timer_tick(MONDAY_9 + 48 * HOUR).await.unwrap();
+    assert_eq!((r.overdue, r.supervisions), (0, 0));
+    assert_eq!(t.snapshot(id).await.1, n3);
+    assert_eq!(
+        delivery_kinds(&t, &admin).await.len(),
+        6,
+        "raised, overdue, two supervisions, acknowledged, checked in"
+    );
+
+    // A whistle that is cancelled stops being supervised too.
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "emergency", "title": "井盖缺失", "lat": LAT, "lon": LON, "address": "幸福路3号",
+                   "units": [{"unit_code": "SHJ", "task": "到场"}]}),
+        )
+        .await;
+    let id2 = w["id"].as_i64().unwrap();
+    let at = MONDAY_9 + 48 * HOUR + 40 * MIN;
+    t.set(at);
+    let r = t.app.timer_tick(at).await.unwrap();
+    assert_eq!((r.overdue, r.supervisions), (1, 1));
+    t.ok(&leader, id2, "cancel", json!({"reason": "已由物业处理"})).await;
+    let (_, n4) = t.snapshot(id2).await;
+    t.app.timer_tick(at + 10 * HOUR).await.unwrap();
+    assert_eq!(t.snapshot(id2).await.1, n4, "nothing fires on a cancelled whistle");
     // The open board: SHJ still out, an hour late.
     let (_, open) = t.get(&leader, "/api/v1/whistles?status=open").await;
     assert_eq!(open.as_array().unwrap().len(), 1);
     let (s, _) = t.get(&leader, "/api/v1/whistles?status=nope").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     t.stop().await;
+}
+
+/// The event kinds of every notification delivery, sorted.
+async fn delivery_kinds(t: &T, admin: &str) -> Vec<String> {
+    let (_, d) = t.get(admin, "/api/v1/notifications/deliveries").await;
+    let mut kinds: Vec<String> =
+        d.as_array().unwrap().iter().map(|x| x["event_kind"].as_str().unwrap().to_string()).collect();
+    kinds.sort_unstable();
+    kinds
 }
 
 /// The board of 和平街道 as `token` sees it.
@@ -580,5 +638,275 @@ async fn the_board_stream_pushes_a_fresh_board_after_a_check_in() {
     let res =
         t.client.get(format!("{}/api/v1/whistles/board/stream?subdistrict=110199001", t.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_configured_default_check_in_time_is_used_for_its_kind() {
+    let t = spawn().await;
+    let policy = chuishao_domain::whistle::WhistlePolicy::parse("emergency = \"20m\"\nroutine = \"2wd\"").unwrap();
+    t.app.set_whistle_policy(policy);
+    let leader = t.token("subdistrict_leader").await;
+    let raise = |kind: &str, within: Option<&str>| {
+        let mut body = json!({"kind": kind, "title": "占道经营", "lat": LAT, "lon": LON, "address": "幸福路",
+                              "units": [{"unit_code": "CGZF", "task": "到场"}]});
+        if let Some(w) = within {
+            body["check_in_within"] = json!(w);
+        }
+        body
+    };
+    let e = t.raise(&leader, raise("emergency", None)).await;
+    assert_eq!(unit(&e, "CGZF")["due_at"], "2026-11-02T09:20:00+08:00", "the configured 20 minutes");
+    let r = t.raise(&leader, raise("routine", None)).await;
+    assert_eq!(unit(&r, "CGZF")["due_at"], "2026-11-04T09:00:00+08:00", "the configured 2 working days");
+    let j = t.raise(&leader, raise("joint_enforcement", None)).await;
+    assert_eq!(unit(&j, "CGZF")["due_at"], "2026-11-02T11:00:00+08:00", "a kind left out keeps its default");
+    let o = t.raise(&leader, raise("emergency", Some("45m"))).await;
+    assert_eq!(unit(&o, "CGZF")["due_at"], "2026-11-02T09:45:00+08:00", "a whistle's own time still wins");
+    // The configured time is also the supervision period.
+    t.set(MONDAY_9 + 20 * MIN);
+    t.app.timer_tick(MONDAY_9 + 20 * MIN).await.unwrap();
+    let admin = t.token("admin").await;
+    let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{}/events", e["id"])).await;
+    let sup = events.as_array().unwrap().iter().find(|x| x["kind"] == "whistle_supervised").unwrap().clone();
+    assert_eq!(sup["data"]["next_at"], MONDAY_9 + 40 * MIN);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_board_follows_where_the_whistle_takes_place() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let admin = t.token("admin").await;
+    // A point in 东湖街道's first grid, raised by 和平街道's leader.
+    let (lat, lon) = (39.974, 116.4093);
+    let located = t.app.locate(lon, lat).await.unwrap();
+    assert_eq!(located.subdistrict.as_ref().map(|s| s.code.as_str()), Some("110199002"), "{located:?}");
+    let body = |lat: f64, lon: f64, title: &str| {
+        json!({"kind": "emergency", "title": title, "lat": lat, "lon": lon, "address": "两街道交界处",
+               "units": [{"unit_code": "CGZF", "task": "到场"}]})
+    };
+    let there = t.raise(&leader, body(lat, lon, "东湖的井盖")).await["id"].as_i64().unwrap();
+    // Outside every grid: the raiser's own subdistrict.
+    let nowhere = t.raise(&leader, body(30.0, 100.0, "辖区外")).await["id"].as_i64().unwrap();
+    let donghu = |token: String| {
+        let t = &t;
+        async move {
+            let (s, b) = t.get(&token, "/api/v1/whistles/board?subdistrict=110199002").await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+            b
+        }
+    };
+    let b = donghu(admin.clone()).await;
+    assert!(board_whistle(&b, there).is_some(), "{b}");
+    assert!(board_whistle(&b, nowhere).is_none());
+    assert!(board_whistle(&donghu(leader.clone()).await, there).is_some(), "the raiser follows it there");
+    let heping = board(&t, &admin).await;
+    assert!(board_whistle(&heping, there).is_none(), "not on the raiser's board: it takes place elsewhere");
+    assert!(board_whistle(&heping, nowhere).is_some(), "{heping}");
+    // The other subdistrict's live board follows it.
+    let mut res = t
+        .client
+        .get(format!("{}/api/v1/whistles/board/stream?subdistrict=110199002", t.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    next_board(&mut res, &mut buf, |b| board_whistle(b, there).is_some()).await;
+    let cgzf = t.token("staff_cgzf").await;
+    t.ok(&cgzf, there, "acknowledge", json!({"unit_code": "CGZF"})).await;
+    next_board(&mut res, &mut buf, |b| {
+        board_whistle(b, there).is_some_and(|w| unit(w, "CGZF")["status"] == "acknowledged")
+    })
+    .await;
+    t.stop().await;
+}
+
+// ---------------------------------------------------------------- the console's whistle pages
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs `user` in to the console; returns the session cookie's value.
+async fn console_login(t: &T, user: &str) -> String {
+    let res = browser()
+        .post(format!("{}/login", t.base))
+        .header("cookie", format!("csrf={CSRF}"))
+        .form(&[
+            ("csrf", CSRF),
+            ("username", user),
+            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{user} signs in");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("sid=").map(|v| v.split(';').next().unwrap_or("").to_string()))
+        .unwrap()
+}
+
+async fn console_get(t: &T, sid: &str, path: &str) -> (StatusCode, String) {
+    let res = browser()
+        .get(format!("{}{path}", t.base))
+        .header("cookie", format!("sid={sid}; csrf={CSRF}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn console_act(t: &T, sid: &str, id: i64, fields: &[(&str, &str)], with_csrf: bool) -> (StatusCode, String) {
+    let mut form = fields.to_vec();
+    if with_csrf {
+        form.push(("csrf", CSRF));
+    }
+    let res = browser()
+        .post(format!("{}/console/whistles/{id}/act", t.base))
+        .header("cookie", format!("sid={sid}; csrf={CSRF}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// The `data-action` forms of a whistle page, as (action, unit).
+fn forms(page: &str) -> Vec<(String, String)> {
+    page.split("data-action=\"")
+        .skip(1)
+        .map(|rest| {
+            let action = rest.split('"').next().unwrap().to_string();
+            let unit = rest.split("data-unit=\"").nth(1).and_then(|u| u.split('"').next()).unwrap_or("").to_string();
+            (action, unit)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_console_whistle_pages_follow_scope_csrf_and_the_domain_rules() {
+    let t = spawn().await;
+    let leader = t.token("subdistrict_leader").await;
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "樱花园小区",
+                   "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"}]}),
+        )
+        .await;
+    let id = w["id"].as_i64().unwrap();
+    let path = format!("/console/whistles/{id}");
+
+    // Department A (not summoned) may not open it; B sees its own unit's actions only.
+    let scjg = console_login(&t, "staff_scjg").await;
+    let (s, body) = console_get(&t, &scjg, &path).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let cgzf = console_login(&t, "staff_cgzf").await;
+    let (s, page) = console_get(&t, &cgzf, &path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(forms(&page), [("acknowledge".to_string(), "CGZF".to_string())], "exactly what the rules allow");
+    assert!(!page.contains("unit-ZJW"), "another department's unit is not shown");
+
+    // A form post without its CSRF token is refused and changes nothing.
+    let before = t.snapshot(id).await;
+    let ack = [("action", "acknowledge"), ("version", "1"), ("unit_code", "CGZF")];
+    let (s, _) = console_act(&t, &cgzf, id, &ack, false).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(t.snapshot(id).await, before);
+    let (s, _) = console_act(&t, &cgzf, id, &ack, true).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // A stale version: the someone-else-changed-this page with the fresh state, nothing changed.
+    let before = t.snapshot(id).await;
+    let lat = LAT.to_string();
+    let lon = LON.to_string();
+    let check_in = |v: &'static str| {
+        vec![
+            ("action", "check_in"),
+            ("version", v),
+            ("unit_code", "CGZF"),
+            ("lat", lat.as_str()),
+            ("lon", lon.as_str()),
+        ]
+    };
+    let (s, page) = console_act(&t, &cgzf, id, &check_in("1"), true).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(page.contains("其他人刚刚修改了此吹哨"), "{page}");
+    assert_eq!(forms(&page), [("check_in".to_string(), "CGZF".to_string())], "the fresh state's actions");
+    assert_eq!(t.snapshot(id).await, before);
+    t.set(MONDAY_9 + 40 * MIN);
+    let (s, _) = console_act(&t, &cgzf, id, &check_in("2"), true).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = console_get(&t, &cgzf, &path).await;
+    assert!(page.contains("data-flag=\"late\""), "a late check-in is flagged");
+    assert_eq!(forms(&page), [("report_done".to_string(), "CGZF".to_string())]);
+    // A department cannot rate (nor confirm or cancel).
+    let (s, _) = console_act(
+        &t,
+        &cgzf,
+        id,
+        &[("action", "rate"), ("version", "3"), ("unit_code", "CGZF"), ("score", "5")],
+        true,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = console_act(&t, &cgzf, id, &[("action", "cancel"), ("version", "3"), ("reason", "x")], true).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The leader may cancel; no unit actions.
+    let lead = console_login(&t, "subdistrict_leader").await;
+    let (_, page) = console_get(&t, &lead, &path).await;
+    assert_eq!(forms(&page), [("cancel".to_string(), String::new())]);
+
+    // The board: the leader's subdistrict, who is out and how late; the department's inbox.
+    let (s, page) = console_get(&t, &lead, "/console/whistles").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("id=\"whistle-{id}\"")), "{page}");
+    assert!(page.contains("/console/whistles/events?subdistrict=110199001"));
+    assert!(page.contains("已超时 10 分钟"), "ZJW still out, 10 minutes past 09:30: {page}");
+    let (_, page) = console_get(&t, &cgzf, "/console/whistles").await;
+    assert!(page.contains(&format!("id=\"inbox-{id}\"")), "{page}");
+    let (_, page) = console_get(&t, &scjg, "/console/whistles").await;
+    assert!(!page.contains(&format!("id=\"inbox-{id}\"")) && !page.contains(&format!("id=\"whistle-{id}\"")));
+    let (_, frag) = console_get(&t, &lead, "/console/whistles?subdistrict=110199001&fragment=1").await;
+    assert!(frag.contains(&format!("id=\"whistle-{id}\"")) && !frag.contains("<html"));
+    let res = browser().get(format!("{}/console/whistles/events?subdistrict=110199001", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = browser()
+        .get(format!("{}/console/whistles/events?subdistrict=110199001", t.base))
+        .header("cookie", format!("sid={lead}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    drop(res);
+
+    // Scorecards: a department sees its own; the district all, ranked, with the rates.
+    let (s, page) = console_get(&t, &cgzf, "/console/scorecards?month=2026-11").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("本部门") && !page.contains("id=\"rates\""), "{page}");
+    assert!(page.contains("区城市管理综合行政执法局") && !page.contains("区住房和城乡建设委员会"));
+    let admin = console_login(&t, "admin").await;
+    let (_, page) = console_get(&t, &admin, "/console/scorecards?month=2026-11").await;
+    assert!(page.contains("部门排名") && page.contains("id=\"rates\"") && page.contains("区住房和城乡建设委员会"));
+    let (s, _) = console_get(&t, &admin, "/console/scorecards?month=2026-13").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The grid map for leaders in their scope; a department has no area.
+    let (s, page) = console_get(&t, &lead, "/console/map").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("<svg") && page.contains("id=\"over-target\""), "{page}");
+    let (s, _) = console_get(&t, &cgzf, "/console/map").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // English.
+    let (_, page) = console_get(&t, &lead, &format!("{path}?lang=en")).await;
+    assert!(page.contains("lang=\"en\"") && page.contains("Cancel the whistle"));
     t.stop().await;
 }

@@ -12,6 +12,9 @@ pub struct WhistleRow {
     pub status: String,
     pub raised_by_org_id: i64,
     pub raised_by_path: String,
+    /// Where the whistle takes place (the grid or area its point lies in, else the raiser's
+    /// subdistrict): whose live board shows it.
+    pub place_path: String,
     pub title: String,
     pub description: String,
     pub address: String,
@@ -26,7 +29,7 @@ pub struct WhistleRow {
     pub closed_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, kind, status, raised_by_org_id, raised_by_path, title, description, address, lat, lon, \
+const COLUMNS: &str = "id, kind, status, raised_by_org_id, raised_by_path, place_path, title, description, address, lat, lon, \
     case_ids, state, version, raised_at, updated_at, closed_at";
 
 /// A whistle to insert (its state is written right after, once the id is known).
@@ -35,6 +38,7 @@ pub struct NewWhistleRow<'a> {
     pub kind: &'a str,
     pub raised_by_org_id: i64,
     pub raised_by_path: &'a str,
+    pub place_path: &'a str,
     pub title: &'a str,
     pub description: &'a str,
     pub address: &'a str,
@@ -67,8 +71,8 @@ impl Tx {
         Ok(run!(self.conn(), conn => {
             sqlx::query_scalar(
                 "insert into whistles (kind, status, raised_by_org_id, raised_by_path, title, description, address,
-                    lat, lon, case_ids, state, version, raised_at, updated_at)
-                 values ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, '{}', 1, $10, $10) returning id",
+                    lat, lon, case_ids, state, version, raised_at, updated_at, place_path)
+                 values ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, '{}', 1, $10, $10, $11) returning id",
             )
             .bind(w.kind)
             .bind(w.raised_by_org_id)
@@ -80,6 +84,7 @@ impl Tx {
             .bind(w.lon)
             .bind(&w.case_ids)
             .bind(w.raised_at)
+            .bind(w.place_path)
             .fetch_one(&mut *conn)
             .await?
         }))
@@ -240,6 +245,21 @@ impl Store {
         }))
     }
 
+    /// Whistles taking place under `path` (a subdistrict's board), newest first; `status`
+    /// filters; at most `limit`.
+    pub async fn whistles_placed_under(&self, path: &str, status: Option<&str>, limit: i64) -> Result<Vec<WhistleRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let mut qb = sqlx::QueryBuilder::new(format!("select {COLUMNS} from whistles where place_path >= "));
+            qb.push_bind(path.to_string()).push(" and place_path < ").push_bind(path_upper(path));
+            if let Some(s) = status {
+                qb.push(" and status = ").push_bind(s.to_string());
+            }
+            qb.push(" order by id desc limit ").push_bind(limit);
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        }))
+    }
+
     /// Unit rows of whistles raised in `[from, to)` whose unit lies under one of `paths`
     /// (cancelled whistles left out): the material of the scorecards.
     pub async fn whistle_units_between(&self, paths: &[String], from: i64, to: i64) -> Result<Vec<WhistleUnitRow>> {
@@ -309,13 +329,13 @@ impl Store {
 }
 
 impl Store {
-    /// Whistle events after `after_seq`, oldest first, as `(seq, whistle id, raiser's path)`:
+    /// Whistle events after `after_seq`, oldest first, as `(seq, whistle id, place path)`:
     /// what the live board follows.
     pub async fn whistle_events_after(&self, after_seq: i64, limit: i64) -> Result<Vec<(i64, i64, String)>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {
             sqlx::query_as(
-                "select e.seq, w.id, w.raised_by_path from events e join whistles w on w.id = e.stream_id \
+                "select e.seq, w.id, w.place_path from events e join whistles w on w.id = e.stream_id \
                  where e.seq > $1 and e.stream = 'whistle' order by e.seq limit $2",
             )
             .bind(after_seq)

@@ -6,6 +6,7 @@ use chuishao_app::App;
 use chuishao_app::deadlines::{DueQuery, SupervisionTarget};
 use chuishao_calendar::WorkingHours;
 use chuishao_domain::deadlines::DeadlinePolicy;
+use chuishao_domain::whistle::WhistlePolicy;
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand, Debug)]
@@ -39,7 +40,8 @@ pub struct DueArgs {
 }
 
 /// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30"),
-/// `CHUISHAO_DEADLINE_POLICY` (a TOML file, see docs/operations.md), `CHUISHAO_SUPERVISE_TO`
+/// `CHUISHAO_DEADLINE_POLICY` and `CHUISHAO_WHISTLE_POLICY` (TOML files, see
+/// docs/operations.md), `CHUISHAO_SUPERVISE_TO`
 /// (`superior` or `district`) and the calendar years imported into the database.
 pub async fn configure(app: &App) -> Result<()> {
     if let Ok(path) = std::env::var("CHUISHAO_DEADLINE_POLICY")
@@ -49,6 +51,13 @@ pub async fn configure(app: &App) -> Result<()> {
             std::fs::read_to_string(&path).with_context(|| format!("reading CHUISHAO_DEADLINE_POLICY {path}"))?;
         let policy = DeadlinePolicy::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
         app.set_deadline_policy(policy);
+    }
+    if let Ok(path) = std::env::var("CHUISHAO_WHISTLE_POLICY")
+        && !path.trim().is_empty()
+    {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading CHUISHAO_WHISTLE_POLICY {path}"))?;
+        let policy = WhistlePolicy::parse(&text).map_err(|e| anyhow::anyhow!("CHUISHAO_WHISTLE_POLICY {path}: {e}"))?;
+        app.set_whistle_policy(policy);
     }
     if let Ok(to) = std::env::var("CHUISHAO_SUPERVISE_TO")
         && !to.trim().is_empty()

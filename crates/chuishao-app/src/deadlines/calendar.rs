@@ -6,6 +6,7 @@ use crate::{App, AppError, Result};
 use chuishao_calendar::{Calendar, CalendarYear, WorkingHours};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::deadlines::DeadlinePolicy;
+use chuishao_domain::whistle::WhistlePolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -17,6 +18,8 @@ pub struct DeadlineSettings {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     policy: Arc<RwLock<Arc<DeadlinePolicy>>>,
     supervise_to: Arc<RwLock<Arc<SupervisionTarget>>>,
+    /// Whistles' default check-in time per kind.
+    whistle_policy: Arc<RwLock<Arc<WhistlePolicy>>>,
     pub(crate) wake: Arc<tokio::sync::Notify>,
 }
 
@@ -47,6 +50,7 @@ impl Default for DeadlineSettings {
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
             policy: Arc::new(RwLock::new(Arc::new(DeadlinePolicy::default()))),
             supervise_to: Arc::new(RwLock::new(Arc::new(SupervisionTarget::default()))),
+            whistle_policy: Arc::new(RwLock::new(Arc::new(WhistlePolicy::default()))),
             wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -101,6 +105,16 @@ impl App {
     /// Replaces the deadline policy (configuration at start-up).
     pub fn set_deadline_policy(&self, policy: DeadlinePolicy) {
         write(&self.deadlines.policy, policy);
+    }
+
+    /// The deployment's default check-in time per whistle kind.
+    pub fn whistle_policy(&self) -> Arc<WhistlePolicy> {
+        read(&self.deadlines.whistle_policy)
+    }
+
+    /// Replaces the whistle check-in defaults (configuration at start-up).
+    pub fn set_whistle_policy(&self, policy: WhistlePolicy) {
+        write(&self.deadlines.whistle_policy, policy);
     }
 
     /// Where overdue cases are escalated.

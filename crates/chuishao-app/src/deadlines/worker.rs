@@ -162,9 +162,9 @@ impl App {
             }
         }
         // Whistles' check-in deadlines share the worker (same supervision rules).
-        let whistles = self.whistle_tick(now).await?;
-        report.overdue += whistles;
-        report.supervisions += whistles;
+        let (overdue, supervisions) = self.whistle_tick(now).await?;
+        report.overdue += overdue;
+        report.supervisions += supervisions;
         Ok(report)
     }
 

@@ -40,8 +40,8 @@ type Subscribers = HashMap<String, broadcast::Sender<Arc<LiveUpdate>>>;
 pub struct WhistleChange {
     pub seq: i64,
     pub whistle_id: i64,
-    /// The raiser's org path: a board shows the whistles raised under its subdistrict.
-    pub raised_by_path: String,
+    /// Where the whistle takes place: a board shows the whistles placed under its subdistrict.
+    pub place_path: String,
 }
 
 /// Whistle changes buffered for a slow board before it recomputes anyway.
@@ -190,9 +190,9 @@ impl LiveHub {
                 }
             };
             let n = rows.len();
-            for (seq, whistle_id, raised_by_path) in rows {
+            for (seq, whistle_id, place_path) in rows {
                 last = seq;
-                let _ = self.whistles.send(WhistleChange { seq, whistle_id, raised_by_path });
+                let _ = self.whistles.send(WhistleChange { seq, whistle_id, place_path });
             }
             if n < 500 {
                 return last;

@@ -1,4 +1,4 @@
-//! The live whistle board (吹哨看板) of a subdistrict: its open whistles and, per summoned
+//! The live whistle board (吹哨看板) of a subdistrict: the open whistles taking place in it and, per summoned
 //! unit, whether it has checked in and how late, as of the app clock. The HTTP layer pushes a
 //! fresh board over server-sent events whenever a whistle of the subdistrict changes (the
 //! residents' live hub tails the event log for both).
@@ -79,7 +79,7 @@ pub struct WhistleBoard {
 impl WhistleBoard {
     /// Whether a committed whistle change concerns this board.
     pub fn concerns(&self, change: &WhistleChange) -> bool {
-        path_within(&change.raised_by_path, &self.path)
+        path_within(&change.place_path, &self.path)
     }
 }
 
@@ -114,8 +114,8 @@ fn board_whistle(v: &WhistleView) -> BoardWhistle {
 }
 
 impl App {
-    /// The board of subdistrict `code`: its open whistles (raised by it or by an org under
-    /// it), scoped like the other whistle reads: the subdistrict sees its own, the district
+    /// The board of subdistrict `code`: the open whistles taking place in it (wherever the
+    /// raiser sits; see `whistle_place`), scoped like the other whistle reads: the subdistrict sees its own, the district
     /// all, a department only the whistles summoning it and only its own unit.
     pub async fn whistle_board(&self, actor: &Actor, code: &str) -> Result<WhistleBoard> {
         let sub = self
@@ -124,10 +124,7 @@ impl App {
             .filter(|n| matches!(n.kind, OrgKind::Subdistrict | OrgKind::Township))
             .ok_or_else(|| AppError::invalid("subdistrict", format!("no subdistrict or township {code:?}")))?;
         let now = self.now_ms();
-        let rows = self
-            .store
-            .list_whistles(std::slice::from_ref(&sub.path), &[], Some(WhistleStatus::Open.as_str()), BOARD_LIMIT)
-            .await?;
+        let rows = self.store.whistles_placed_under(&sub.path, Some(WhistleStatus::Open.as_str()), BOARD_LIMIT).await?;
         let mut whistles = Vec::with_capacity(rows.len());
         for row in &rows {
             let w = parse_state(row)?;

@@ -5,21 +5,23 @@
 
 mod board;
 mod demo;
+mod desk;
 mod scorecard;
 
 pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
+pub use desk::{WhistleAction, WhistleDesk, allowed_whistle_actions};
 pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
 use crate::time::rfc3339;
 use crate::{App, AppError, Result};
+use chuishao_calendar::Allowance;
 use chuishao_domain::access::Actor;
 use chuishao_domain::deadlines::parse_allowance;
-use chuishao_domain::ids::OrgId;
 use chuishao_domain::notifications::{Announcement, render};
 use chuishao_domain::org::{OrgKind, OrgNode, path_within};
 use chuishao_domain::whistle::{
-    self, ACTIONS, NewWhistle, OrgRef, Whistle, WhistleCommand, WhistleEvent, WhistleKind, WhistlePolicy,
-    WhistleStatus, acts_for_raiser, may_raise,
+    self, ACTIONS, NewWhistle, OrgRef, SummonedUnit, Whistle, WhistleCommand, WhistleEvent, WhistleKind, WhistleStatus,
+    acts_for_raiser, may_raise,
 };
 use chuishao_store::{NewDelivery, NewEvent, NewWhistleRow, Tx, WhistleRow, WhistleUnitRow};
 use serde::{Deserialize, Serialize};
@@ -183,8 +185,7 @@ fn unit_rows(w: &Whistle) -> Vec<WhistleUnitRow> {
             done_at: u.done_at,
             rating: u.rating.map(i64::from),
             overdue_at: u.overdue_at,
-            next_fire_at: (w.status == WhistleStatus::Open && u.status.awaiting_check_in() && u.overdue_at.is_none())
-                .then_some(u.due_at),
+            next_fire_at: whistle::next_fire_at(w, u),
         })
         .collect()
 }
@@ -256,6 +257,43 @@ fn parse_state(row: &WhistleRow) -> Result<Whistle> {
 }
 
 impl App {
+    /// Where a whistle takes place, as an org path: the grid (else community, else
+    /// subdistrict) its point lies in; outside every area, the raiser's subdistrict (or the
+    /// raiser itself when it belongs to none, as a district department does).
+    async fn whistle_place(&self, raiser: &OrgRef, lat: f64, lon: f64) -> Result<String> {
+        if (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lon)
+            && let Some(n) = self.locate_org(lon, lat).await?
+        {
+            return Ok(n.path.clone());
+        }
+        let lineage = self.org_lineage(raiser.id).await?;
+        Ok(lineage
+            .iter()
+            .rev()
+            .find(|n| matches!(n.kind, OrgKind::Subdistrict | OrgKind::Township))
+            .map_or_else(|| raiser.path.clone(), |n| n.path.clone()))
+    }
+
+    /// When unit `u` is supervised again after the supervision due now: one check-in period
+    /// after the one due (periods missed while no worker ran collapse into one). None past the
+    /// loaded calendar years: nothing more fires until a year is imported and the unit moves.
+    fn next_supervision(&self, w: &Whistle, u: &SummonedUnit, now: i64) -> Option<i64> {
+        let period: Allowance = match w.check_in_within {
+            Some(a) => a.into(),
+            None => self.whistle_policy().check_in_allowance(w.kind),
+        };
+        let cal = self.calendar();
+        let mut at = u.next_supervision_at.unwrap_or(u.due_at);
+        for _ in 0..100_000 {
+            at = cal.due(at, period).ok()?;
+            if at > now {
+                return Some(at);
+            }
+        }
+        None
+    }
+
     /// The raiser: the named org, or the caller's first binding at a subdistrict, township,
     /// department or the district.
     async fn whistle_raiser(&self, actor: &Actor, code: Option<&str>) -> Result<OrgRef> {
@@ -295,7 +333,7 @@ impl App {
         }
         let allowance = match &input.check_in_within {
             Some(s) => parse_allowance(s).map_err(|e| AppError::invalid("check_in_within", e))?,
-            None => WhistlePolicy::default().check_in_allowance(kind),
+            None => self.whistle_policy().check_in_allowance(kind),
         };
         let now = self.now_ms();
         let due = self.calendar().due(now, allowance)?;
@@ -322,15 +360,18 @@ impl App {
             lon: input.lon,
             address: input.address.clone(),
             units,
+            check_in_within: Some(allowance.into()),
         };
         let event = whistle::raise(&new)?;
         let case_ids = input.case_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let place_path = self.whistle_place(&raiser, input.lat, input.lon).await?;
         let mut tx = self.store.begin().await?;
         let id = tx
             .insert_whistle(&NewWhistleRow {
                 kind: kind.as_str(),
                 raised_by_org_id: raiser.id.0,
                 raised_by_path: &raiser.path,
+                place_path: &place_path,
                 title: input.title.trim(),
                 description: &input.description,
                 address: input.address.trim(),
@@ -508,10 +549,10 @@ impl App {
     }
 
     /// Fires the check-in deadlines due at `now`: `check_in_overdue` and an automatic
-    /// supervision per unit still out. Returns how many units went overdue. Called by the
-    /// timer worker's tick.
-    pub(crate) async fn whistle_tick(&self, now: i64) -> Result<usize> {
-        let mut fired = 0;
+    /// supervision for a unit found out, another supervision each further period it stays
+    /// out. Returns (units newly overdue, supervisions). Called by the timer worker's tick.
+    pub(crate) async fn whistle_tick(&self, now: i64) -> Result<(usize, usize)> {
+        let (mut overdue, mut supervisions) = (0, 0);
         let mut district = None;
         loop {
             let mut tx = self.store.begin().await?;
@@ -524,25 +565,17 @@ impl App {
             for row in &rows {
                 let mut w = parse_state(row)?;
                 let mut events = Vec::new();
-                let out: Vec<OrgId> = w
-                    .units
-                    .iter()
-                    .filter(|u| u.status.awaiting_check_in() && u.overdue_at.is_none() && now >= u.due_at)
-                    .map(|u| u.org.id)
-                    .collect();
-                for unit in out {
-                    let to = self.supervising_org(Some(unit), &mut district).await?;
-                    let mut one = whistle::fire_overdue(&w, now, to);
-                    one.retain(|e| match e {
-                        WhistleEvent::CheckInOverdue { unit: c, .. } | WhistleEvent::Supervised { unit: c, .. } => {
-                            w.units.iter().any(|u| u.org.id == unit && &u.org.code == c)
-                        }
-                        _ => false,
-                    });
+                let due: Vec<SummonedUnit> =
+                    w.units.iter().filter(|u| whistle::supervision_due(&w, u, now)).cloned().collect();
+                for u in due {
+                    let to = self.supervising_org(Some(u.org.id), &mut district).await?;
+                    let next = self.next_supervision(&w, &u, now);
+                    let one = whistle::fire_overdue(&w, &u.org.code, now, to, next);
                     for e in &one {
                         whistle::apply(&mut w, e, now);
                     }
-                    fired += 1;
+                    overdue += usize::from(u.overdue_at.is_none());
+                    supervisions += 1;
                     events.extend(one);
                 }
                 let expected = w.version;
@@ -555,7 +588,7 @@ impl App {
                 break;
             }
         }
-        Ok(fired)
+        Ok((overdue, supervisions))
     }
 }
 

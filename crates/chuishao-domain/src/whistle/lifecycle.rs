@@ -76,6 +76,7 @@ pub fn raise(w: &NewWhistle) -> Result<WhistleEvent, DomainError> {
             .iter()
             .map(|(org, task, due_at)| RaisedUnit { org: org.clone(), task: task.clone(), due_at: *due_at })
             .collect(),
+        check_in_within: w.check_in_within,
     })
 }
 
@@ -219,25 +220,55 @@ pub fn decide(
     })
 }
 
-/// The events the timer worker writes at `now`: for every unit still to check in whose
-/// deadline has passed and that was not yet found overdue, `check_in_overdue` and a
-/// supervision to `to_org_id`.
-pub fn fire_overdue(w: &Whistle, now: Millis, to_org_id: Option<OrgId>) -> Vec<WhistleEvent> {
-    if w.status != WhistleStatus::Open {
+/// The instant the timer worker must next look at unit `u`: its check-in deadline until it is
+/// found overdue, then its next supervision; none once it has checked in or the whistle is no
+/// longer open.
+pub fn next_fire_at(w: &Whistle, u: &SummonedUnit) -> Option<Millis> {
+    if w.status != WhistleStatus::Open || !u.status.awaiting_check_in() {
+        return None;
+    }
+    match u.overdue_at {
+        None => Some(u.due_at),
+        Some(_) => u.next_supervision_at,
+    }
+}
+
+/// Whether unit `u` is due for the timer worker at `now`.
+pub fn supervision_due(w: &Whistle, u: &SummonedUnit, now: Millis) -> bool {
+    next_fire_at(w, u).is_some_and(|at| now >= at)
+}
+
+/// The events the timer worker writes at `now` for unit `unit`: the first time its check-in
+/// deadline has passed, `check_in_overdue` and a supervision (督办) to `to_org_id`; each further
+/// period it is still out, another supervision. `next_at` is when the next one falls due
+/// (computed by the application on the calendar; none: no further supervision). Nothing when
+/// the unit is not due.
+pub fn fire_overdue(
+    w: &Whistle,
+    unit: &str,
+    now: Millis,
+    to_org_id: Option<OrgId>,
+    next_at: Option<Millis>,
+) -> Vec<WhistleEvent> {
+    let Some(u) = w.units.iter().find(|u| u.org.code == unit) else { return Vec::new() };
+    if !supervision_due(w, u, now) {
         return Vec::new();
     }
+    let count = u.supervisions + 1;
     let mut out = Vec::new();
-    for u in &w.units {
-        if u.status.awaiting_check_in() && u.overdue_at.is_none() && now >= u.due_at {
-            out.push(WhistleEvent::CheckInOverdue { unit: u.org.code.clone(), due_at: u.due_at });
-            out.push(WhistleEvent::Supervised {
-                unit: u.org.code.clone(),
-                count: u.supervisions + 1,
-                to_org_id,
-                note: format!("{} 未按时报到，自动督办 (did not check in by the deadline)", u.org.code),
-            });
-        }
-    }
+    let note = if u.overdue_at.is_none() {
+        out.push(WhistleEvent::CheckInOverdue { unit: u.org.code.clone(), due_at: u.due_at });
+        format!("{} 未按时报到，自动督办 (did not check in by the deadline)", u.org.code)
+    } else {
+        format!("{} 仍未报到，第{count}次督办 (still not checked in: supervision {count})", u.org.code)
+    };
+    out.push(WhistleEvent::Supervised {
+        unit: u.org.code.clone(),
+        count,
+        to_org_id,
+        note,
+        next_at: next_at.filter(|t| *t > now),
+    });
     out
 }
 
@@ -245,8 +276,9 @@ pub fn fire_overdue(w: &Whistle, now: Millis, to_org_id: Option<OrgId>) -> Vec<W
 pub fn apply(w: &mut Whistle, e: &WhistleEvent, at: Millis) {
     let unit = |w: &mut Whistle, code: &str| w.units.iter().position(|u| u.org.code == code);
     match e {
-        WhistleEvent::Raised { kind, raised_by, lat, lon, units, .. } => {
+        WhistleEvent::Raised { kind, raised_by, lat, lon, units, check_in_within, .. } => {
             w.kind = *kind;
+            w.check_in_within = *check_in_within;
             w.status = WhistleStatus::Open;
             w.raised_by = raised_by.clone();
             w.raised_at = at;
@@ -267,6 +299,7 @@ pub fn apply(w: &mut Whistle, e: &WhistleEvent, at: Millis) {
                     done_at: None,
                     overdue_at: None,
                     supervisions: 0,
+                    next_supervision_at: None,
                     rating: None,
                 })
                 .collect();
@@ -313,9 +346,10 @@ pub fn apply(w: &mut Whistle, e: &WhistleEvent, at: Millis) {
                 w.units[i].overdue_at = Some(at);
             }
         }
-        WhistleEvent::Supervised { unit: c, count, .. } => {
+        WhistleEvent::Supervised { unit: c, count, next_at, .. } => {
             if let Some(i) = unit(w, c) {
                 w.units[i].supervisions = *count;
+                w.units[i].next_supervision_at = *next_at;
             }
         }
     }
@@ -355,6 +389,7 @@ pub fn from_raised(id: i64, e: &WhistleEvent, at: Millis) -> Whistle {
         lon: 0.0,
         units: Vec::new(),
         version: 1,
+        check_in_within: None,
     };
     apply(&mut w, e, at);
     w

@@ -18,7 +18,9 @@ mod lifecycle;
 #[cfg(test)]
 mod tests;
 
-pub use lifecycle::{FAR_METRES, apply, decide, distance_m, execute, fire_overdue, from_raised, raise};
+pub use lifecycle::{
+    FAR_METRES, apply, decide, distance_m, execute, fire_overdue, from_raised, next_fire_at, raise, supervision_due,
+};
 
 use crate::Millis;
 use crate::access::{Actor, Role};
@@ -72,11 +74,62 @@ impl Default for WhistlePolicy {
 }
 
 impl WhistlePolicy {
+    /// Parses a deployment's whistle policy (TOML): any of `routine`, `joint_enforcement`,
+    /// `emergency`, each an allowance like the deadline policy's (`1wd`, `2wh`, `2h`, `30m`);
+    /// kinds left out keep their default. Unknown keys and bad values are refused, naming them.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let mut p = WhistlePolicy::default();
+        for (key, value) in &table {
+            let kind = WhistleKind::parse(key).ok_or_else(|| {
+                format!("unknown key {key:?} (write {})", WhistleKind::ALL.map(|k| k.as_str()).join(", "))
+            })?;
+            let text = value.as_str().ok_or_else(|| format!("{key}: write a string like \"30m\" or \"1wd\""))?;
+            let a = crate::deadlines::parse_allowance(text).map_err(|e| format!("{key}: {e}"))?;
+            match kind {
+                WhistleKind::Routine => p.routine = a,
+                WhistleKind::JointEnforcement => p.joint_enforcement = a,
+                WhistleKind::Emergency => p.emergency = a,
+            }
+        }
+        Ok(p)
+    }
+
     pub fn check_in_allowance(&self, kind: WhistleKind) -> Allowance {
         match kind {
             WhistleKind::Routine => self.routine,
             WhistleKind::JointEnforcement => self.joint_enforcement,
             WhistleKind::Emergency => self.emergency,
+        }
+    }
+}
+
+/// A check-in allowance as stored with a whistle: the calendar's `Allowance`, serialisable.
+/// It is also the supervision period: a unit still out is supervised again each time it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInWithin {
+    WallMs(i64),
+    WorkingMs(i64),
+    WorkingDays(i64),
+}
+
+impl From<Allowance> for CheckInWithin {
+    fn from(a: Allowance) -> Self {
+        match a {
+            Allowance::WallMs(ms) => CheckInWithin::WallMs(ms),
+            Allowance::WorkingMs(ms) => CheckInWithin::WorkingMs(ms),
+            Allowance::WorkingDays(d) => CheckInWithin::WorkingDays(d),
+        }
+    }
+}
+
+impl From<CheckInWithin> for Allowance {
+    fn from(a: CheckInWithin) -> Self {
+        match a {
+            CheckInWithin::WallMs(ms) => Allowance::WallMs(ms),
+            CheckInWithin::WorkingMs(ms) => Allowance::WorkingMs(ms),
+            CheckInWithin::WorkingDays(d) => Allowance::WorkingDays(d),
         }
     }
 }
@@ -159,6 +212,9 @@ pub struct SummonedUnit {
     /// Set by the timer worker when the check-in deadline passed without a check-in.
     pub overdue_at: Option<Millis>,
     pub supervisions: u32,
+    /// When a unit still out is next supervised again (one check-in period after the last).
+    #[serde(default)]
+    pub next_supervision_at: Option<Millis>,
     pub rating: Option<u8>,
 }
 
@@ -174,6 +230,10 @@ pub struct Whistle {
     pub lon: f64,
     pub units: Vec<SummonedUnit>,
     pub version: i64,
+    /// The check-in allowance the units were given (absent on whistles raised before it was
+    /// recorded: the kind's policy default then applies).
+    #[serde(default)]
+    pub check_in_within: Option<CheckInWithin>,
 }
 
 /// A new whistle, checked and resolved by the application.
@@ -189,6 +249,8 @@ pub struct NewWhistle {
     pub address: String,
     /// `(unit, task, check-in due instant)`.
     pub units: Vec<(OrgRef, String, Millis)>,
+    /// The allowance the due instants were computed with (also the supervision period).
+    pub check_in_within: Option<CheckInWithin>,
 }
 
 /// What an actor asks to happen to a whistle. Unit actions name the unit by its org code.
@@ -234,6 +296,8 @@ pub enum WhistleEvent {
         lon: f64,
         address: String,
         units: Vec<RaisedUnit>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check_in_within: Option<CheckInWithin>,
     },
     Acknowledged {
         unit: String,
@@ -277,6 +341,9 @@ pub enum WhistleEvent {
         count: u32,
         to_org_id: Option<OrgId>,
         note: String,
+        /// When the unit is supervised again if it still has not checked in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_at: Option<Millis>,
     },
 }
 

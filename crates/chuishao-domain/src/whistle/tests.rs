@@ -46,6 +46,7 @@ fn whistle(kind: WhistleKind, n: usize) -> Whistle {
                 )
             })
             .collect(),
+        check_in_within: Some(CheckInWithin::WallMs(1_000)),
     };
     from_raised(7, &raise(&new).unwrap(), 0)
 }
@@ -131,24 +132,84 @@ fn check_in_rules() {
     assert_eq!(run(&w, &staff(1), unknown, 1).unwrap_err().code(), "validation_failed");
 }
 
+/// Fires whatever is due for every unit, the next period `period` ms after the last one.
+fn tick(w: &mut Whistle, now: i64, period: i64) -> Vec<WhistleEvent> {
+    let mut all = Vec::new();
+    for code in w.units.iter().map(|u| u.org.code.clone()).collect::<Vec<_>>() {
+        let next =
+            w.units.iter().find(|u| u.org.code == code).map(|u| u.next_supervision_at.unwrap_or(u.due_at) + period);
+        for e in fire_overdue(w, &code, now, Some(OrgId(1)), next) {
+            apply(w, &e, now);
+            all.push(e);
+        }
+    }
+    all
+}
+
 #[test]
-fn overdue_fires_once_per_unit_still_out() {
+fn a_unit_still_out_is_supervised_each_period_until_it_checks_in() {
     let mut w = whistle(WhistleKind::Emergency, 2);
+    assert_eq!(w.check_in_within, Some(CheckInWithin::WallMs(1_000)));
     w = run(&w, &staff(0), ack(0), 1).unwrap();
     w = run(&w, &staff(0), check_in(0), 1).unwrap();
-    assert!(fire_overdue(&w, 999, None).is_empty());
-    let events = fire_overdue(&w, 1_000, Some(OrgId(1)));
-    assert_eq!(events.len(), 2);
-    for e in &events {
-        apply(&mut w, e, 1_000);
-    }
+    assert_eq!(next_fire_at(&w, &w.units[0]), None, "checked in: nothing to fire");
+    assert_eq!(next_fire_at(&w, &w.units[1]), Some(1_000));
+    assert!(tick(&mut w, 999, 1_000).is_empty());
+    let events = tick(&mut w, 1_000, 1_000);
+    assert_eq!(
+        events.iter().map(WhistleEvent::kind).collect::<Vec<_>>(),
+        ["whistle_check_in_overdue", "whistle_supervised"]
+    );
     assert_eq!(w.units[1].overdue_at, Some(1_000));
     assert_eq!(w.units[1].supervisions, 1);
-    assert!(fire_overdue(&w, 5_000, None).is_empty());
-    // A late check-in after the overdue is still allowed and recorded late.
-    w = run(&w, &staff(1), ack(1), 6_000).unwrap();
-    w = run(&w, &staff(1), check_in(1), 6_000).unwrap();
+    assert_eq!(w.units[1].next_supervision_at, Some(2_000));
+    // Not again within the period; again once it has run, and only a supervision.
+    assert!(tick(&mut w, 1_999, 1_000).is_empty());
+    let events = tick(&mut w, 2_000, 1_000);
+    assert_eq!(events.iter().map(WhistleEvent::kind).collect::<Vec<_>>(), ["whistle_supervised"]);
+    assert!(matches!(&events[0], WhistleEvent::Supervised { count: 2, next_at: Some(3_000), .. }), "{events:?}");
+    assert_eq!(w.units[1].supervisions, 2);
+    // A late check-in stops it, and is recorded late.
+    w = run(&w, &staff(1), ack(1), 2_500).unwrap();
+    w = run(&w, &staff(1), check_in(1), 2_500).unwrap();
     assert!(w.units[1].late);
+    assert_eq!(next_fire_at(&w, &w.units[1]), None);
+    assert!(tick(&mut w, 10_000, 1_000).is_empty());
+}
+
+#[test]
+fn supervision_stops_when_the_whistle_is_no_longer_open() {
+    let mut w = whistle(WhistleKind::Emergency, 1);
+    assert_eq!(tick(&mut w, 1_000, 1_000).len(), 2);
+    w = run(&w, &subdistrict(), WhistleCommand::Cancel { reason: "误报".into() }, 1_500).unwrap();
+    assert_eq!(next_fire_at(&w, &w.units[0]), None);
+    assert!(tick(&mut w, 5_000, 1_000).is_empty());
+    // Without a next instant (past the calendar) nothing more fires either.
+    let mut w = whistle(WhistleKind::Emergency, 1);
+    for e in fire_overdue(&w.clone(), "D0", 1_000, None, None) {
+        apply(&mut w, &e, 1_000);
+    }
+    assert_eq!(w.units[0].supervisions, 1);
+    assert_eq!(next_fire_at(&w, &w.units[0]), None);
+}
+
+#[test]
+fn a_policy_file_overrides_kinds_and_refuses_bad_values() {
+    let p = WhistlePolicy::parse("emergency = \"20m\"\nroutine = \"2wd\"").unwrap();
+    assert_eq!(p.check_in_allowance(WhistleKind::Emergency), chuishao_calendar::Allowance::WallMs(20 * 60_000));
+    assert_eq!(p.check_in_allowance(WhistleKind::Routine), chuishao_calendar::Allowance::WorkingDays(2));
+    assert_eq!(p.joint_enforcement, WhistlePolicy::default().joint_enforcement);
+    assert_eq!(WhistlePolicy::parse("").unwrap(), WhistlePolicy::default());
+    for (bad, says) in [
+        ("emergency = \"30x\"", "emergency"),
+        ("emergency = \"0m\"", "positive"),
+        ("emergency = 30", "emergency"),
+        ("urgent = \"30m\"", "unknown key \"urgent\""),
+        ("emergency = ", ""),
+    ] {
+        let e = WhistlePolicy::parse(bad).unwrap_err();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
 }
 
 #[test]
@@ -163,6 +224,7 @@ fn raising_refuses_bad_units() {
         lon: 116.4,
         address: "a".into(),
         units: vec![],
+        check_in_within: None,
     };
     assert_eq!(raise(&new).unwrap_err().code(), "validation_failed");
     new.units = vec![(org(3, "C", OrgKind::Community, "/1/2/3/"), "t".into(), 0)];
@@ -230,9 +292,8 @@ proptest! {
                 Op::Cancel => (subdistrict(), WhistleCommand::Cancel { reason: "撤销".into() }),
                 Op::ByStranger(u) => (staff(u + 1), ack(u)),
                 Op::Tick => {
-                    for e in fire_overdue(&w, now, None) {
+                    for e in tick(&mut w, now, 500) {
                         prop_assert!(e.is_system());
-                        apply(&mut w, &e, now);
                     }
                     prop_assert_eq!(w.version, before.version);
                     continue;
@@ -250,6 +311,13 @@ proptest! {
             prop_assert_eq!(execute(&w, &who, &cmd, w.version - 1, now).unwrap_err().code(), "version_conflict");
             for (a, b) in before.units.iter().zip(&w.units) {
                 prop_assert!(rank(b.status) >= rank(a.status), "a unit went backwards");
+                prop_assert!(b.supervisions >= a.supervisions);
+                if b.supervisions > 0 {
+                    prop_assert!(b.overdue_at.is_some(), "supervised before it was overdue");
+                }
+                if !b.status.awaiting_check_in() || w.status != WhistleStatus::Open {
+                    prop_assert_eq!(next_fire_at(&w, b), None);
+                }
                 if let Some(r) = b.rating {
                     prop_assert!((1..=5).contains(&r));
                     prop_assert_eq!(b.status, UnitStatus::Done);

@@ -43,18 +43,29 @@ pub async fn board_stream(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<BoardQuery>,
 ) -> Result<Response, ApiError> {
+    board_events(&s, actor, q.subdistrict, "board").await
+}
+
+/// The board stream of `code` as `actor` sees it, each board sent as an event named `name`
+/// (the API's `board`; the console's page listens for `changed` and refetches its table).
+pub(crate) async fn board_events(
+    s: &AppState,
+    actor: Actor,
+    code: String,
+    name: &'static str,
+) -> Result<Response, ApiError> {
     // Subscribe first, then read: a change committed in between triggers a fresh board.
     let rx = s.live.subscribe_whistles(&s.app).await.map_err(|e| {
         tracing::error!(error = %e, "whistle board subscribe failed");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "live updates unavailable")
     })?;
-    let first = s.app.whistle_board(&actor, &q.subdistrict).await?;
-    let state = Follow { rx, app: s.app.clone(), actor, code: q.subdistrict, shown: first.clone() };
-    let live = stream::unfold(state, |mut st| async move {
+    let first = s.app.whistle_board(&actor, &code).await?;
+    let state = Follow { rx, app: s.app.clone(), actor, code, shown: first.clone() };
+    let live = stream::unfold(state, move |mut st| async move {
         let seq = st.next_change().await?;
         match st.app.whistle_board(&st.actor, &st.code).await {
             Ok(b) => {
-                let ev = event(&b, Some(seq));
+                let ev = event(&b, Some(seq), name);
                 st.shown = b;
                 Some((ev, st))
             }
@@ -64,7 +75,7 @@ pub async fn board_stream(
             }
         }
     });
-    let all = stream::once(async move { event(&first, None) }).chain(live).map(Ok::<Event, Infallible>);
+    let all = stream::once(async move { event(&first, None, name) }).chain(live).map(Ok::<Event, Infallible>);
     let mut res = Sse::new(all).keep_alive(KeepAlive::default()).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
@@ -104,8 +115,8 @@ impl Follow {
     }
 }
 
-fn event(b: &WhistleBoard, seq: Option<i64>) -> Event {
-    let e = Event::default().event("board").json_data(b).unwrap_or_else(|_| Event::default().comment("?"));
+fn event(b: &WhistleBoard, seq: Option<i64>, name: &'static str) -> Event {
+    let e = Event::default().event(name).json_data(b).unwrap_or_else(|_| Event::default().comment("?"));
     match seq {
         Some(s) if s > 0 => e.id(s.to_string()),
         _ => e,

@@ -38,14 +38,14 @@ fn session_cookie(value: &str, max_age_s: i64) -> Option<HeaderValue> {
     .ok()
 }
 
-async fn staff(s: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
+pub(crate) async fn staff(s: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
     match cookie(parts, SESSION_COOKIE) {
         Some(token) => s.app.session(&token).await,
         None => Ok(None),
     }
 }
 
-fn internal(e: &AppError) -> Response {
+pub(crate) fn internal(e: &AppError) -> Response {
     tracing::error!(error = %e, "console failed");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
@@ -80,7 +80,7 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn login_page(
+pub(crate) fn login_page(
     lang: PageLang,
     parts: &Parts,
     status: StatusCode,
@@ -211,7 +211,7 @@ async fn logout(State(s): State<AppState>, req: Request) -> Response {
 }
 
 /// The signed-in user or a redirect to sign-in (GET pages).
-async fn require(s: &AppState, parts: &Parts) -> Result<Session, Response> {
+pub(crate) async fn require(s: &AppState, parts: &Parts) -> Result<Session, Response> {
     match staff(s, parts).await {
         Ok(Some(x)) => Ok(x),
         Ok(None) => {
@@ -228,15 +228,15 @@ fn url_encode(s: &str) -> String {
 }
 
 /// Shared header data of console pages (the menu, the user, the form token).
-struct Chrome {
-    csrf: String,
-    fresh: bool,
-    user: String,
-    dispatcher: bool,
-    nav: &'static str,
+pub(crate) struct Chrome {
+    pub(crate) csrf: String,
+    pub(crate) fresh: bool,
+    pub(crate) user: String,
+    pub(crate) dispatcher: bool,
+    pub(crate) nav: &'static str,
 }
 
-fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
+pub(crate) fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
     let (csrf, fresh) = csrf::token(parts);
     let a = &session.actor;
     Chrome {
@@ -249,7 +249,7 @@ fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
 }
 
 /// The page's response: a new CSRF cookie when the token was fresh, never cached.
-fn finish(lang: PageLang, fresh_csrf: Option<String>, mut res: Response) -> Response {
+pub(crate) fn finish(lang: PageLang, fresh_csrf: Option<String>, mut res: Response) -> Response {
     if let Some(token) = fresh_csrf {
         csrf::set_cookie(&mut res, &token);
     }
@@ -665,7 +665,7 @@ async fn case_desk(State(s): State<AppState>, lang: PageLang, Path(id): Path<Str
     case_page(&s, lang, &parts, &session, id, StatusCode::OK, banner, vec![]).await
 }
 
-fn opt(f: &BTreeMap<String, String>, k: &str) -> Option<String> {
+pub(crate) fn opt(f: &BTreeMap<String, String>, k: &str) -> Option<String> {
     f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 

@@ -9,6 +9,7 @@
 
 mod console;
 mod console_i18n;
+mod console_whistles;
 pub mod csrf;
 pub mod i18n;
 mod report;
@@ -148,4 +149,5 @@ pub fn routes() -> Router<AppState> {
         .merge(track::routes())
         .merge(report::routes())
         .merge(console::routes())
+        .merge(console_whistles::routes())
 }
