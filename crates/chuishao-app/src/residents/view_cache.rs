@@ -91,12 +91,12 @@ impl PublicViewCache {
         if ticket.0 < g.floor || g.recent.get(&case_id).is_some_and(|&at| at > ticket.0) {
             return false;
         }
-        if g.by_code.len() >= MAX_ENTRIES && !g.by_code.contains_key(&view.tracking_code) {
-            if let Some(code) = g.by_code.keys().next().cloned()
-                && let Some(old) = g.by_code.remove(&code)
-            {
-                g.code_of.remove(&old.case_id);
-            }
+        if g.by_code.len() >= MAX_ENTRIES
+            && !g.by_code.contains_key(&view.tracking_code)
+            && let Some(code) = g.by_code.keys().next().cloned()
+            && let Some(old) = g.by_code.remove(&code)
+        {
+            g.code_of.remove(&old.case_id);
         }
         let code = view.tracking_code.clone();
         g.code_of.insert(case_id, code.clone());
