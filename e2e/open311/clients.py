@@ -7,10 +7,15 @@ Usage: python clients.py BASE_URL API_KEY
 `georeport` is exercised in JSON and XML; `three` in JSON, including POST. `three` 0.8.0 is
 Python 2 code: its JSON path needs only `itertools.ifilter`, which we provide as the builtin
 `filter` before importing it (its XML path indexes `dict.keys()` and cannot run on Python 3).
+`three` also posts a `media` file (multipart), which must come back as a cleaned JPEG.
 """
 
+import io
 import itertools
+import struct
 import sys
+import urllib.request
+import zlib
 
 from georeport import GeoReport
 
@@ -18,6 +23,16 @@ itertools.ifilter = filter  # three 0.8.0 imports this Python 2 name
 from three import Three  # noqa: E402
 
 checks = 0
+
+
+def tiny_png(width=8, height=6):
+    """A grey PNG written by hand (no imaging library needed)."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def check(cond, what):
@@ -72,6 +87,18 @@ def main(base, key):
     check(isinstance(refused, list) and refused[0]["code"] == 403, f"three: bad key refused {refused}")
     bad = t.post("Z9999", address="x", description="y")
     check(bad[0]["code"] == 400, "three: unknown service refused")
+
+    # three, POST with a media file: cleaned, stored, served back as media_url
+    photo = t.post("E0101", description="井盖缺失 (three, photo)", lat="39.974", long="116.396",
+                   media=io.BytesIO(tiny_png()))
+    check(t.post_response.status_code == 201, f"three: POST with media {t.post_response.status_code} {photo}")
+    media_url = t.request(photo[0]["service_request_id"])[0]["media_url"]
+    origin = base.rsplit("/open311/", 1)[0]
+    check(media_url.startswith(origin + "/photos/"), f"three: media_url is our cleaned photo {media_url}")
+    with urllib.request.urlopen(media_url) as r:
+        check(r.headers["Content-Type"] == "image/jpeg" and r.read(3) == b"\xff\xd8\xff", "three: photo is a JPEG")
+    evil = t.post("E0101", description="x", lat="39.974", long="116.396", media=io.BytesIO(b"<script>alert(1)</script>"))
+    check(isinstance(evil, list) and evil[0]["code"] == 400, f"three: a script as media refused {evil}")
 
     # georeport sees the request three filed, in both formats
     check(g.get_service_request(sid)["service_request_id"] == sid, "georeport json: sees three's request")

@@ -52,6 +52,8 @@ pub struct App {
     deadlines: deadlines::DeadlineSettings,
     notify: notifications::NotifySettings,
     patrol: patrol::PatrolSettings,
+    /// This node's cache of public case views (tracking page and JSON).
+    public_views: residents::view_cache::PublicViewCache,
 }
 
 impl std::fmt::Debug for App {
@@ -72,6 +74,7 @@ impl App {
             deadlines: deadlines::DeadlineSettings::default(),
             notify: notifications::NotifySettings::default(),
             patrol: patrol::PatrolSettings::default(),
+            public_views: residents::view_cache::PublicViewCache::default(),
         }
     }
 

@@ -293,6 +293,7 @@ impl App {
         scopes.push(case_scope(&case));
         append_case_events(&mut tx, &appended, &scopes, Some(actor.user_id.0), now).await?;
         tx.commit().await?;
+        self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));
         if clocks_changed {
             self.wake_timer();
         }

@@ -9,6 +9,7 @@ use chuishao_domain::cases::{CaseEvent, CaseStatus, public_wording};
 use chuishao_domain::ids::{CaseId, OrgId};
 use chuishao_store::{CaseRow, EventRecord};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A category reference inside a case view.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -308,6 +309,35 @@ impl App {
     /// The public view and the sequence number of the case's latest event, from which live
     /// updates continue.
     pub async fn public_case_with_seq(&self, tracking_code: &str) -> Result<(PublicCaseView, i64)> {
+        self.read_public_case(tracking_code).await.map(|(view, seq, _)| (view, seq))
+    }
+
+    /// The public view from this node's cache, read (and kept) on a miss. Only correct while
+    /// something drops entries for commits made through other nodes: use it through
+    /// [`crate::residents::live::LiveHub::public_case`], whose tail does.
+    pub(crate) async fn public_case_cached(
+        &self,
+        tracking_code: &str,
+    ) -> Result<crate::residents::view_cache::CachedView> {
+        if let Some(hit) = self.public_views.get(tracking_code) {
+            return Ok(hit);
+        }
+        let ticket = self.public_views.begin_read();
+        let (view, seq, case_id) = self.read_public_case(tracking_code).await?;
+        let view = Arc::new(view);
+        self.public_views.insert(ticket, case_id, view.clone(), seq);
+        Ok((view, seq))
+    }
+
+    /// Drops the cached public views of cases whose changes were just committed here.
+    pub(crate) fn public_views_changed(&self, case_ids: impl IntoIterator<Item = i64>) {
+        for id in case_ids {
+            self.public_views.invalidate(id);
+        }
+    }
+
+    /// The public view, its latest event's sequence number and the case id, from the database.
+    async fn read_public_case(&self, tracking_code: &str) -> Result<(PublicCaseView, i64, i64)> {
         let code = chuishao_domain::ids::TrackingCode::parse(tracking_code).ok_or(AppError::NotFound("case"))?;
         let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or(AppError::NotFound("case"))?;
         let status = CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
@@ -347,7 +377,7 @@ impl App {
             closed_at: row.closed_at.map(rfc3339),
             timeline,
         };
-        Ok((view, last_seq))
+        Ok((view, last_seq, row.id))
     }
 }
 

@@ -153,6 +153,7 @@ impl App {
             tx.set_case_supervision_counts(&supervised, now).await?;
             append_case_events(&mut tx, &appended, &scopes, None, now).await?;
             tx.commit().await?;
+            self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));
             if !appended.is_empty() {
                 self.wake_delivery();
             }

@@ -3,6 +3,10 @@
 //! from a trigger on `events`, so an event committed through any node reaches subscribers on
 //! every node; on SQLite (one process) it polls. Subscribers continue from the sequence
 //! number their page was rendered at, so nothing between render and subscribe is lost.
+//!
+//! The same tail keeps this node's cache of public views honest (see
+//! [`super::view_cache`]): each committed case event drops its case's cached view before
+//! the event is handed to subscribers.
 
 use crate::cases::{PublicTimelineEntry, status_words};
 use crate::time::rfc3339;
@@ -100,6 +104,17 @@ impl LiveHub {
         Ok(rx)
     }
 
+    /// The public view of a case, from this node's cache while the case has not changed (the
+    /// tail, started here if need be, drops it on every commit from any node).
+    pub async fn public_case(
+        &self,
+        app: &App,
+        tracking_code: &str,
+    ) -> Result<crate::residents::view_cache::CachedView> {
+        self.start(app).await?;
+        app.public_case_cached(tracking_code).await
+    }
+
     /// Number of cases with at least one subscriber on this node.
     pub fn watched_cases(&self) -> usize {
         self.subs.lock().map(|s| s.len()).unwrap_or(0)
@@ -139,10 +154,13 @@ impl LiveHub {
             }
             last_whistle = self.tail_whistles(&app, last_whistle).await;
             last_head = self.tail_head(&app, last_head).await;
-            if self.subs.lock().map(|s| s.is_empty()).unwrap_or(true) {
-                // Nobody listens: skip reading, but keep the position current.
+            if self.subs.lock().map(|s| s.is_empty()).unwrap_or(true) && app.public_views.is_empty() {
+                // Nobody listens and nothing is cached: skip reading, but keep the position
+                // current. Reads of views under way began before the events skipped over may
+                // miss them: refused (position first, then the refusal).
                 if let Ok(max) = app.store.max_event_seq().await {
                     last = last.max(max);
+                    app.public_views.invalidate_all();
                 }
                 continue;
             }
@@ -157,6 +175,8 @@ impl LiveHub {
                 let n = rows.len();
                 for row in rows {
                     last = row.seq;
+                    // Before any subscriber can hold the event, no reader gets the old view.
+                    app.public_views.invalidate(row.case_id);
                     let watched = self.subs.lock().map(|s| s.contains_key(&row.tracking_code)).unwrap_or(false);
                     if !watched {
                         continue;

@@ -7,3 +7,4 @@ pub mod nearby;
 pub mod open311;
 pub mod photos;
 pub mod report;
+pub mod view_cache;

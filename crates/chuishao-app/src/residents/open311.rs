@@ -4,6 +4,7 @@
 //! updates, which need an integrator's API token. No reporter data ever leaves.
 
 use crate::cases::{NewCaseInput, ReporterInput};
+use crate::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError};
 use crate::time::{parse_rfc3339, rfc3339};
 use crate::{App, AppError};
 use chuishao_domain::access::{Actor, Role};
@@ -61,6 +62,17 @@ impl From<AppError> for Open311Error {
                 Open311Error { status: 500, description: "internal error".into() }
             }
         }
+    }
+}
+
+impl From<PhotoError> for Open311Error {
+    fn from(e: PhotoError) -> Self {
+        Open311Error::bad_request(match e {
+            PhotoError::TooLarge => format!("media: larger than {} MB", MAX_PHOTO_BYTES / (1024 * 1024)),
+            PhotoError::NotAnImage => "media: not a JPEG, PNG or WebP image".to_string(),
+            PhotoError::Unreadable => "media: the image could not be read".to_string(),
+            PhotoError::TooMany => format!("media: at most {MAX_PHOTOS_PER_CASE} files"),
+        })
     }
 }
 
@@ -183,6 +195,8 @@ pub struct NewRequest {
     pub description: Option<String>,
     pub attributes: Vec<(String, String)>,
     pub media_urls: Vec<String>,
+    /// Photos sent as `media` file parts, already cleaned (see [`crate::residents::photos`]).
+    pub media: Vec<CleanPhoto>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone: Option<String>,
@@ -405,13 +419,15 @@ impl App {
     }
 
     /// Files a service request through intake. Validation happens before anything is
-    /// written; a refused request stores nothing.
+    /// written; a refused request stores nothing. Uploaded `media` go to `photo_dir` as the
+    /// case's photos (a replay attaches nothing again).
     pub async fn open311_create(
         &self,
         actor: &Actor,
         req: &NewRequest,
         idempotency_key: Option<&str>,
         en: bool,
+        photo_dir: &std::path::Path,
     ) -> O311<CreatedRequest> {
         Self::require_integrator(actor)?;
         let code = req.service_code.as_deref().ok_or_else(|| Open311Error::bad_request("service_code is required"))?;
@@ -430,6 +446,9 @@ impl App {
         }
         for u in &req.media_urls {
             check_media_url(u)?;
+        }
+        if req.media.len() > MAX_PHOTOS_PER_CASE {
+            return Err(PhotoError::TooMany.into());
         }
         let name = match (&req.first_name, &req.last_name) {
             (None, None) => None,
@@ -455,6 +474,9 @@ impl App {
             tx.insert_case_extras(outcome.case.id, &attributes, &req.media_urls, self.now_ms()).await?;
             tx.commit().await?;
         }
+        if !outcome.replayed && !req.media.is_empty() {
+            self.attach_photos(outcome.case.id, &req.media, photo_dir).await?;
+        }
         let code = outcome.case.tracking_code;
         Ok(CreatedRequest { service_request_id: code.clone(), token: code, service_notice: None, account_id: None })
     }
@@ -469,7 +491,12 @@ impl App {
             Some(h) => self.org(chuishao_domain::ids::OrgId(h)).await?,
             None => None,
         };
-        let media = self.store.case_media_urls(row.id).await?;
+        // A linked picture first, else the first uploaded photo (a path: the web layer knows
+        // the origin).
+        let mut media = self.store.case_media_urls(row.id).await?;
+        if media.is_empty() {
+            media = self.store.case_photo_keys(row.id).await?.into_iter().map(|k| format!("/photos/{k}.jpg")).collect();
+        }
         // The promise made to the resident: the resolution clock's due instant while it runs.
         let expected = self
             .store

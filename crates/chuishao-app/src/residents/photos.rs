@@ -26,7 +26,7 @@ pub enum PhotoError {
 }
 
 /// A cleaned photo, ready to store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanPhoto {
     pub jpeg: Vec<u8>,
     pub thumb: Vec<u8>,
@@ -75,6 +75,20 @@ pub fn clean(bytes: &[u8]) -> std::result::Result<CleanPhoto, PhotoError> {
     let jpeg = encode_jpeg(&img, 85)?;
     let thumb = encode_jpeg(&img.thumbnail(THUMB_SIZE, THUMB_SIZE), 80)?;
     Ok(CleanPhoto { jpeg, thumb, width: img.width(), height: img.height() })
+}
+
+/// Cleans the photos of one submission off the async threads (decoding is CPU work): more
+/// than [`MAX_PHOTOS_PER_CASE`] is refused before any is decoded; the first bad one refuses all.
+pub async fn clean_all<B>(raw: Vec<B>) -> std::result::Result<Vec<CleanPhoto>, PhotoError>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
+    if raw.len() > MAX_PHOTOS_PER_CASE {
+        return Err(PhotoError::TooMany);
+    }
+    tokio::task::spawn_blocking(move || raw.iter().map(|b| clean(b.as_ref())).collect())
+        .await
+        .unwrap_or(Err(PhotoError::Unreadable))
 }
 
 /// Whether a key names a stored file (`{32 hex}.jpg` or `{32 hex}.thumb.jpg`).

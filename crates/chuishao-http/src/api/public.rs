@@ -15,5 +15,6 @@ pub async fn public_case(
     State(s): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<PublicCaseView>, ApiError> {
-    Ok(Json(s.app.public_case(&code).await?))
+    let (view, _) = s.live.public_case(&s.app, &code).await?;
+    Ok(Json(PublicCaseView::clone(&view)))
 }

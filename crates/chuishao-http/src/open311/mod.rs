@@ -3,7 +3,8 @@
 //! an alias of `/services/{code}`. Every answer is a bare JSON array (or object for a
 //! definition and discovery) or its XML twin; every failure is the spec's error array.
 //! Empty parameters count as absent; `api_key` comes from the query, the form body or
-//! `Authorization: Bearer`.
+//! `Authorization: Bearer`. `POST requests` may carry `media` file parts (multipart): they go
+//! through the residents' photo pipeline and are served back as the request's `media_url`.
 
 mod xml;
 
@@ -13,6 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chuishao_app::residents::open311::{self as o311, Open311Error, is_english};
+use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, clean_all};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -119,19 +121,23 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
     let mut params = parse_pairs(parts.uri.query().unwrap_or(""));
     // The format of errors before the path is understood: from the last segment if it says.
     let guess = segments.last().and_then(|l| split_format(l).ok()).map(|(_, f)| f).unwrap_or(Format::Json);
+    let mut media = Vec::new();
     if parts.method == Method::POST {
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let bytes: Bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(_) => return error(guess, &Open311Error { status: 413, description: "request body too large".into() }),
-        };
         let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match mime.as_str() {
             "application/x-www-form-urlencoded" | "" => {
+                let bytes: Bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+                    Ok(b) => b,
+                    Err(_) => return error(guess, &too_large()),
+                };
                 params.extend(parse_pairs(std::str::from_utf8(&bytes).unwrap_or("")));
             }
-            "multipart/form-data" => match multipart_fields(content_type, bytes).await {
-                Ok(fields) => params.extend(fields),
+            "multipart/form-data" => match multipart_fields(&parts, body).await {
+                Ok((fields, photos)) => {
+                    params.extend(fields);
+                    media = photos;
+                }
                 Err(e) => return error(guess, &e),
             },
             _ => {
@@ -147,14 +153,13 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
         drop(body);
     }
     let params = Params(params);
-    let en = is_english(params.get("locale").as_deref());
     let base = format!(
         "{}://{}{}",
         "http",
         parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
         PREFIX
     );
-    match route(&s, &parts.method, &parts.headers, &segments, &params, en, &base).await {
+    match route(&s, &parts.method, &parts.headers, &segments, &params, media, &base).await {
         Ok(r) => r,
         Err((format, e)) => error(format, &e),
     }
@@ -168,9 +173,10 @@ async fn route(
     headers: &HeaderMap,
     segments: &[&str],
     params: &Params,
-    en: bool,
+    media: Vec<CleanPhoto>,
     base: &str,
 ) -> Routed {
+    let en = is_english(params.get("locale").as_deref());
     let last = segments.last().copied().unwrap_or("discovery");
     let (name, format) = split_format(last).map_err(|e| (Format::Json, e))?;
     let fail = |e: Open311Error| (format, e);
@@ -179,6 +185,14 @@ async fn route(
     let post = *method == Method::POST;
     let api_key = || params.get("api_key").or_else(|| bearer(headers));
     let not_allowed = || (format, Open311Error { status: 405, description: format!("{method} not allowed here") });
+    // Uploaded photos are served here: their paths become URLs on this host.
+    let origin = base.strip_suffix(PREFIX).unwrap_or(base);
+    let absolute = |mut r: o311::ServiceRequest| {
+        if let Some(path) = r.media_url.as_deref().filter(|u| u.starts_with('/')) {
+            r.media_url = Some(format!("{origin}{path}"));
+        }
+        r
+    };
     match (segments.len(), segments.first().copied()) {
         (0, _) | (1, Some(_)) if name == "discovery" => {
             if !get {
@@ -203,9 +217,9 @@ async fn route(
         (1, Some(_)) if name == "requests" => {
             if post {
                 let actor = app.open311_actor(api_key().as_deref()).await.map_err(fail)?;
-                let req = new_request(params);
+                let req = o311::NewRequest { media, ..new_request(params) };
                 let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-                let created = app.open311_create(&actor, &req, key, en).await.map_err(fail)?;
+                let created = app.open311_create(&actor, &req, key, en, &s.photo_dir).await.map_err(fail)?;
                 Ok(render(StatusCode::CREATED, format, "service_requests", "request", &[created]))
             } else if get {
                 let q = o311::RequestQuery {
@@ -217,7 +231,8 @@ async fn route(
                     page: params.get("page"),
                     page_size: params.get("page_size"),
                 };
-                let list = app.open311_requests(&q, en).await.map_err(fail)?;
+                let list: Vec<_> =
+                    app.open311_requests(&q, en).await.map_err(fail)?.into_iter().map(absolute).collect();
                 Ok(render(StatusCode::OK, format, "service_requests", "request", &list))
             } else {
                 Err(not_allowed())
@@ -227,7 +242,7 @@ async fn route(
             if !get {
                 return Err(not_allowed());
             }
-            let r = app.open311_request(name, en).await.map_err(fail)?;
+            let r = absolute(app.open311_request(name, en).await.map_err(fail)?);
             Ok(render(StatusCode::OK, format, "service_requests", "request", &[r]))
         }
         (2, Some("tokens")) => {
@@ -279,46 +294,64 @@ fn new_request(p: &Params) -> o311::NewRequest {
         description: p.get("description"),
         attributes,
         media_urls: p.all("media_url"),
+        media: Vec::new(),
         first_name: p.get("first_name"),
         last_name: p.get("last_name"),
         phone: p.get("phone"),
     }
 }
 
-/// The text fields of a multipart body. A `media` file part is refused for now: uploads
-/// go through the photo pipeline (metadata stripped) once it exists; send `media_url`.
-async fn multipart_fields(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, Open311Error> {
+fn too_large() -> Open311Error {
+    Open311Error {
+        status: 413,
+        description: format!(
+            "request body too large: at most {MAX_PHOTOS_PER_CASE} media files of {} MB each",
+            MAX_PHOTO_BYTES / (1024 * 1024)
+        ),
+    }
+}
+
+/// A multipart body: its text fields, and its `media` file parts cleaned by the photo
+/// pipeline (recognised by content, re-encoded without metadata). Any bad file refuses all.
+async fn multipart_fields(
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<(Vec<(String, String)>, Vec<CleanPhoto>), Open311Error> {
     use axum::extract::FromRequest;
-    let req = Request::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes))
-        .map_err(|_| Open311Error::bad_request("unreadable multipart body"))?;
+    // The original parts carry the route's body limit.
+    let req = Request::from_parts(parts.clone(), body);
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Open311Error::bad_request(format!("unreadable multipart body: {}", e.body_text()))
+        }
+    };
     let mut mp = axum::extract::Multipart::from_request(req, &())
         .await
         .map_err(|e| Open311Error::bad_request(format!("unreadable multipart body: {}", e.body_text())))?;
     let mut out = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(Open311Error::bad_request(format!("unreadable multipart body: {}", e.body_text()))),
-        };
+    let mut files: Vec<Bytes> = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();
-        if field.file_name().is_some() || name == "media" {
-            return Err(Open311Error::bad_request(
-                "media file uploads are not accepted on this endpoint yet; send media_url instead",
-            ));
-        }
-        let text = field
-            .text()
-            .await
-            .map_err(|e| Open311Error::bad_request(format!("unreadable field {name}: {}", e.body_text())))?;
-        let text = text.trim().to_string();
-        if !text.is_empty() {
-            out.push((name, text));
+        let is_file = field.file_name().is_some();
+        let data = field.bytes().await.map_err(unreadable)?;
+        if name == "media" {
+            // An empty part is a form sent without a file chosen.
+            if !data.is_empty() {
+                files.push(data);
+            }
+        } else if is_file {
+            return Err(Open311Error::bad_request(format!("{name}: only media may carry a file")));
+        } else {
+            let text = String::from_utf8_lossy(&data).trim().to_string();
+            if !text.is_empty() {
+                out.push((name, text));
+            }
         }
     }
-    Ok(out)
+    let photos = clean_all(files).await.map_err(Open311Error::from)?;
+    Ok((out, photos))
 }
 
 /// The routes: the prefix itself and everything under it.
@@ -327,7 +360,11 @@ pub fn routes() -> axum::Router<AppState> {
         .route(PREFIX, axum::routing::any(entry))
         .route("/open311/v2/", axum::routing::any(entry))
         .route("/open311/v2/{*rest}", axum::routing::any(entry))
+        .layer(axum::extract::DefaultBodyLimit::max(MEDIA_BODY_LIMIT))
 }
+
+/// A request with the most media files of the largest size, and its text fields.
+const MEDIA_BODY_LIMIT: usize = MAX_PHOTOS_PER_CASE * MAX_PHOTO_BYTES + 1024 * 1024;
 
 /// Used by the fallback: a path with `//` that is Open311 once collapsed.
 pub async fn fallback_entry(state: State<AppState>, req: Request<Body>) -> Response {

@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chuishao_app::AppError;
 use chuishao_app::residents::photos::{
-    CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean, valid_file_name,
+    CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean_all, valid_file_name,
 };
 use chuishao_app::residents::report::ReportForm;
 use rand::RngCore;
@@ -227,18 +227,11 @@ async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -
     let Ok(fields) = serde_urlencoded::from_str::<Fields>(&encoded) else {
         return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
     };
-    if raw.len() > MAX_PHOTOS_PER_CASE {
-        return Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_count");
-    }
-    // Decoding is CPU work: off the async threads.
-    let cleaned =
-        tokio::task::spawn_blocking(move || raw.iter().map(|b| clean(b)).collect::<Result<Vec<_>, _>>()).await;
-    match cleaned {
-        Ok(Ok(photos)) => Body::Parsed(Box::new(fields), photos),
-        Ok(Err(PhotoError::TooLarge)) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_size"),
-        Ok(Err(PhotoError::TooMany)) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_count"),
-        Ok(Err(_)) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_type"),
-        Err(_) => Body::Refused(StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
+    match clean_all(raw).await {
+        Ok(photos) => Body::Parsed(Box::new(fields), photos),
+        Err(PhotoError::TooLarge) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_size"),
+        Err(PhotoError::TooMany) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_count"),
+        Err(_) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_type"),
     }
 }
 

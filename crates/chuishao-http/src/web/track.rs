@@ -87,7 +87,7 @@ async fn lookup(State(s): State<AppState>, lang: PageLang, Query(q): Query<HashM
 async fn track(State(s): State<AppState>, lang: PageLang, Path(code): Path<String>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
     let path = format!("/t/{code}");
-    let (case, last_seq) = match s.app.public_case_with_seq(&code).await {
+    let (case, last_seq) = match s.live.public_case(&s.app, &code).await {
         Ok(v) => v,
         Err(AppError::NotFound(_)) => {
             let page = LookupPage { t: lang.msgs(), switch_href: lang.switch_href("/t"), code, not_found: true };
@@ -129,7 +129,7 @@ async fn track(State(s): State<AppState>, lang: PageLang, Path(code): Path<Strin
         t: lang.msgs(),
         switch_href: lang.switch_href(&path),
         place: if place.is_empty() { lang.msgs().t("track.unknown").to_string() } else { place },
-        case: &case,
+        case: case.as_ref(),
         last_seq,
         result,
         callback_open,

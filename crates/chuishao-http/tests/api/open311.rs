@@ -156,7 +156,7 @@ async fn open311_post_requests_and_refusals() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let xml = res.text().await.unwrap();
     assert!(xml.contains("<service_requests><request>") && xml.contains("<service_request_id>"), "{xml}");
-    // A multipart body with text fields works; a file part is refused (photos come later).
+    // A multipart body with text fields works; a file part that is not an image is refused.
     let mp = reqwest::multipart::Form::new()
         .text("api_key", key.clone())
         .text("service_code", "E0101")
@@ -171,6 +171,7 @@ async fn open311_post_requests_and_refusals() {
     let res = t.client.post(t.url("/open311/v2/requests.json")).multipart(mp).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(t.case_count().await, 4);
+    assert!(!std::path::Path::new("chuishao-photos").exists(), "nothing written to the default photo dir");
 
     // The request as the public sees it: no reporter data, source open311.
     let (s, one, text) = t.o311_get(&format!("/open311/v2/requests/{id}.json")).await;
@@ -352,5 +353,79 @@ async fn open311_service_request_updates_both_ways() {
     let (_, none, _) =
         t.o311_get("/open311/v2/servicerequestupdates.json?start_date=2000-01-01&end_date=2000-01-02").await;
     assert_eq!(none, json!([]));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn open311_media_uploads_go_through_the_photo_pipeline() {
+    let t = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = chuishao_http::router_with_photo_dir(t.app.clone(), dir.path().to_path_buf());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let key = t.token("integrator").await;
+    let (jpeg, png) = super::report::dirty_jpeg_and_png();
+    let send = |files: Vec<(&'static str, Vec<u8>)>| {
+        let (client, url, key) = (t.client.clone(), format!("{base}/open311/v2/requests.json"), key.clone());
+        async move {
+            let mut form = reqwest::multipart::Form::new()
+                .text("api_key", key)
+                .text("service_code", "E0101")
+                .text("lat", "39.974")
+                .text("long", "116.396")
+                .text("description", "井盖缺失（附照片）");
+            for (name, bytes) in files {
+                form = form.part("media", reqwest::multipart::Part::bytes(bytes).file_name(name));
+            }
+            let res = client.post(url).multipart(form).send().await.unwrap();
+            let status = res.status();
+            let text = res.text().await.unwrap_or_default();
+            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null), text)
+        }
+    };
+    let files_stored = || std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0);
+
+    // Refusals: a script named .jpg, a file over 10 MB, five files, a body over the limit.
+    let mut big = jpeg.clone();
+    big.resize(11 * 1024 * 1024, 0);
+    let five: Vec<(&'static str, Vec<u8>)> = (0..5).map(|_| ("p.png", png.clone())).collect();
+    for (files, status, words) in [
+        (vec![("evil.jpg", b"<script>alert(1)</script>".to_vec())], 400, "not a JPEG, PNG or WebP"),
+        (vec![("big.jpg", big)], 400, "larger than 10 MB"),
+        (five, 400, "at most 4"),
+        (vec![("huge.jpg", vec![0xFF; 50 * 1024 * 1024])], 413, "too large"),
+    ] {
+        let res = send(files).await;
+        assert_o311_err(&res, status);
+        assert!(res.1[0]["description"].as_str().unwrap().contains(words), "{}", res.2);
+    }
+    assert_eq!(t.case_count().await, 0, "refusals stored nothing");
+    assert_eq!(files_stored(), 0);
+
+    // Two photos: filed once, stored cleaned, served back as the request's media_url.
+    let (s, created, text) = send(vec![("a.jpg", jpeg), ("b.png", png)]).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let id = created[0]["service_request_id"].as_str().unwrap().to_string();
+    assert_eq!(files_stored(), 4, "two photos and their thumbnails");
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
+        assert!(!bytes.windows(4).any(|w| w == b"Exif") && !bytes.windows(3).any(|w| w == b"GPS"));
+    }
+    let res = t.client.get(format!("{base}/open311/v2/requests/{id}.json")).send().await.unwrap();
+    let one: Value = res.json().await.unwrap();
+    let media = one[0]["media_url"].as_str().unwrap().to_string();
+    assert!(media.starts_with(&format!("{base}/photos/")) && media.ends_with(".jpg"), "{one}");
+    let res = t.client.get(&media).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[CONTENT_TYPE], "image/jpeg");
+    let res = t.client.get(format!("{base}/open311/v2/requests.xml?service_request_id={id}")).send().await.unwrap();
+    let xml = res.text().await.unwrap();
+    assert!(xml.contains(&format!("<media_url>{media}</media_url>")), "{xml}");
+    let case = t.app.store.case_by_tracking_code(&id).await.unwrap().unwrap();
+    assert_eq!(t.app.store.case_photo_keys(case.id).await.unwrap().len(), 2);
+    assert_eq!(t.case_count().await, 1);
+    server.abort();
     t.stop().await;
 }

@@ -211,7 +211,7 @@ async fn no_public_answer_ever_carries_a_reporter() {
 }
 
 /// A JPEG carrying an Exif segment with a GPS marker, and a PNG.
-fn dirty_jpeg_and_png() -> (Vec<u8>, Vec<u8>) {
+pub(super) fn dirty_jpeg_and_png() -> (Vec<u8>, Vec<u8>) {
     let img = image::DynamicImage::new_rgb8(80, 60);
     let mut plain = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut plain), image::ImageFormat::Jpeg).unwrap();

@@ -180,14 +180,53 @@ async fn an_event_committed_on_one_node_reaches_subscribers_of_another() {
     let code = case["tracking_code"].as_str().unwrap().to_string();
     let page_b = a.client.get(format!("{base_b}/t/{code}")).send().await.unwrap().text().await.unwrap();
     let seq: i64 = page_b.split("data-seq=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    // Node B now holds the view in its cache, page and JSON alike (read twice: the second is a hit).
+    let json_b = format!("{base_b}/api/v1/public/cases/{code}");
+    for _ in 0..2 {
+        let v: Value = a.client.get(&json_b).send().await.unwrap().json().await.unwrap();
+        assert_eq!(v["status"], "received");
+    }
     let res = a.client.get(format!("{base_b}/t/{code}/events?after={seq}")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let action = tokio::spawn(a.clone_for_action(dispatcher, case));
     let ev = wait_for_update(res, "已立案").await;
     action.await.unwrap();
     assert!(ev.contains(&code), "{ev}");
+    // Once B's subscribers have the event, B's page and JSON show it: the cache was dropped.
+    let v: Value = a.client.get(&json_b).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["status"], "registered", "{v}");
+    let page_b = a.client.get(format!("{base_b}/t/{code}")).send().await.unwrap().text().await.unwrap();
+    assert!(page_b.contains("已立案"), "{page_b}");
     server_b.abort();
     a.stop().await;
+}
+
+#[tokio::test]
+async fn the_tracking_page_shows_a_change_made_here_at_once() {
+    // Read, act, read again with no wait: a commit through this node drops its cached view
+    // before the action's answer is sent, whatever the live tail is doing.
+    let t = spawn_app().await;
+    let integrator = t.token("integrator").await;
+    let dispatcher = t.token("dispatcher").await;
+    let mut case = t.new_case(&integrator, "E0101").await;
+    let code = case["tracking_code"].as_str().unwrap().to_string();
+    for (action, fields, status) in
+        [("register", json!({}), "registered"), ("dispatch", json!({"handler_code": "CGW"}), "dispatched")]
+    {
+        for _ in 0..2 {
+            let (s, v) = t.get(&t.admin, &format!("/api/v1/public/cases/{code}")).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(v["status"], case["status"]);
+            let page = t.page(&format!("/t/{code}?lang=en")).await.2;
+            assert!(page.contains(&format!("status-{}\"", case["status"].as_str().unwrap())), "{page}");
+        }
+        case = t.ok(&dispatcher, &case, action, fields).await;
+        assert_eq!(case["status"], status);
+    }
+    let (_, v) = t.get(&t.admin, &format!("/api/v1/public/cases/{code}")).await;
+    assert_eq!(v["status"], "dispatched");
+    assert!(t.page(&format!("/t/{code}")).await.2.contains("status-dispatched\""));
+    t.stop().await;
 }
 
 #[tokio::test]
