@@ -37,14 +37,14 @@ fn session_cookie(value: &str, max_age_s: i64) -> Option<HeaderValue> {
     .ok()
 }
 
-async fn staff(s: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
+pub(crate) async fn staff(s: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
     match cookie(parts, SESSION_COOKIE) {
         Some(token) => s.app.session(&token).await,
         None => Ok(None),
     }
 }
 
-fn internal(e: &AppError) -> Response {
+pub(crate) fn internal(e: &AppError) -> Response {
     tracing::error!(error = %e, "console failed");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
@@ -52,7 +52,9 @@ fn internal(e: &AppError) -> Response {
 /// Where a user lands after signing in.
 fn landing(session: &Session) -> &'static str {
     let a = &session.actor;
-    if a.has_role(Role::Dispatcher) || a.has_role(Role::Admin) {
+    if session.must_change_password {
+        "/console/password"
+    } else if a.has_role(Role::Dispatcher) || a.has_role(Role::Admin) {
         "/console/board"
     } else if a.has_role(Role::SubdistrictLeader) || a.has_role(Role::Viewer) {
         "/console/overdue"
@@ -209,9 +211,13 @@ async fn logout(State(s): State<AppState>, req: Request) -> Response {
     res
 }
 
-/// The signed-in user or a redirect to sign-in (GET pages).
-async fn require(s: &AppState, parts: &Parts) -> Result<Session, Response> {
+/// The signed-in user or a redirect to sign-in (GET pages); a user whose password an admin
+/// reset is sent to the password page until they change it.
+pub(crate) async fn require(s: &AppState, parts: &Parts) -> Result<Session, Response> {
     match staff(s, parts).await {
+        Ok(Some(x)) if x.must_change_password && parts.uri.path() != "/console/password" => {
+            Err(Redirect::to("/console/password").into_response())
+        }
         Ok(Some(x)) => Ok(x),
         Ok(None) => {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -227,15 +233,16 @@ fn url_encode(s: &str) -> String {
 }
 
 /// Shared header data of console pages (the menu, the user, the form token).
-struct Chrome {
-    csrf: String,
-    fresh: bool,
-    user: String,
-    dispatcher: bool,
-    nav: &'static str,
+pub(crate) struct Chrome {
+    pub(crate) csrf: String,
+    pub(crate) fresh: bool,
+    pub(crate) user: String,
+    pub(crate) dispatcher: bool,
+    pub(crate) admin: bool,
+    pub(crate) nav: &'static str,
 }
 
-fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
+pub(crate) fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
     let (csrf, fresh) = csrf::token(parts);
     let a = &session.actor;
     Chrome {
@@ -243,12 +250,13 @@ fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
         fresh,
         user: session.display_name.clone(),
         dispatcher: a.has_role(Role::Dispatcher) || a.has_role(Role::Admin),
+        admin: a.has_role(Role::Admin),
         nav,
     }
 }
 
 /// The page's response: a new CSRF cookie when the token was fresh, never cached.
-fn finish(lang: PageLang, fresh_csrf: Option<String>, mut res: Response) -> Response {
+pub(crate) fn finish(lang: PageLang, fresh_csrf: Option<String>, mut res: Response) -> Response {
     if let Some(token) = fresh_csrf {
         csrf::set_cookie(&mut res, &token);
     }
@@ -675,7 +683,10 @@ async fn password_page(
 async fn password_form(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
     let parts = req.into_parts().0;
     match require(&s, &parts).await {
-        Ok(session) => password_page(&s, lang, &parts, &session, StatusCode::OK, None).await,
+        Ok(session) => {
+            let notice = session.must_change_password.then_some("password.must_change");
+            password_page(&s, lang, &parts, &session, StatusCode::OK, notice).await
+        }
         Err(r) => r,
     }
 }

@@ -8,6 +8,7 @@
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
 mod console;
+mod console_admin;
 mod console_i18n;
 pub mod csrf;
 pub mod i18n;
@@ -148,4 +149,5 @@ pub fn routes() -> Router<AppState> {
         .merge(track::routes())
         .merge(report::routes())
         .merge(console::routes())
+        .merge(console_admin::routes())
 }
