@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser end-to-end: installs playwright-core (as a test tool), starts a fresh demo server,
-# runs residents.test.mjs against it. Usage: e2e/run.sh BIN
+# runs the residents, console and console admin tests against it. Usage: e2e/run.sh BIN
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="$1"
@@ -10,3 +10,4 @@ bin="$1"
 token="$("$bin" --database-url "$db" users create-token dispatcher 2>/dev/null | tail -n1)"
 (cd "$here" && node residents.test.mjs "http://$addr" "$token")
 (cd "$here" && node console.test.mjs "http://$addr" "$token" "$here/../target/screenshots")
+(cd "$here" && node console_admin.test.mjs "http://$addr" "$here/../target/screenshots")

@@ -25,9 +25,19 @@ fn new_token() -> String {
 
 /// Checks a username: 2–64 characters of ASCII letters, digits, '.', '_' or '-'.
 pub fn validate_username(username: &str) -> Result<()> {
-    let ok = (2..=64).contains(&username.len())
-        && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok { Ok(()) } else { Err(AppError::invalid("username", "2–64 letters, digits, '.', '_' or '-'")) }
+    chuishao_domain::admin::check_username(username)
+        .map_err(|_| AppError::invalid("username", "2–64 letters, digits, '.', '_' or '-'"))
+}
+
+/// An argon2id hash of `password` with a random salt, in PHC string form.
+pub(crate) fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .to_string())
 }
 
 impl App {
@@ -74,21 +84,16 @@ impl App {
         Ok(token)
     }
 
-    /// Sets a user's password (argon2id with a random salt). At least 8 characters.
+    /// Sets a user's password (argon2id with a random salt) if it meets the password policy
+    /// (`chuishao_domain::admin::check_password`).
     pub async fn set_password(&self, username: &str, password: &str) -> Result<()> {
-        if password.chars().count() < 8 {
-            return Err(AppError::invalid("password", "at least 8 characters"));
+        if chuishao_domain::admin::check_password(username, password).is_err() {
+            return Err(AppError::invalid(
+                "password",
+                "8+ characters, two of letters, digits and symbols, not containing the username",
+            ));
         }
-        if password.len() > 1024 {
-            return Err(AppError::invalid("password", "at most 1024 bytes"));
-        }
-        let mut salt = [0u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
-        let hash = argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .to_string();
+        let hash = hash_password(password)?;
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_username(username).await?.ok_or(AppError::NotFound("user"))?;
         tx.set_password_hash(UserId(user.id), &hash).await?;

@@ -4,6 +4,7 @@
 //! the Unix epoch (`Millis`) by the caller, so every rule is deterministic and testable.
 
 pub mod access;
+pub mod admin;
 pub mod cases;
 pub mod category;
 pub mod deadlines;

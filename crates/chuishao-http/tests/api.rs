@@ -1549,3 +1549,6 @@ mod report;
 
 #[path = "api/console.rs"]
 mod console;
+
+#[path = "api/console_admin.rs"]
+mod console_admin;

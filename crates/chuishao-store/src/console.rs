@@ -12,6 +12,8 @@ pub struct SessionRow {
     pub username: String,
     pub display_name: String,
     pub expires_at: i64,
+    /// Set by an admin's reset: the session may only change the password.
+    pub must_change_password: bool,
 }
 
 /// Consecutive failed logins under one name and the instant before which none is checked.
@@ -108,7 +110,7 @@ impl Store {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {
             sqlx::query_as(
-                "select s.id, s.user_id, u.username, u.display_name, s.expires_at
+                "select s.id, s.user_id, u.username, u.display_name, s.expires_at, u.must_change_password
                  from staff_sessions s join users u on u.id = s.user_id
                  where s.token_hash = $1 and s.revoked_at is null and s.expires_at > $2 and u.active = true",
             )

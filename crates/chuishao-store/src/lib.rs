@@ -24,6 +24,7 @@ mod residents;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod user_admin;
 mod users;
 mod whistles;
 
@@ -38,6 +39,7 @@ pub use notifications::{DeliveryRow, NewDelivery};
 pub use patrol::{PatrolFilter, PatrolRow, StreetPersonRow, StreetRow};
 pub use residents::{EventListener, PublicCaseFilter, PublicEventRow};
 pub use rows::OrgRow;
+pub use user_admin::{DirectoryRow, TokenRow};
 pub use users::{TokenOwner, UserRow};
 pub use whistles::{NewWhistleRow, WhistleRow, WhistleUnitRow};
 

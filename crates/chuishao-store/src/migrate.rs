@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "whistle", "0005_whistle"),
     migration!(6, "console", "0006_console"),
     migration!(8, "patrol", "0008_patrol"),
+    migration!(10, "user_admin", "0010_user_admin"),
     migration!(12, "whistle place", "0012_whistle_place"),
 ];
 

@@ -6,6 +6,7 @@ mod bench_residents;
 mod bench_timer;
 mod deadlines_cmd;
 mod geo_cli;
+mod users_admin_cmd;
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::{App, SystemClock};
@@ -99,6 +100,8 @@ enum UsersCommand {
     SetPassword { username: String },
     /// List users.
     List,
+    #[command(flatten)]
+    Admin(users_admin_cmd::AdminCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +240,7 @@ async fn main() -> Result<()> {
                         println!("{}\t{}\t{}", u.username, u.display_name, roles.join(","));
                     }
                 }
+                UsersCommand::Admin(command) => users_admin_cmd::run(&app, command).await?,
             }
         }
         Command::ImportOrgs { file } => {

@@ -54,6 +54,9 @@ pub struct Session {
     pub display_name: String,
     pub token_hash: String,
     pub expires_at: i64,
+    /// An admin set the password: until the user changes it, the session holds no role
+    /// (so it may do nothing else) and the console sends it to the password page.
+    pub must_change_password: bool,
 }
 
 /// Names are compared as typed, trimmed; the throttle key is capped so any input is storable.
@@ -125,8 +128,10 @@ impl App {
         }
         let hash = token_hash(token);
         let Some(row) = self.store.live_session(&hash, self.now_ms()).await? else { return Ok(None) };
-        let bindings = self.store.role_bindings(UserId(row.user_id)).await?;
+        let bindings =
+            if row.must_change_password { vec![] } else { self.store.role_bindings(UserId(row.user_id)).await? };
         Ok(Some(Session {
+            must_change_password: row.must_change_password,
             actor: Actor { user_id: UserId(row.user_id), username: row.username, bindings },
             display_name: row.display_name,
             token_hash: hash,
@@ -146,7 +151,7 @@ impl App {
     }
 
     /// Changes the session user's password after checking the current one; every other
-    /// session of the user is revoked.
+    /// session of the user is revoked and a forced change (after an admin's reset) is done.
     pub async fn change_password(&self, session: &Session, current: &str, new: &str) -> Result<()> {
         if !self.check_password(&session.actor.username, current).await? {
             return Err(AppError::invalid("current_password", "is not the current password"));
@@ -157,6 +162,7 @@ impl App {
         self.set_password(&session.actor.username, new).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
+        tx.set_must_change_password(session.actor.user_id, false).await?;
         let revoked = tx.revoke_user_sessions(session.actor.user_id, Some(&session.token_hash), now).await?;
         audit(
             &mut tx,

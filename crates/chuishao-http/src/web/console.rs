@@ -53,7 +53,9 @@ pub(crate) fn internal(e: &AppError) -> Response {
 /// Where a user lands after signing in.
 fn landing(session: &Session) -> &'static str {
     let a = &session.actor;
-    if a.has_role(Role::Dispatcher) || a.has_role(Role::Admin) {
+    if session.must_change_password {
+        "/console/password"
+    } else if a.has_role(Role::Dispatcher) || a.has_role(Role::Admin) {
         "/console/board"
     } else if a.has_role(Role::SubdistrictLeader) || a.has_role(Role::Viewer) {
         "/console/overdue"
@@ -210,9 +212,13 @@ async fn logout(State(s): State<AppState>, req: Request) -> Response {
     res
 }
 
-/// The signed-in user or a redirect to sign-in (GET pages).
+/// The signed-in user or a redirect to sign-in (GET pages); a user whose password an admin
+/// reset is sent to the password page until they change it.
 pub(crate) async fn require(s: &AppState, parts: &Parts) -> Result<Session, Response> {
     match staff(s, parts).await {
+        Ok(Some(x)) if x.must_change_password && parts.uri.path() != "/console/password" => {
+            Err(Redirect::to("/console/password").into_response())
+        }
         Ok(Some(x)) => Ok(x),
         Ok(None) => {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -233,6 +239,7 @@ pub(crate) struct Chrome {
     pub(crate) fresh: bool,
     pub(crate) user: String,
     pub(crate) dispatcher: bool,
+    pub(crate) admin: bool,
     pub(crate) nav: &'static str,
 }
 
@@ -244,6 +251,7 @@ pub(crate) fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chr
         fresh,
         user: session.display_name.clone(),
         dispatcher: a.has_role(Role::Dispatcher) || a.has_role(Role::Admin),
+        admin: a.has_role(Role::Admin),
         nav,
     }
 }
@@ -975,7 +983,10 @@ async fn password_page(
 async fn password_form(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
     let parts = req.into_parts().0;
     match require(&s, &parts).await {
-        Ok(session) => password_page(&s, lang, &parts, &session, StatusCode::OK, None).await,
+        Ok(session) => {
+            let notice = session.must_change_password.then_some("password.must_change");
+            password_page(&s, lang, &parts, &session, StatusCode::OK, notice).await
+        }
         Err(r) => r,
     }
 }

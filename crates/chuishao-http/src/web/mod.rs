@@ -8,6 +8,7 @@
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
 mod console;
+mod console_admin;
 mod console_i18n;
 mod console_whistles;
 pub mod csrf;
@@ -150,4 +151,5 @@ pub fn routes() -> Router<AppState> {
         .merge(report::routes())
         .merge(console::routes())
         .merge(console_whistles::routes())
+        .merge(console_admin::routes())
 }
