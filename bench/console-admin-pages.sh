@@ -10,7 +10,7 @@ extra="${2:-5000}"
 . "$(cd "$(dirname "$0")" && pwd)/../e2e/serve-demo.sh"
 sqlite3 "$work/demo.db" <<SQL
 .timeout 10000
-with recursive n(i) as (select 1 where  > 0 union all select i + 1 from n where i < $extra)
+with recursive n(i) as (select 1 where $extra > 0 union all select i + 1 from n where i < $extra)
 insert into users (username, display_name, password_hash, active, created_at, must_change_password)
   select 'bench_' || i, '压测用户' || i, null, 1, 0, 0 from n;
 with g as (select id, row_number() over (order by id) - 1 as k, count(*) over () as c
