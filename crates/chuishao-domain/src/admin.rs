@@ -160,7 +160,12 @@ pub fn covers_org(actor: &Actor, org_path: &str) -> bool {
 /// The actor may manage a user holding `bindings`: every binding inside its scope.
 pub fn may_manage(actor: &Actor, bindings: &[RoleBinding]) -> AdminResult {
     require_admin(actor)?;
-    if bindings.iter().all(|b| covers_org(actor, &b.org_path)) { Ok(()) } else { Err(AdminRefusal::UserOutsideScope) }
+    let scope = admin_paths(actor);
+    if bindings.iter().all(|b| scope.iter().any(|a| path_within(&b.org_path, a))) {
+        Ok(())
+    } else {
+        Err(AdminRefusal::UserOutsideScope)
+    }
 }
 
 /// The actor may grant `role` at the node `org_path` to a user holding `bindings`.

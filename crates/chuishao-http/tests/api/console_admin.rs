@@ -132,6 +132,26 @@ async fn admin_creates_a_user_who_then_works_in_the_role() {
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("href=\"/console/admin/users\" aria-current=\"page\""), "nav link");
     assert!(html.contains("data-username=\"dispatcher\"") && html.contains("data-role=\"dispatcher\""));
+    // Paginated: every user exactly once over the pages, 25 a page.
+    for i in 0..20 {
+        t.app.create_user(&format!("extra_{i:02}"), "临时", &[]).await.unwrap();
+    }
+    let (_, _, html) = admin.get(&t, "/console/admin/users").await;
+    let all = t.app.store.list_users().await.unwrap().len();
+    assert!(all > 25, "the demo fills more than one page");
+    let names = |html: &str| -> Vec<String> {
+        html.split("data-username=\"").skip(1).map(|p| p.split('"').next().unwrap().to_string()).collect()
+    };
+    let first = names(&html);
+    assert!(html.contains(&format!("({all})")) && html.contains("rel=\"next\"") && !html.contains("rel=\"prev\""));
+    let (_, _, page2) = admin.get(&t, "/console/admin/users?page=2").await;
+    let second = names(&page2);
+    assert!(page2.contains("rel=\"prev\""));
+    assert_eq!(first.len(), 25);
+    assert_eq!(first.len() + second.len(), all);
+    assert!(second.iter().all(|n| !first.contains(n)));
+    let (st, _, beyond) = admin.get(&t, "/console/admin/users?page=99").await;
+    assert_eq!((st, names(&beyond)), (StatusCode::OK, second), "past the end shows the last page");
     let (st, _, html) = admin.get(&t, "/console/admin/users?q=heping").await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("data-username=\"dispatcher_heping\"") && !html.contains("data-username=\"admin\""));
