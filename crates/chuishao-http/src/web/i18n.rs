@@ -118,6 +118,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("report.coordinates", "经纬度（选填）", "Coordinates (optional)"),
     ("report.lat", "纬度", "Latitude"),
     ("report.lon", "经度", "Longitude"),
+    ("report.map", "在地图上点选位置", "Tap the map to choose the place"),
+    ("report.map_chosen", "已选位置（纬度, 经度）：", "Chosen place (latitude, longitude):"),
+    (
+        "report.map_hint",
+        "点击地图上问题所在的位置；选好后可继续填写并提交。",
+        "Tap where the problem is; then finish the form and submit.",
+    ),
     ("report.contact", "联系方式（选填）", "Contact (optional)"),
     (
         "report.contact_note",
