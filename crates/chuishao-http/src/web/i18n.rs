@@ -165,6 +165,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "已记录您的“我也遇到了”。可在进度页关注办理情况。",
         "Your \"me too\" is counted. Follow the progress on its page.",
     ),
+    ("nearby.count", "表示也遇到了这个问题的人数：", "People who said \"me too\":"),
+    (
+        "nearby.keep",
+        "请保存查询码：它的进度页会实时显示办理情况和结果，与最初反映的人看到的一样。",
+        "Keep this code: its page shows the handling and the result live, as the first reporter sees them.",
+    ),
     ("report.err.other", "有内容填写不正确。", "Something in the form is not right."),
     ("error.title", "出错了", "Something went wrong"),
     ("error.back", "返回", "Back"),

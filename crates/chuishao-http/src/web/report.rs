@@ -151,6 +151,8 @@ struct DonePage {
     switch_href: String,
     code: String,
     photos: Vec<String>,
+    /// Set when this is the answer to a "me too": the case's count.
+    me_too: Option<i64>,
 }
 
 fn new_token() -> String {
@@ -375,6 +377,7 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
                 switch_href: lang.switch_href("/report"),
                 code: outcome.case.tracking_code,
                 photos,
+                me_too: None,
             };
             lang.remember(html(StatusCode::OK, &page))
         }
@@ -506,14 +509,15 @@ async fn me_too(
         return refused;
     }
     match s.app.me_too(&code).await {
-        Ok(_) => {
-            let page = MessagePage {
+        // The me-too reporter gets what the first reporter got: the tracking code and its
+        // live page (and no reporter data of anyone).
+        Ok(count) => {
+            let page = DonePage {
                 t: lang.msgs(),
                 switch_href: lang.switch_href("/report"),
-                heading: "report.done",
-                lines: vec!["nearby.thanks"],
-                is_error: false,
-                back_href: format!("/t/{code}?lang={}", lang.lang.code()),
+                code: chuishao_domain::ids::TrackingCode::parse(&code).map_or(code, |c| c.as_str().to_string()),
+                photos: vec![],
+                me_too: Some(count),
             };
             lang.remember(html(StatusCode::OK, &page))
         }

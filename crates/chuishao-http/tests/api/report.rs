@@ -347,20 +347,35 @@ async fn the_duplicate_hint_finds_open_cases_nearby_and_counts_me_too() {
 
     // "Me too" on a, through the form with its CSRF pair.
     let (f, _) = t.open_report_form("").await;
-    let post = |code: String| {
+    let post_page = |code: String| {
         let req = t
             .client
             .post(t.url(&format!("/t/{code}/me-too")))
             .header(reqwest::header::COOKIE, format!("csrf={}", f.cookie))
             .form(&[("csrf", f.csrf.clone())]);
-        async move { req.send().await.unwrap().status() }
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
     };
+    let post = |code: String| {
+        let page = post_page(code);
+        async move { page.await.0 }
+    };
+    // The me-too reporter is told what the first reporter was: the code and its live page.
+    let a_code = a["tracking_code"].as_str().unwrap().to_string();
+    let (s, page) = post_page(a_code.to_lowercase()).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(tracking_code_in(&page), a_code);
+    assert!(page.contains(&format!("href=\"/t/{a_code}?lang=zh\"")), "{page}");
+    assert!(page.contains("id=\"me-too-count\">1<"), "{page}");
+    assert!(!page.contains("13812341234") && !page.contains("张三"), "{page}");
     assert_eq!(post(a["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::OK);
     assert_eq!(post(a["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::OK);
     assert_eq!(post(closed["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::CONFLICT);
     assert_eq!(post("AAAAAAAAAA".into()).await, StatusCode::NOT_FOUND);
     let here = hint("39.9740").await;
-    assert_eq!(here[0]["me_too"], 2);
+    assert_eq!(here[0]["me_too"], 3);
     t.stop().await;
 }
 
