@@ -8,6 +8,7 @@ bin="$1"
 # shellcheck source=serve-demo.sh
 . "$here/serve-demo.sh"
 token="$("$bin" --database-url "$db" users create-token dispatcher 2>/dev/null | tail -n1)"
-(cd "$here" && node residents.test.mjs "http://$addr" "$token")
+staff="$("$bin" --database-url "$db" users create-token staff_cgw 2>/dev/null | tail -n1)"
+(cd "$here" && node residents.test.mjs "http://$addr" "$token" "$staff")
 (cd "$here" && node console.test.mjs "http://$addr" "$token" "$here/../target/screenshots")
 (cd "$here" && node console_admin.test.mjs "http://$addr" "$here/../target/screenshots")

@@ -68,20 +68,56 @@ pub fn class_of(v: f64, max: f64) -> usize {
     (((v / max) * 5.0).ceil() as usize).clamp(1, 5) - 1
 }
 
-struct Projection {
-    min: [f64; 2],
-    max_lat: f64,
-    kx: f64,
-    ky: f64,
+/// A view of the map on a pixel grid: equirectangular at the view's middle latitude (true
+/// distances within a district), north up, the view's west–north corner at pixel (0, 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// West and south edges of the view.
+    pub min: [f64; 2],
+    /// North edge of the view.
+    pub max_lat: f64,
+    /// Pixels per degree of longitude and of latitude.
+    pub kx: f64,
+    pub ky: f64,
+    /// Size of the map in pixels.
+    pub width: f64,
+    pub height: f64,
 }
 
-impl Projection {
-    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+impl Frame {
+    /// The frame that shows `min`..`max` (lon/lat) `width_px` wide.
+    pub fn fit(min: [f64; 2], max: [f64; 2], width_px: f64) -> Frame {
+        let mid_lat = (min[1] + max[1]) / 2.0;
+        let metres_w = (max[0] - min[0]).max(1e-9) * mid_lat.to_radians().cos() * METRES_PER_DEGREE;
+        let metres_h = (max[1] - min[1]).max(1e-9) * METRES_PER_DEGREE;
+        let px_per_m = width_px / metres_w;
+        Frame {
+            min,
+            max_lat: max[1],
+            kx: px_per_m * mid_lat.to_radians().cos() * METRES_PER_DEGREE,
+            ky: px_per_m * METRES_PER_DEGREE,
+            width: width_px,
+            height: (metres_h * px_per_m).ceil(),
+        }
+    }
+
+    /// The pixel of a point.
+    pub fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
         ((lon - self.min[0]) * self.kx, (self.max_lat - lat) * self.ky)
+    }
+
+    /// The point under a pixel (the inverse of [`Frame::xy`]).
+    pub fn lon_lat(&self, x: f64, y: f64) -> (f64, f64) {
+        (self.min[0] + x / self.kx, self.max_lat - y / self.ky)
+    }
+
+    /// Whether a pixel lies on the map.
+    pub fn contains_px(&self, x: f64, y: f64) -> bool {
+        (0.0..=self.width).contains(&x) && (0.0..=self.height).contains(&y)
     }
 }
 
-fn path_data(p: &Projection, shape: &Shape) -> String {
+fn path_data(p: &Frame, shape: &Shape) -> String {
     let mut d = String::new();
     let mut ring = |coords: &[geo::Coord<f64>], close: bool| {
         for (i, c) in coords.iter().enumerate() {
@@ -112,17 +148,8 @@ fn path_data(p: &Projection, shape: &Shape) -> String {
 
 /// Renders the map.
 pub fn render(spec: &MapSpec<'_>) -> String {
-    let mid_lat = (spec.min[1] + spec.max[1]) / 2.0;
-    let metres_w = (spec.max[0] - spec.min[0]).max(1e-9) * mid_lat.to_radians().cos() * METRES_PER_DEGREE;
-    let metres_h = (spec.max[1] - spec.min[1]).max(1e-9) * METRES_PER_DEGREE;
-    let px_per_m = spec.width_px.max(320.0) / metres_w;
-    let map_h = (metres_h * px_per_m).ceil();
-    let proj = Projection {
-        min: spec.min,
-        max_lat: spec.max[1],
-        kx: px_per_m * mid_lat.to_radians().cos() * METRES_PER_DEGREE,
-        ky: px_per_m * METRES_PER_DEGREE,
-    };
+    let proj = Frame::fit(spec.min, spec.max, spec.width_px.max(320.0));
+    let map_h = proj.height;
     let header = 36.0;
     let legend = 40.0;
     let w = spec.width_px.max(320.0);
@@ -207,18 +234,8 @@ pub fn render(spec: &MapSpec<'_>) -> String {
 /// A small map without title or legend (the case desk's snippet): the areas in view drawn
 /// plain, `spec.outline` emphasised, streets and pins on top.
 pub fn render_snippet(spec: &MapSpec<'_>) -> String {
-    let mid_lat = (spec.min[1] + spec.max[1]) / 2.0;
-    let metres_w = (spec.max[0] - spec.min[0]).max(1e-9) * mid_lat.to_radians().cos() * METRES_PER_DEGREE;
-    let metres_h = (spec.max[1] - spec.min[1]).max(1e-9) * METRES_PER_DEGREE;
-    let w = spec.width_px.max(120.0);
-    let px_per_m = w / metres_w;
-    let h = (metres_h * px_per_m).ceil().max(1.0);
-    let proj = Projection {
-        min: spec.min,
-        max_lat: spec.max[1],
-        kx: px_per_m * mid_lat.to_radians().cos() * METRES_PER_DEGREE,
-        ky: px_per_m * METRES_PER_DEGREE,
-    };
+    let proj = Frame::fit(spec.min, spec.max, spec.width_px.max(120.0));
+    let (w, h) = (proj.width, proj.height.max(1.0));
     let mut s = String::with_capacity(1024 + spec.areas.len() * 200);
     let _ = write!(
         s,
@@ -261,12 +278,80 @@ pub fn render_snippet(spec: &MapSpec<'_>) -> String {
     s
 }
 
+/// A plain map to pick a point on (the report page): grids, streets, and a marker at the
+/// chosen point. Exactly `frame.width` × `frame.height` pixels, so a tap's pixel is
+/// [`Frame::lon_lat`]'s input.
+pub fn render_picker(
+    frame: &Frame,
+    title: &str,
+    areas: &[(&str, &Shape)],
+    streets: &[(&str, &Shape)],
+    marker: Option<(f64, f64)>,
+) -> String {
+    let (w, h) = (frame.width, frame.height);
+    let mut s = String::with_capacity(1024 + areas.len() * 200);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}"><title>{}</title><rect width="{w:.0}" height="{h:.0}" fill="#f4f6f8"/>"##,
+        xml_escape(title)
+    );
+    s.push_str(r##"<g fill="#e3eedb" stroke="#7a8b6f" stroke-width="0.6">"##);
+    for (name, shape) in areas {
+        let _ = write!(s, r#"<path d="{}"><title>{}</title></path>"#, path_data(frame, shape), xml_escape(name));
+    }
+    s.push_str(r##"</g><g fill="none" stroke="#4a90d9" stroke-width="2" stroke-linecap="round">"##);
+    for (name, shape) in streets {
+        let _ = write!(s, r#"<path d="{}"><title>{}</title></path>"#, path_data(frame, shape), xml_escape(name));
+    }
+    s.push_str("</g>");
+    if let Some((lon, lat)) = marker {
+        let (x, y) = frame.xy(lon, lat);
+        let _ = write!(
+            s,
+            r##"<g class="marker"><circle cx="{x:.1}" cy="{y:.1}" r="9" fill="none" stroke="#b30000" stroke-width="2"/><circle cx="{x:.1}" cy="{y:.1}" r="3" fill="#b30000"/></g>"##
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::test_shapes::sq;
     use geo::{LineString, MultiLineString};
+
+    proptest::proptest! {
+        /// A tapped pixel, turned into a point and back, is the same pixel: the report page
+        /// can trust the point it derives from `map.x`/`map.y`.
+        #[test]
+        fn pixel_to_point_and_back_is_the_same_pixel(
+            lon in 73.0f64..135.0, lat in 18.0f64..53.0,
+            span_lon in 0.001f64..0.5, span_lat in 0.001f64..0.5,
+            width in 200.0f64..1200.0, fx in 0.0f64..=1.0, fy in 0.0f64..=1.0,
+        ) {
+            let f = Frame::fit([lon, lat], [lon + span_lon, lat + span_lat], width);
+            let (x, y) = (fx * f.width, fy * f.height);
+            let (plon, plat) = f.lon_lat(x, y);
+            let (bx, by) = f.xy(plon, plat);
+            proptest::prop_assert!((bx - x).abs() < 1e-6 && (by - y).abs() < 1e-6, "{x},{y} → {bx},{by}");
+            // Within the frame, the point is within the view.
+            proptest::prop_assert!(plon >= lon - 1e-9 && plat <= lat + span_lat + 1e-9);
+            proptest::prop_assert!(f.contains_px(x, y));
+        }
+    }
+
+    #[test]
+    fn the_picker_marks_the_chosen_point() {
+        let a = sq(116.0, 39.0, 116.01, 39.01);
+        let f = Frame::fit([116.0, 39.0], [116.01, 39.01], 300.0);
+        assert_eq!(f.xy(116.0, 39.01), (0.0, 0.0), "the north-west corner is the origin");
+        let svg = render_picker(&f, "地图 <map>", &[("一网格", &a)], &[], Some((116.005, 39.005)));
+        assert!(svg.contains(r#"width="300""#) && svg.contains("地图 &lt;map&gt;"));
+        assert!(svg.contains(r#"<circle cx="150.0""#), "{svg}");
+        assert!(!render_picker(&f, "", &[], &[], None).contains("marker"));
+    }
 
     #[test]
     fn classes_split_the_range_in_five() {

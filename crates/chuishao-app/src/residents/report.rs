@@ -4,6 +4,8 @@
 
 use crate::cases::{NewCaseInput, ReporterInput, SubmitOutcome};
 use crate::{App, AppError, Result};
+use chuishao_geo::Level;
+use chuishao_geo::svg::{Frame, render_picker};
 
 /// What the report form sends (blank fields already dropped).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,5 +44,49 @@ impl App {
         };
         let actor = self.channel_actor().await?;
         self.submit_case(&actor, &input, Some(&format!("web-{form_token}"))).await
+    }
+}
+
+/// Width of the report page's map in pixels: it is shown at exactly this size (a no-script
+/// tap sends pixels of the image as drawn), narrow enough for a phone.
+pub const REPORT_MAP_WIDTH: f64 = 300.0;
+
+impl App {
+    /// The frame of the report page's map: the district's outline (or, without one, all
+    /// grids) with a small margin. `None` when no geometry is loaded.
+    pub async fn report_map_frame(&self) -> Result<Option<Frame>> {
+        let ix = self.geo_index().await?;
+        let district = ix.places().iter().position(|p| p.level == Level::District);
+        let bounds = match district.and_then(|i| u32::try_from(i).ok()).and_then(|i| ix.shape(i).bbox()) {
+            Some(bb) => Some(([bb.min().x, bb.min().y], [bb.max().x, bb.max().y])),
+            None => (0..ix.places().len())
+                .filter_map(|i| u32::try_from(i).ok())
+                .filter(|&i| ix.place(i).level == Level::Grid)
+                .filter_map(|i| ix.shape(i).bbox())
+                .fold(None, |acc: Option<([f64; 2], [f64; 2])>, bb| {
+                    let (lo, hi) = acc.unwrap_or(([f64::MAX; 2], [f64::MIN; 2]));
+                    Some((
+                        [lo[0].min(bb.min().x), lo[1].min(bb.min().y)],
+                        [hi[0].max(bb.max().x), hi[1].max(bb.max().y)],
+                    ))
+                }),
+        };
+        Ok(bounds.map(|(min, max)| {
+            let (dx, dy) = ((max[0] - min[0]) * 0.02, (max[1] - min[1]) * 0.02);
+            Frame::fit([min[0] - dx, min[1] - dy], [max[0] + dx, max[1] + dy], REPORT_MAP_WIDTH)
+        }))
+    }
+
+    /// The report page's map as SVG, with a marker at `marker` (lon, lat) if given.
+    pub async fn report_map_svg(&self, marker: Option<(f64, f64)>) -> Result<Option<String>> {
+        let Some(frame) = self.report_map_frame().await? else { return Ok(None) };
+        let ix = self.geo_index().await?;
+        let max = frame.lon_lat(frame.width, frame.height);
+        let (min, max) = ([frame.min[0], max.1], [max.0, frame.max_lat]);
+        let areas: Vec<_> =
+            ix.in_view(Level::Grid, min, max).into_iter().map(|g| (ix.place(g).name.as_str(), ix.shape(g))).collect();
+        let streets: Vec<_> =
+            ix.in_view(Level::Street, min, max).into_iter().map(|s| (ix.place(s).name.as_str(), ix.shape(s))).collect();
+        Ok(Some(render_picker(&frame, "点击地图选择位置 Tap the map to choose the place", &areas, &streets, marker)))
     }
 }

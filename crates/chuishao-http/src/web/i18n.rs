@@ -118,6 +118,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("report.coordinates", "经纬度（选填）", "Coordinates (optional)"),
     ("report.lat", "纬度", "Latitude"),
     ("report.lon", "经度", "Longitude"),
+    ("report.map", "在地图上点选位置", "Tap the map to choose the place"),
+    ("report.map_chosen", "已选位置（纬度, 经度）：", "Chosen place (latitude, longitude):"),
+    (
+        "report.map_hint",
+        "点击地图上问题所在的位置；选好后可继续填写并提交。",
+        "Tap where the problem is; then finish the form and submit.",
+    ),
     ("report.contact", "联系方式（选填）", "Contact (optional)"),
     (
         "report.contact_note",
@@ -157,6 +164,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "nearby.thanks",
         "已记录您的“我也遇到了”。可在进度页关注办理情况。",
         "Your \"me too\" is counted. Follow the progress on its page.",
+    ),
+    ("nearby.count", "表示也遇到了这个问题的人数：", "People who said \"me too\":"),
+    (
+        "nearby.keep",
+        "请保存查询码：它的进度页会实时显示办理情况和结果，与最初反映的人看到的一样。",
+        "Keep this code: its page shows the handling and the result live, as the first reporter sees them.",
     ),
     ("report.err.other", "有内容填写不正确。", "Something in the form is not right."),
     ("error.title", "出错了", "Something went wrong"),

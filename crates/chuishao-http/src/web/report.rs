@@ -54,6 +54,11 @@ struct Fields {
     phone: String,
     #[serde(default)]
     anonymous: Option<String>,
+    /// Where the map (an `<input type="image" name="map">`) was tapped, without JavaScript.
+    #[serde(default, rename = "map.x")]
+    map_x: String,
+    #[serde(default, rename = "map.y")]
+    map_y: String,
     /// Set when the photos were refused (not part of the form).
     #[serde(skip)]
     photo_error: Option<&'static str>,
@@ -96,6 +101,47 @@ struct ReportPage {
     errors: Vec<&'static str>,
     csrf: String,
     form_token: String,
+    map: Option<MapView>,
+}
+
+/// The tappable map: the image, and its frame for report.js.
+struct MapView {
+    src: String,
+    width: String,
+    height: String,
+    min_lon: String,
+    max_lat: String,
+    kx: String,
+    ky: String,
+    /// The chosen point, as typed or tapped.
+    chosen: Option<String>,
+}
+
+/// The point typed in the form, if it reads as one.
+fn typed_point(f: &Fields) -> Option<(f64, f64)> {
+    let num = |v: &str| v.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+    Some((num(&f.lon)?, num(&f.lat)?))
+}
+
+async fn map_view(s: &AppState, f: &Fields) -> Option<MapView> {
+    let frame = s.app.report_map_frame().await.ok().flatten()?;
+    let point = typed_point(f).filter(|&(lon, lat)| {
+        let (x, y) = frame.xy(lon, lat);
+        frame.contains_px(x, y)
+    });
+    Some(MapView {
+        src: match point {
+            Some((lon, lat)) => format!("/report/map.svg?lat={lat:.6}&lon={lon:.6}"),
+            None => "/report/map.svg".into(),
+        },
+        width: format!("{:.0}", frame.width),
+        height: format!("{:.0}", frame.height),
+        min_lon: frame.min[0].to_string(),
+        max_lat: frame.max_lat.to_string(),
+        kx: frame.kx.to_string(),
+        ky: frame.ky.to_string(),
+        chosen: point.map(|(lon, lat)| format!("{lat:.6}, {lon:.6}")),
+    })
 }
 
 #[derive(askama::Template)]
@@ -105,6 +151,8 @@ struct DonePage {
     switch_href: String,
     code: String,
     photos: Vec<String>,
+    /// Set when this is the answer to a "me too": the case's count.
+    me_too: Option<i64>,
 }
 
 fn new_token() -> String {
@@ -148,6 +196,7 @@ async fn form_page(
         errors: errors.into_iter().map(|k| lang.msgs().t(k)).collect(),
         csrf: token.clone(),
         form_token,
+        map: map_view(s, fields).await,
     };
     let mut res = html(status, &page);
     if fresh {
@@ -267,6 +316,16 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
         Body::Parsed(f, p) => (*f, p),
         Body::Refused(status, key) => return message(lang, status, key),
     };
+    if let Some(picked) = map_pick(&s, &fields).await {
+        // A tap on the map without JavaScript: show the chosen point, file nothing yet.
+        return match picked {
+            Some(f) => form_page(&s, lang, &parts, &f, vec![], StatusCode::OK).await,
+            None => {
+                form_page(&s, lang, &parts, &fields, vec!["report.err.location"], StatusCode::UNPROCESSABLE_ENTITY)
+                    .await
+            }
+        };
+    }
     if let Some(refused) = guard(&s, lang, &parts, &fields.csrf) {
         return refused;
     }
@@ -318,6 +377,7 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
                 switch_href: lang.switch_href("/report"),
                 code: outcome.case.tracking_code,
                 photos,
+                me_too: None,
             };
             lang.remember(html(StatusCode::OK, &page))
         }
@@ -334,6 +394,54 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
         Err(e) => {
             tracing::error!(error = %e, "web report failed");
             message(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+        }
+    }
+}
+
+/// A submission made by tapping the map: `Some(Some(fields with the tapped point))`, or
+/// `Some(None)` for a pixel off the map. `None` when the map was not tapped — including the
+/// (0, 0) a browser sends when Enter submits through the image as the form's first button.
+async fn map_pick(s: &AppState, f: &Fields) -> Option<Option<Fields>> {
+    let (x, y) = (f.map_x.trim().parse::<f64>().ok()?, f.map_y.trim().parse::<f64>().ok()?);
+    if x == 0.0 && y == 0.0 {
+        return None;
+    }
+    let Some(frame) = s.app.report_map_frame().await.ok().flatten() else { return Some(None) };
+    if !x.is_finite() || !y.is_finite() || !frame.contains_px(x, y) {
+        return Some(None);
+    }
+    let (lon, lat) = frame.lon_lat(x, y);
+    Some(Some(Fields {
+        lat: format!("{lat:.6}"),
+        lon: format!("{lon:.6}"),
+        map_x: String::new(),
+        map_y: String::new(),
+        ..f.clone()
+    }))
+}
+
+/// `GET /report/map.svg?lat=&lon=`: the district's grids to tap on, with a marker at the
+/// point if given; 404 without geometry.
+async fn map_svg(
+    State(s): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let num = |k: &str| q.get(k).and_then(|v| v.trim().parse::<f64>().ok()).filter(|f| f.is_finite());
+    let marker = num("lon").zip(num("lat"));
+    match s.app.report_map_svg(marker).await {
+        Ok(Some(svg)) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            svg,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "report map failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
@@ -401,14 +509,15 @@ async fn me_too(
         return refused;
     }
     match s.app.me_too(&code).await {
-        Ok(_) => {
-            let page = MessagePage {
+        // The me-too reporter gets what the first reporter got: the tracking code and its
+        // live page (and no reporter data of anyone).
+        Ok(count) => {
+            let page = DonePage {
                 t: lang.msgs(),
                 switch_href: lang.switch_href("/report"),
-                heading: "report.done",
-                lines: vec!["nearby.thanks"],
-                is_error: false,
-                back_href: format!("/t/{code}?lang={}", lang.lang.code()),
+                code: chuishao_domain::ids::TrackingCode::parse(&code).map_or(code, |c| c.as_str().to_string()),
+                photos: vec![],
+                me_too: Some(count),
             };
             lang.remember(html(StatusCode::OK, &page))
         }
@@ -429,5 +538,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/report", get(show).post(submit).layer(axum::extract::DefaultBodyLimit::max(REPORT_BODY_LIMIT)))
         .route("/photos/{name}", get(photo))
         .route("/report/nearby.json", get(nearby))
+        .route("/report/map.svg", get(map_svg))
         .route("/t/{code}/me-too", axum::routing::post(me_too))
 }

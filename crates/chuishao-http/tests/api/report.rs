@@ -347,19 +347,84 @@ async fn the_duplicate_hint_finds_open_cases_nearby_and_counts_me_too() {
 
     // "Me too" on a, through the form with its CSRF pair.
     let (f, _) = t.open_report_form("").await;
-    let post = |code: String| {
+    let post_page = |code: String| {
         let req = t
             .client
             .post(t.url(&format!("/t/{code}/me-too")))
             .header(reqwest::header::COOKIE, format!("csrf={}", f.cookie))
             .form(&[("csrf", f.csrf.clone())]);
-        async move { req.send().await.unwrap().status() }
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
     };
+    let post = |code: String| {
+        let page = post_page(code);
+        async move { page.await.0 }
+    };
+    // The me-too reporter is told what the first reporter was: the code and its live page.
+    let a_code = a["tracking_code"].as_str().unwrap().to_string();
+    let (s, page) = post_page(a_code.to_lowercase()).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(tracking_code_in(&page), a_code);
+    assert!(page.contains(&format!("href=\"/t/{a_code}?lang=zh\"")), "{page}");
+    assert!(page.contains("id=\"me-too-count\">1<"), "{page}");
+    assert!(!page.contains("13812341234") && !page.contains("张三"), "{page}");
     assert_eq!(post(a["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::OK);
     assert_eq!(post(a["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::OK);
     assert_eq!(post(closed["tracking_code"].as_str().unwrap().to_string()).await, StatusCode::CONFLICT);
     assert_eq!(post("AAAAAAAAAA".into()).await, StatusCode::NOT_FOUND);
     let here = hint("39.9740").await;
-    assert_eq!(here[0]["me_too"], 2);
+    assert_eq!(here[0]["me_too"], 3);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn without_script_a_tap_on_the_map_chooses_the_place() {
+    let t = spawn_app().await;
+    let (f, html) = t.open_report_form("").await;
+    assert!(html.contains(r#"type="image" name="map""#) && html.contains(r#"src="/report/map.svg""#), "{html}");
+    let attr = |html: &str, name: &str| -> f64 {
+        html.split(&format!("data-{name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+    };
+    let (min_lon, max_lat, kx, ky) =
+        (attr(&html, "min-lon"), attr(&html, "max-lat"), attr(&html, "kx"), attr(&html, "ky"));
+    let (width, height) = (attr(&html, "width"), attr(&html, "height"));
+    assert_eq!(width, 300.0);
+    let res = t.client.get(t.url("/report/map.svg")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("image/svg+xml"));
+    let svg = res.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("樱花园第1网格") && !svg.contains("marker"), "{svg}");
+
+    // The tap: the form comes back with the point filled in and marked; nothing is filed.
+    let (x, y) = ((width / 3.0).round(), (height / 4.0).round());
+    let (xs, ys) = (x.to_string(), y.to_string());
+    let typed = [("description", "路灯不亮"), ("address", "樱花园北门")];
+    let (s, page) =
+        t.submit_report(&f, &[&typed[..], &[("map.x", xs.as_str()), ("map.y", ys.as_str())]].concat()).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let (lat, lon) = (format!("{:.6}", max_lat - y / ky), format!("{:.6}", min_lon + x / kx));
+    assert!(page.contains(&format!("{lat}, {lon}")), "the chosen point is shown: {page}");
+    assert!(page.contains(&format!(r#"id="lat" inputmode="decimal" value="{lat}""#)), "{page}");
+    assert!(page.contains(&format!("/report/map.svg?lat={lat}&#38;lon={lon}")), "the map marks it: {page}");
+    assert!(page.contains("路灯不亮") && page.contains(&f.form_token), "the rest of the form is kept");
+    assert_eq!(t.case_count().await, 0);
+    let marked = t.client.get(t.url(&format!("/report/map.svg?lat={lat}&lon={lon}"))).send().await.unwrap();
+    assert!(marked.text().await.unwrap().contains("class=\"marker\""));
+
+    // Off the map, or Enter pressed (the browser sends 0, 0): no point is made up.
+    let (s, page) = t.submit_report(&f, &[&typed[..], &[("map.x", "5000"), ("map.y", "10")]].concat()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("role=\"alert\""), "{page}");
+    assert_eq!(t.case_count().await, 0);
+
+    // Then the resident submits: the case is filed at the tapped point.
+    let (s, done) = t.submit_report(&f, &[&typed[..], &[("lat", lat.as_str()), ("lon", lon.as_str())]].concat()).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    let code = tracking_code_in(&done);
+    let case = t.app.store.case_by_tracking_code(&code).await.unwrap().unwrap();
+    assert_eq!(format!("{:.6}", case.lat.unwrap()), lat);
+    assert_eq!(format!("{:.6}", case.lon.unwrap()), lon);
     t.stop().await;
 }

@@ -1,4 +1,5 @@
-// Report form enhancements: a search box over the category list, and "use my location".
+// Report form enhancements: a search box over the category list, "use my location", the
+// duplicate hint, and tapping the map in place.
 // The form works without any of this.
 (function () {
   "use strict";
@@ -55,6 +56,36 @@
     var el = document.getElementById(id);
     if (el) el.addEventListener("change", hint);
   });
+
+  // The map: without script a tap submits map.x/map.y and the server answers with the point;
+  // with it, a tap fills the coordinates and moves the marker here, and nothing is sent.
+  var pick = document.getElementById("map-pick");
+  var mapInput = document.getElementById("map");
+  if (pick && mapInput) {
+    var num = function (k) { return parseFloat(pick.getAttribute("data-" + k)); };
+    var marker = document.getElementById("map-marker");
+    var place = function (x, y) {
+      marker.style.left = (100 * x / num("width")) + "%";
+      marker.style.top = (100 * y / num("height")) + "%";
+      marker.hidden = false;
+    };
+    mapInput.addEventListener("click", function (e) {
+      e.preventDefault();
+      var r = mapInput.getBoundingClientRect();
+      if (!e.detail || !r.width || !r.height) return; // keyboard activation: no point
+      var x = (e.clientX - r.left) * num("width") / r.width;
+      var y = (e.clientY - r.top) * num("height") / r.height;
+      var latEl = document.getElementById("lat"), lonEl = document.getElementById("lon");
+      latEl.value = (num("max-lat") - y / num("ky")).toFixed(6);
+      lonEl.value = (num("min-lon") + x / num("kx")).toFixed(6);
+      place(x, y);
+      // A marker the server drew for an earlier point would now mislead: the plain map.
+      if (mapInput.src.indexOf("?") >= 0) mapInput.src = "/report/map.svg";
+      document.getElementById("map-chosen-point").textContent = latEl.value + ", " + lonEl.value;
+      document.getElementById("map-chosen").hidden = false;
+      hint();
+    });
+  }
 
   var locate = document.getElementById("locate");
   var lat = document.getElementById("lat");
