@@ -10,3 +10,4 @@ bin="$1"
 token="$("$bin" --database-url "$db" users create-token dispatcher 2>/dev/null | tail -n1)"
 (cd "$here" && node residents.test.mjs "http://$addr" "$token")
 (cd "$here" && node console.test.mjs "http://$addr" "$token" "$here/../target/screenshots")
+(cd "$here" && node console_whistles.test.mjs "http://$addr" "$token" "$here/../target/screenshots")

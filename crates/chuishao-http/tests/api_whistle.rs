@@ -701,6 +701,17 @@ async fn the_board_follows_where_the_whistle_takes_place() {
     assert!(board_whistle(&b, there).is_some(), "{b}");
     assert!(board_whistle(&b, nowhere).is_none());
     assert!(board_whistle(&donghu(leader.clone()).await, there).is_some(), "the raiser follows it there");
+    // The subdistrict it takes place in sees it, every unit, though it did not raise it.
+    t.app
+        .create_user("leader_dh", "东湖街道负责人", &[(chuishao_domain::access::Role::SubdistrictLeader, "110199002")])
+        .await
+        .unwrap();
+    let dh = t.token("leader_dh").await;
+    assert_eq!(board_whistle(&donghu(dh.clone()).await, there).unwrap()["units"].as_array().unwrap().len(), 1);
+    let (s, _) = t.get(&dh, &format!("/api/v1/whistles/{there}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = t.get(&dh, &format!("/api/v1/whistles/{nowhere}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a whistle elsewhere stays out of its scope");
     let heping = board(&t, &admin).await;
     assert!(board_whistle(&heping, there).is_none(), "not on the raiser's board: it takes place elsewhere");
     assert!(board_whistle(&heping, nowhere).is_some(), "{heping}");

@@ -328,6 +328,7 @@ fn event_line(e: &WhistleEventView, names: &BTreeMap<String, String>) -> EventLi
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn whistle_page(
     s: &AppState,
     lang: PageLang,
@@ -675,7 +676,7 @@ async fn map(State(s): State<AppState>, lang: PageLang, Query(p): Query<MapParam
         target: load.households_target,
         grids_over_target: load.grids_over_target,
         grids_without_worker: load.grids_without_worker,
-        over: load.grids.into_iter().filter(|g| g.over_target || g.no_worker).collect(),
+        over: load.grids.into_iter().filter(|g| g.over_target).collect(),
     };
     finish(lang, fresh, html(StatusCode::OK, &page))
 }
