@@ -12,3 +12,4 @@ staff="$("$bin" --database-url "$db" users create-token staff_cgw 2>/dev/null | 
 (cd "$here" && node residents.test.mjs "http://$addr" "$token" "$staff")
 (cd "$here" && node console.test.mjs "http://$addr" "$token" "$here/../target/screenshots")
 (cd "$here" && node console_admin.test.mjs "http://$addr" "$here/../target/screenshots")
+(cd "$here" && node console_whistles.test.mjs "http://$addr" "$token" "$here/../target/screenshots")

@@ -571,6 +571,18 @@ async fn the_board_shows_open_whistles_who_is_out_and_how_late_in_scope() {
     t.stop().await;
 }
 
+/// An emergency whistle at the place summoning CGZF and ZJW, raised by `token`; its id.
+async fn gas_leak(t: &T, token: &str) -> i64 {
+    let w = t
+        .raise(
+            token,
+            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "樱花园小区",
+               "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"}]}),
+        )
+        .await;
+    w["id"].as_i64().unwrap()
+}
+
 /// Reads server-sent events until a `board` event whose data satisfies `ok`.
 async fn next_board(res: &mut reqwest::Response, buf: &mut String, ok: impl Fn(&Value) -> bool) -> Value {
     tokio::time::timeout(std::time::Duration::from_secs(30), async {
@@ -598,14 +610,7 @@ async fn next_board(res: &mut reqwest::Response, buf: &mut String, ok: impl Fn(&
 async fn the_board_stream_pushes_a_fresh_board_after_a_check_in() {
     let t = spawn().await;
     let leader = t.token("subdistrict_leader").await;
-    let w = t
-        .raise(
-            &leader,
-            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "樱花园小区",
-               "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"}]}),
-        )
-        .await;
-    let id = w["id"].as_i64().unwrap();
+    let id = gas_leak(&t, &leader).await;
     let mut res = t
         .client
         .get(format!("{}/api/v1/whistles/board/stream?subdistrict=110199001", t.base))
@@ -701,6 +706,17 @@ async fn the_board_follows_where_the_whistle_takes_place() {
     assert!(board_whistle(&b, there).is_some(), "{b}");
     assert!(board_whistle(&b, nowhere).is_none());
     assert!(board_whistle(&donghu(leader.clone()).await, there).is_some(), "the raiser follows it there");
+    // The subdistrict it takes place in sees it, every unit, though it did not raise it.
+    t.app
+        .create_user("leader_dh", "东湖街道负责人", &[(chuishao_domain::access::Role::SubdistrictLeader, "110199002")])
+        .await
+        .unwrap();
+    let dh = t.token("leader_dh").await;
+    assert_eq!(board_whistle(&donghu(dh.clone()).await, there).unwrap()["units"].as_array().unwrap().len(), 1);
+    let (s, _) = t.get(&dh, &format!("/api/v1/whistles/{there}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = t.get(&dh, &format!("/api/v1/whistles/{nowhere}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a whistle elsewhere stays out of its scope");
     let heping = board(&t, &admin).await;
     assert!(board_whistle(&heping, there).is_none(), "not on the raiser's board: it takes place elsewhere");
     assert!(board_whistle(&heping, nowhere).is_some(), "{heping}");
@@ -795,14 +811,7 @@ fn forms(page: &str) -> Vec<(String, String)> {
 async fn the_console_whistle_pages_follow_scope_csrf_and_the_domain_rules() {
     let t = spawn().await;
     let leader = t.token("subdistrict_leader").await;
-    let w = t
-        .raise(
-            &leader,
-            json!({"kind": "emergency", "title": "燃气泄漏", "lat": LAT, "lon": LON, "address": "樱花园小区",
-                   "units": [{"unit_code": "CGZF", "task": "封控"}, {"unit_code": "ZJW", "task": "排查"}]}),
-        )
-        .await;
-    let id = w["id"].as_i64().unwrap();
+    let id = gas_leak(&t, &leader).await;
     let path = format!("/console/whistles/{id}");
 
     // Department A (not summoned) may not open it; B sees its own unit's actions only.

@@ -128,7 +128,7 @@ impl App {
         let mut whistles = Vec::with_capacity(rows.len());
         for row in &rows {
             let w = parse_state(row)?;
-            if !sees(actor, &w) {
+            if !sees(actor, &w, &row.place_path) {
                 continue;
             }
             let v = self.view_of(actor, row, &w).await?;

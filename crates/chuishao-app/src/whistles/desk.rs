@@ -70,7 +70,7 @@ impl App {
     pub async fn whistle_desk(&self, actor: &Actor, id: i64) -> Result<WhistleDesk> {
         let row = self.store.whistle(id).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
-        if !sees(actor, &w) {
+        if !sees(actor, &w, &row.place_path) {
             return Err(AppError::Forbidden(format!("whistle {id} does not concern {}", actor.username)));
         }
         let view = self.view_of(actor, &row, &w).await?;

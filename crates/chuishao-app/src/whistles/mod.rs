@@ -162,11 +162,24 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// Whether the actor sees the whistle at all: by the raiser or by a summoned unit.
-fn sees(actor: &Actor, w: &Whistle) -> bool {
+/// Whether the actor sees the whistle at all: by the raiser, by a summoned unit, or by the
+/// place it takes place in (a subdistrict sees what is whistled on its territory).
+fn sees(actor: &Actor, w: &Whistle, place_path: &str) -> bool {
     actor.bindings.iter().any(|b| {
-        path_within(&w.raised_by.path, &b.org_path) || w.units.iter().any(|u| path_within(&u.org.path, &b.org_path))
+        path_within(&w.raised_by.path, &b.org_path)
+            || (!place_path.is_empty() && path_within(place_path, &b.org_path))
+            || w.units.iter().any(|u| path_within(&u.org.path, &b.org_path))
     })
+}
+
+/// Whether the actor sees every unit of the whistle (the raiser's or the place's scope), not
+/// only their own.
+fn sees_whole(actor: &Actor, w: &Whistle, place_path: &str) -> bool {
+    acts_for_raiser(actor, &w.raised_by)
+        || actor.bindings.iter().any(|b| {
+            path_within(&w.raised_by.path, &b.org_path)
+                || (!place_path.is_empty() && path_within(place_path, &b.org_path))
+        })
 }
 
 /// The unit rows (scopes, scorecards, due index) of a folded whistle.
@@ -393,7 +406,7 @@ impl App {
     async fn visible_whistle(&self, actor: &Actor, id: i64) -> Result<(WhistleRow, Whistle)> {
         let row = self.store.whistle(id).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
-        if !sees(actor, &w) {
+        if !sees(actor, &w, &row.place_path) {
             return Err(AppError::NotFound("whistle"));
         }
         Ok((row, w))
@@ -401,8 +414,7 @@ impl App {
 
     async fn view_of(&self, actor: &Actor, row: &WhistleRow, w: &Whistle) -> Result<WhistleView> {
         let now = self.now_ms();
-        let whole = acts_for_raiser(actor, &w.raised_by)
-            || actor.bindings.iter().any(|b| path_within(&w.raised_by.path, &b.org_path));
+        let whole = sees_whole(actor, w, &row.place_path);
         let raiser = self.org(w.raised_by.id).await?;
         let mut units = Vec::new();
         for u in &w.units {
@@ -537,7 +549,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let row = tx.whistle_for_update(id).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
-        if !sees(actor, &w) {
+        if !sees(actor, &w, &row.place_path) {
             return Err(AppError::NotFound("whistle"));
         }
         let (next, events) = whistle::execute(&w, actor, &cmd, input.version, now)?;

@@ -78,6 +78,19 @@ struct InboxRow {
     overdue: bool,
 }
 
+/// The board's unit names (and the inbox's) in the page language.
+async fn translate(s: &AppState, lang: PageLang, b: &mut WhistleBoard, inbox: &mut [WhistleView]) {
+    if lang.lang == super::Lang::Zh {
+        return;
+    }
+    for u in b.whistles.iter_mut().flat_map(|w| w.units.iter_mut()) {
+        u.unit_name = name_of(s, lang, &u.unit_code, &u.unit_name).await;
+    }
+    for u in inbox.iter_mut().flat_map(|w| w.units.iter_mut()) {
+        u.unit_name = name_of(s, lang, &u.unit_code, &u.unit_name).await;
+    }
+}
+
 fn board_rows(b: &WhistleBoard) -> Vec<BoardRow> {
     b.whistles
         .iter()
@@ -179,19 +192,21 @@ async fn board(State(s): State<AppState>, lang: PageLang, Query(p): Query<BoardP
     else {
         return msg(lang, StatusCode::NOT_FOUND, "wboard.no_area");
     };
-    let b = match s.app.whistle_board(actor, &area.code).await {
+    let mut b = match s.app.whistle_board(actor, &area.code).await {
         Ok(b) => b,
         Err(e) => return internal(&e),
     };
     let department = actor.has_role(Role::DepartmentStaff);
-    let inbox = if department {
+    let mut inbox = if department {
         match s.app.whistle_inbox(actor).await {
-            Ok(v) => inbox_rows(&v),
+            Ok(v) => v,
             Err(e) => return internal(&e),
         }
     } else {
         Vec::new()
     };
+    translate(&s, lang, &mut b, &mut inbox).await;
+    let inbox = inbox_rows(&inbox);
     let table = BoardTable {
         t: lang.msgs(),
         area_name: pick(&area.name_zh, &area.name_en),
@@ -328,6 +343,7 @@ fn event_line(e: &WhistleEventView, names: &BTreeMap<String, String>) -> EventLi
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn whistle_page(
     s: &AppState,
     lang: PageLang,
@@ -344,14 +360,18 @@ async fn whistle_page(
         Err(AppError::NotFound(_)) => return msg(lang, StatusCode::NOT_FOUND, "whistle.not_found"),
         Err(e) => return internal(&e),
     };
-    let w = desk.view;
-    let names: BTreeMap<String, String> = w.units.iter().map(|u| (u.unit_code.clone(), u.unit_name.clone())).collect();
+    let mut w = desk.view;
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for u in &w.units {
+        names.insert(u.unit_code.clone(), name_of(s, lang, &u.unit_code, &u.unit_name).await);
+    }
+    w.raised_by_name = name_of(s, lang, &w.raised_by_code, &w.raised_by_name).await;
     let units = w
         .units
         .iter()
         .map(|u| UnitLine {
             code: u.unit_code.clone(),
-            name: u.unit_name.clone(),
+            name: names.get(&u.unit_code).cloned().unwrap_or_default(),
             task: u.task.clone(),
             status_key: key("wunit", &u.status, "wunit.summoned"),
             due_at: u.due_at.clone(),
@@ -675,7 +695,7 @@ async fn map(State(s): State<AppState>, lang: PageLang, Query(p): Query<MapParam
         target: load.households_target,
         grids_over_target: load.grids_over_target,
         grids_without_worker: load.grids_without_worker,
-        over: load.grids.into_iter().filter(|g| g.over_target || g.no_worker).collect(),
+        over: load.grids.into_iter().filter(|g| g.over_target).collect(),
     };
     finish(lang, fresh, html(StatusCode::OK, &page))
 }
