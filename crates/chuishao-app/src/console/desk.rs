@@ -1,6 +1,7 @@
 //! The desk: the dispatcher's queue (received and returned cases, most urgent and least time
-//! left first), the handler suggested by the category's ownership rule, and the actions a
-//! user may take on a case. Those are found by asking the domain's `decide` with a probe of
+//! left first), bulk actions, rulings on returns, the handler suggested by the category's
+//! ownership rule, what the case desk shows (timeline in plain words, photos, linked
+//! whistles, supervision, a map snippet), and the actions a user may take on a case. Those are found by asking the domain's `decide` with a probe of
 //! each command: no second copy of the rules lives here or in the web layer.
 
 use crate::cases::{CaseView, TransitionInput};

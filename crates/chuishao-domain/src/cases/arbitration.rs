@@ -58,6 +58,7 @@ pub fn arbitrate(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::access::{Role, RoleBinding};

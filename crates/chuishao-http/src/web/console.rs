@@ -1,6 +1,7 @@
 //! The staff console: sign-in (server-side sessions in an `HttpOnly; Secure; SameSite=Strict`
-//! cookie), the dispatcher's board (live over SSE), the department inbox, the leaders'
-//! overdue and supervised view and the case desk. Every form carries the CSRF token of
+//! cookie), the dispatcher's board (live over SSE, bulk actions, the returns queue), the
+//! department inbox, the leaders' overdue and supervised view and the case desk (resolution
+//! with result photos, rulings on returns). Every form carries the CSRF token of
 //! [`super::csrf`]; every action goes through the same use case as the API, and the actions
 //! offered are those the domain's `decide` allows.
 
