@@ -521,7 +521,12 @@ impl App {
                 continue;
             }
             let due_at = self.due_at(&view).await?;
-            let return_info = if was_returned { self.pending_return(CaseId(view.id)).await? } else { None };
+            // The return note is read only where the dispatcher acts on returns.
+            let return_info = if was_returned && matches!(queue, "incoming" | "returns") {
+                self.pending_return(CaseId(view.id)).await?
+            } else {
+                None
+            };
             let item = BoardItem { left_ms: due_at - now, due_at, returned: was_returned, return_info, case: view };
             let keep = match queue {
                 "returns" => item.returned,
