@@ -126,16 +126,7 @@ impl App {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = if more { rows.last().map(|r| r.id.to_string()) } else { None };
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut clocks: std::collections::HashMap<i64, Vec<_>> = std::collections::HashMap::new();
-        for (case_id, d) in self.store.deadlines_of_cases(&ids).await? {
-            clocks.entry(case_id).or_default().push(d);
-        }
-        let mut items = Vec::with_capacity(rows.len());
-        for r in rows {
-            let own = clocks.remove(&r.id).unwrap_or_default();
-            items.push(self.case_view_with(r, None, &own).await?);
-        }
+        let items = self.case_views(rows).await?;
         Ok(CasePage { items, next_cursor })
     }
 }

@@ -179,6 +179,21 @@ impl App {
         self.case_view_with(row, reporter, &clocks).await
     }
 
+    /// The views of several cases (no reporter data), their clocks read in one query.
+    pub(crate) async fn case_views(&self, rows: Vec<CaseRow>) -> Result<Vec<CaseView>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut clocks: std::collections::HashMap<i64, Vec<_>> = std::collections::HashMap::new();
+        for (case_id, d) in self.store.deadlines_of_cases(&ids).await? {
+            clocks.entry(case_id).or_default().push(d);
+        }
+        let mut views = Vec::with_capacity(rows.len());
+        for r in rows {
+            let own = clocks.remove(&r.id).unwrap_or_default();
+            views.push(self.case_view_with(r, None, &own).await?);
+        }
+        Ok(views)
+    }
+
     /// `case_view` with the case's clocks already loaded (the list loads them all at once).
     pub(crate) async fn case_view_with(
         &self,

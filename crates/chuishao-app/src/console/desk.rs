@@ -503,11 +503,13 @@ impl App {
         let returned = self.store.returned_case_ids(&ids).await?;
         let now = self.now_ms();
         let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let was_returned = row.status == "registered" && returned.contains(&row.id);
-            let supervised = row.supervision_count > 0;
-            let view = self.case_view(row, None).await?;
+        let marks: Vec<(bool, bool)> = rows
+            .iter()
+            .map(|row| (row.status == "registered" && returned.contains(&row.id), row.supervision_count > 0))
+            .collect();
+        let views = self.case_views(rows).await?;
+        let mut items = Vec::with_capacity(views.len());
+        for ((was_returned, supervised), view) in marks.into_iter().zip(views) {
             if let Some(u) = q.urgency.as_deref().filter(|u| !u.is_empty())
                 && view.urgency != u
             {
