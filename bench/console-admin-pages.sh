@@ -19,17 +19,13 @@ insert into user_roles (user_id, role, org_id, created_at)
   select u.id, 'grid_worker', g.id, 0 from users u join g on g.k = u.id % g.c
   where u.username like 'bench\_%' escape '\';
 SQL
-jar="$work/jar"
-curl -fsS -c "$jar" -b "$jar" "http://$addr/login" -o /dev/null
-csrf="$(awk '$6 == "csrf" {print $7}' "$jar")"
-curl -sS -c "$jar" -b "$jar" -o /dev/null --data "csrf=$csrf&username=admin&password=chuishao-demo" "http://$addr/login"
+# shellcheck source=console-lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/console-lib.sh"
+sign_in admin
 users="$(sqlite3 "$work/demo.db" 'select count(*) from users')"
 echo "$users users"
 echo "| page | status | best of 5 |"
 echo "|---|---:|---:|"
 last=$(( (users + 24) / 25 ))
-for p in /console/admin/users "/console/admin/users?q=bench_4321" "/console/admin/users?q=%E7%BD%91%E6%A0%BC" \
-  "/console/admin/users?page=$last" /console/admin/users/new /console/admin/users/2 /console/admin/users/100; do
-  best="$(for _ in 1 2 3 4 5; do curl -s -b "$jar" -o /dev/null -w '%{http_code} %{time_total}\n' "http://$addr$p"; done | sort -k2 -n | head -n1)"
-  printf '| %s | %s | %.1f ms |\n' "$p" "${best% *}" "$(echo "${best#* } * 1000" | bc -l)"
-done
+time_pages /console/admin/users "/console/admin/users?q=bench_4321" "/console/admin/users?q=%E7%BD%91%E6%A0%BC" \
+  "/console/admin/users?page=$last" /console/admin/users/new /console/admin/users/2 /console/admin/users/100

@@ -4,12 +4,10 @@
 // refused. Screenshots of the main pages at desktop and phone sizes go to target/screenshots/.
 //
 // Usage: node console.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]
-import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { DESKTOP, PHONE, browsers, checker, screenshotDir, signIn } from "./console_lib.mjs";
 
 const [base, token, shotsArg] = process.argv.slice(2);
 if (!base || !token) {
@@ -17,32 +15,11 @@ if (!base || !token) {
   process.exit(2);
 }
 const here = dirname(fileURLToPath(import.meta.url));
-const shots = shotsArg || "../target/screenshots";
-mkdirSync(shots, { recursive: true });
-const PASSWORD = "chuishao-demo";
-const DESKTOP = { viewport: { width: 1366, height: 768 } };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const profiles = [];
-async function browser(opts) {
-  const profile = mkdtempSync(join(tmpdir(), "chuishao-console-"));
-  profiles.push(profile);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    locale: "zh-CN",
-    ...opts,
-  });
-}
-let checks = 0;
-const ok = (cond, what) => { assert.ok(cond, what); checks++; };
-async function login(page, user) {
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=username]", user);
-  await page.fill("input[name=password]", PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-}
+const shots = screenshotDir(shotsArg);
+const ok = checker();
+const launched = browsers("console");
+const browser = (opts) => launched.open(opts);
+const login = (page, user) => signIn(page, base, user);
 async function act(page, action, fill) {
   const form = page.locator(`form[data-action=${action}]`);
   await form.evaluate((el) => { el.closest("details").open = true; });
@@ -206,9 +183,9 @@ try {
   }
   ok(answers[0] === answers[1], "no user enumeration");
   ok(answers[0].includes("尝试次数过多"), "backoff after repeated failures");
-  console.log(`e2e console: ${checks} checks passed; screenshots in ${shots}`);
+  console.log(`e2e console: ${ok.count()} checks passed; screenshots in ${shots}`);
 } finally {
   await desk.close();
   await phone.close();
-  for (const pr of profiles) rmSync(pr, { recursive: true, force: true });
+  launched.removeProfiles();
 }

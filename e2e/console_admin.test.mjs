@@ -6,43 +6,18 @@
 // go to target/screenshots/.
 //
 // Usage: node console_admin.test.mjs BASE_URL [SCREENSHOT_DIR]
-import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import assert from "node:assert/strict";
+import { DESKTOP, PASSWORD, PHONE, browsers, checker, screenshotDir, signIn } from "./console_lib.mjs";
 
 const [base, shotsArg] = process.argv.slice(2);
 if (!base) {
   console.error("usage: node console_admin.test.mjs BASE_URL [SCREENSHOT_DIR]");
   process.exit(2);
 }
-const shots = shotsArg || "../target/screenshots";
-mkdirSync(shots, { recursive: true });
-const PASSWORD = "chuishao-demo";
-const DESKTOP = { viewport: { width: 1366, height: 768 } };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const profiles = [];
-async function browser(opts) {
-  const profile = mkdtempSync(join(tmpdir(), "chuishao-admin-"));
-  profiles.push(profile);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    locale: "zh-CN",
-    ...opts,
-  });
-}
-let checks = 0;
-const ok = (cond, what) => { assert.ok(cond, what); checks++; };
-async function signIn(page, user, password) {
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=username]", user);
-  await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-}
+const shots = screenshotDir(shotsArg);
+const ok = checker();
+const launched = browsers("admin");
+const browser = (opts) => launched.open(opts);
 async function submit(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(`${selector} button[type=submit]`)]);
 }
@@ -53,7 +28,7 @@ const username = `e2e.zhao${Date.now() % 100000}`;
 try {
   // 1. The admin signs in and opens the directory from the menu.
   const a = desk.pages()[0] || (await desk.newPage());
-  await signIn(a, "admin", PASSWORD);
+  await signIn(a, base, "admin", PASSWORD);
   await Promise.all([a.waitForNavigation(), a.click("nav a[href='/console/admin/users']")]);
   ok(a.url().endsWith("/console/admin/users"), `directory from the menu: ${a.url()}`);
   ok(await a.locator("tr[data-username=dispatcher]").count() === 1, "demo users listed");
@@ -75,7 +50,7 @@ try {
 
   // 3. The new user, on a phone: must choose a new password, then works in the role.
   const p = phone.pages()[0] || (await phone.newPage());
-  await signIn(p, username, generated);
+  await signIn(p, base, username, generated);
   ok(p.url().endsWith("/console/password"), `sent to change the password: ${p.url()}`);
   await p.goto(`${base}/console/inbox`);
   ok(p.url().endsWith("/console/password"), "and kept there until it is changed");
@@ -102,7 +77,7 @@ try {
   ok(p.url().includes("/login"), `signed out at the next request: ${p.url()}`);
 
   // 6. The admin pages at phone size, and the English switch.
-  await signIn(p, "admin", PASSWORD);
+  await signIn(p, base, "admin", PASSWORD);
   await p.goto(`${base}/console/admin/users`);
   await p.screenshot({ path: join(shots, "admin-users-phone.png"), fullPage: true });
   await p.goto(`${base}${userPath}`);
@@ -111,9 +86,9 @@ try {
   ok((await a.getAttribute("html", "lang")) === "en", "English switch");
   ok((await a.textContent("h1")).includes("User administration"), "English headings");
   await a.goto(`${base}/console/admin/users?lang=zh`);
-  console.log(`e2e console admin: ${checks} checks passed; screenshots in ${shots}`);
+  console.log(`e2e console admin: ${ok.count()} checks passed; screenshots in ${shots}`);
 } finally {
   await desk.close();
   await phone.close();
-  for (const pr of profiles) rmSync(pr, { recursive: true, force: true });
+  launched.removeProfiles();
 }

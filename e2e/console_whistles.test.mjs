@@ -5,43 +5,20 @@
 // grid map at desktop (1366×768) and phone size go to target/screenshots/.
 //
 // Usage: node console_whistles.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]
-import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { DESKTOP, PHONE, browsers, checker, screenshotDir, signIn } from "./console_lib.mjs";
 
 const [base, token, shotsArg] = process.argv.slice(2);
 if (!base || !token) {
   console.error("usage: node console_whistles.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]");
   process.exit(2);
 }
-const shots = shotsArg || "../target/screenshots";
-mkdirSync(shots, { recursive: true });
-const PASSWORD = "chuishao-demo";
-const DESKTOP = { viewport: { width: 1366, height: 768 } };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const profiles = [];
-async function browser(opts) {
-  const profile = mkdtempSync(join(tmpdir(), "chuishao-whistles-"));
-  profiles.push(profile);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    locale: "zh-CN",
-    ...opts,
-  });
-}
-let checks = 0;
-const ok = (cond, what) => { assert.ok(cond, what); checks++; };
-async function login(page, user) {
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=username]", user);
-  await page.fill("input[name=password]", PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-}
+const shots = screenshotDir(shotsArg);
+const ok = checker();
+const launched = browsers("whistles");
+const browser = (opts) => launched.open(opts);
+const login = (page, user) => signIn(page, base, user);
 /// Submits the form of `action` for `unit` on a whistle page, filled by `fill`, by keyboard.
 async function act(page, action, unit, fill) {
   const form = page.locator(`form[data-action=${action}][data-unit="${unit}"]`);
@@ -142,9 +119,9 @@ try {
   await pm.goto(`${base}/console/whistles/${w.id}?lang=en`);
   ok((await pm.getAttribute("html", "lang")) === "en", "English switch");
   await pm.screenshot({ path: join(shots, "whistle-en-phone.png"), fullPage: true });
-  console.log(`e2e console whistles: ${checks} checks passed; screenshots in ${shots}`);
+  console.log(`e2e console whistles: ${ok.count()} checks passed; screenshots in ${shots}`);
 } finally {
   await desk.close();
   await phone.close();
-  for (const pr of profiles) rmSync(pr, { recursive: true, force: true });
+  launched.removeProfiles();
 }

@@ -115,6 +115,9 @@ pub struct PublicCaseView {
     pub created_at: String,
     pub closed_at: Option<String>,
     pub timeline: Vec<PublicTimelineEntry>,
+    /// The photo keys of the latest resolution (shown on the tracking page; not in the JSON).
+    #[serde(skip)]
+    pub result_photos: Vec<String>,
 }
 
 /// `张三` → `张*`; `欧阳娜娜` → `欧***`; `Li Lei` → `L*****`.
@@ -359,9 +362,13 @@ impl App {
         let (status_zh, status_en) = status_words(status);
         let mut timeline = Vec::new();
         let mut last_seq = 0;
+        let mut result_photos = Vec::new();
         for e in self.store.stream_events("case", row.id).await? {
             last_seq = last_seq.max(e.seq);
             let Ok(event) = serde_json::from_str::<CaseEvent>(&e.payload) else { continue };
+            if matches!(event, CaseEvent::Resolved { .. }) {
+                result_photos = crate::console::evidence::resolution_photos(&event);
+            }
             let unit = match event.handler_id() {
                 Some(h) => self.org(h).await?,
                 None => None,
@@ -391,6 +398,7 @@ impl App {
             created_at: rfc3339(row.created_at),
             closed_at: row.closed_at.map(rfc3339),
             timeline,
+            result_photos,
         };
         Ok((view, last_seq, row.id))
     }

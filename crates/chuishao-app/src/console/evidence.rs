@@ -11,7 +11,7 @@ use crate::residents::photos::{
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::CaseEvent;
-use chuishao_domain::ids::{CaseId, TrackingCode};
+use chuishao_domain::ids::CaseId;
 use std::path::Path;
 
 /// How an evidence item names a stored photo.
@@ -37,7 +37,8 @@ pub fn result_photo_keys(timeline: &[EventView]) -> Vec<String> {
         .map_or_else(Vec::new, |e| resolution_photos(&e))
 }
 
-fn resolution_photos(e: &CaseEvent) -> Vec<String> {
+/// The photo keys named by a resolution event (none for any other event).
+pub(crate) fn resolution_photos(e: &CaseEvent) -> Vec<String> {
     match e {
         CaseEvent::Resolved { evidence, .. } => photo_keys(evidence),
         _ => vec![],
@@ -84,20 +85,6 @@ impl App {
             }
         }
         result
-    }
-
-    /// The photos of a case's latest resolution, by tracking code (public: the keys are
-    /// random and the files carry no metadata).
-    pub async fn public_result_photos(&self, tracking_code: &str) -> Result<Vec<String>> {
-        let code = TrackingCode::parse(tracking_code).ok_or(AppError::NotFound("case"))?;
-        let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or(AppError::NotFound("case"))?;
-        let events = self.store.stream_events("case", row.id).await?;
-        Ok(events
-            .iter()
-            .rev()
-            .find(|e| e.kind == "resolved")
-            .and_then(|e| serde_json::from_str::<CaseEvent>(&e.payload).ok())
-            .map_or_else(Vec::new, |e| resolution_photos(&e)))
     }
 }
 

@@ -152,16 +152,28 @@ impl LiveHub {
                 }
                 None => tokio::time::sleep(POLL).await,
             }
-            last_whistle = self.tail_whistles(&app, last_whistle).await;
-            last_head = self.tail_head(&app, last_head).await;
+            // The log's head, read once per wake for the three followers below.
+            let head = match app.store.max_event_seq().await {
+                Ok(head) => Some(head),
+                Err(e) => {
+                    tracing::warn!(error = %e, "live tail could not read the log head");
+                    None
+                }
+            };
+            last_whistle = self.tail_whistles(&app, last_whistle, head).await;
+            last_head = self.tail_head(last_head, head);
             if self.subs.lock().map(|s| s.is_empty()).unwrap_or(true) && app.public_views.is_empty() {
                 // Nobody listens and nothing is cached: skip reading, but keep the position
                 // current. Reads of views under way began before the events skipped over may
                 // miss them: refused (position first, then the refusal).
-                if let Ok(max) = app.store.max_event_seq().await {
-                    last = last.max(max);
+                if let Some(head) = head {
+                    last = last.max(head);
                     app.public_views.invalidate_all();
                 }
+                continue;
+            }
+            if head.is_some_and(|head| head <= last) {
+                self.prune(); // nothing new to read
                 continue;
             }
             loop {
@@ -197,9 +209,9 @@ impl LiveHub {
 
     /// Publishes the whistle events after `last` to the boards; returns the new position.
     /// Without a board watching, only the position moves.
-    async fn tail_whistles(&self, app: &App, mut last: i64) -> i64 {
+    async fn tail_whistles(&self, app: &App, mut last: i64, head: Option<i64>) -> i64 {
         if self.whistles.receiver_count() == 0 {
-            return app.store.max_event_seq().await.map_or(last, |max| last.max(max));
+            return head.map_or(last, |head| last.max(head));
         }
         loop {
             let rows = match app.store.whistle_events_after(last, 500).await {
@@ -221,20 +233,15 @@ impl LiveHub {
     }
 
     /// Announces the log's head to the boards when it moved; returns the new position.
-    async fn tail_head(&self, app: &App, last: i64) -> i64 {
-        if self.changes.receiver_count() == 0 {
-            return last;
-        }
-        match app.store.max_event_seq().await {
-            Ok(head) if head > last => {
-                let _ = self.changes.send(head);
+    fn tail_head(&self, last: i64, head: Option<i64>) -> i64 {
+        match head {
+            Some(head) if head > last => {
+                if self.changes.receiver_count() > 0 {
+                    let _ = self.changes.send(head);
+                }
                 head
             }
-            Ok(_) => last,
-            Err(e) => {
-                tracing::warn!(error = %e, "live tail could not read the log head");
-                last
-            }
+            _ => last,
         }
     }
 

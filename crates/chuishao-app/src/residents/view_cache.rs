@@ -160,6 +160,7 @@ mod tests {
             created_at: String::new(),
             closed_at: None,
             timeline: vec![],
+            result_photos: vec![],
         })
     }
 

@@ -119,11 +119,7 @@ async fn track(State(s): State<AppState>, lang: PageLang, Path(code): Path<Strin
         .rev()
         .find(|e| e.kind == "resolved")
         .map(|e| lang.lang.pick(&e.text_zh, &e.text_en).to_string());
-    let result_photos = if result.is_some() {
-        s.app.public_result_photos(&case.tracking_code).await.unwrap_or_default()
-    } else {
-        vec![]
-    };
+    let result_photos = if result.is_some() { case.result_photos.clone() } else { vec![] };
     let page = TrackPage {
         result_photos,
         t: lang.msgs(),
