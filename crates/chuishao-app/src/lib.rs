@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod geo;
 pub mod notifications;
+pub mod ops;
 pub mod orgs;
 pub mod patrol;
 pub mod residents;

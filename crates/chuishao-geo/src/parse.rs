@@ -29,7 +29,7 @@ impl Default for Limits {
         Limits {
             max_bytes: 64 * 1024 * 1024,
             max_features: 250_000,
-            max_vertices_per_feature: 10_000,
+            max_vertices_per_feature: 250_000,
             overlap_tolerance: 0.01,
             outside_tolerance: 0.01,
         }
@@ -455,8 +455,10 @@ mod tests {
         let mut ring: Vec<String> =
             (0..20_001).map(|i| format!("[{},{}]", (i as f64 * 0.001).sin(), (i as f64 * 0.001).cos())).collect();
         ring.push(ring[0].clone());
-        let p = problems(&fc(&grid("BIG", &format!("[[{}]]", ring.join(",")))));
-        assert!(p[0].reason.contains("vertices; the limit is"), "{p:?}");
+        let big = fc(&grid("BIG", &format!("[[{}]]", ring.join(","))));
+        let limits = Limits { max_vertices_per_feature: 10_000, ..Limits::default() };
+        let Err(GeoError::Invalid(p)) = parse_collection(&big, &limits) else { panic!("the limit let it through") };
+        assert!(p[0].reason.contains("20002 vertices; the limit is 10000 per feature"), "{p:?}");
     }
 
     #[test]

@@ -24,6 +24,11 @@ impl ApiError {
     pub fn not_found() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
     }
+
+    /// `X-Forwarded-For` from a peer that is not a trusted proxy (see `client`).
+    pub fn untrusted_forwarded_for(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "untrusted_forwarded_for", message)
+    }
 }
 
 impl From<AppError> for ApiError {

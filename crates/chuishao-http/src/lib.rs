@@ -3,13 +3,18 @@
 //! the use case, render. No SQL and no business rules live here.
 
 mod api;
+pub mod client;
 mod error;
 mod extract;
 mod limit;
+mod metrics;
 mod open311;
 pub mod web;
 
+pub use client::{ClientAddr, TrustedProxies, client_addr};
 pub use error::ApiError;
+pub use limit::{Limits, Rate};
+pub use metrics::metrics_router;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +36,38 @@ pub struct AppState {
     pub limiter: limit::RateLimiter,
     /// Where residents' photos are stored (`CHUISHAO_PHOTO_DIR`, default `./chuishao-photos`).
     pub photo_dir: std::sync::Arc<std::path::PathBuf>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub proxies: std::sync::Arc<TrustedProxies>,
+}
+
+impl AppState {
+    /// The request's client address under the trusted proxies (see [`client::client_addr`]);
+    /// a refused forwarded address never gets this far (the router answers 400 first), so the
+    /// peer stands in for it here.
+    pub fn client_addr(&self, parts: &axum::http::request::Parts) -> std::net::IpAddr {
+        client::client_addr(parts, &self.proxies).unwrap_or_else(|_| client::peer_ip(parts))
+    }
+}
+
+/// How the HTTP surface is set up for a deployment.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Where residents' and result photos are stored.
+    pub photo_dir: std::path::PathBuf,
+    /// Per-client limits on public writes.
+    pub limits: Limits,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            photo_dir: default_photo_dir(),
+            limits: Limits::default(),
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
 }
 
 /// The photo directory from `CHUISHAO_PHOTO_DIR`, or `./chuishao-photos`.
@@ -40,15 +77,20 @@ pub fn default_photo_dir() -> std::path::PathBuf {
 
 /// The whole router and the OpenAPI document that describes it.
 pub fn router_and_openapi(app: App) -> (Router, utoipa::openapi::OpenApi) {
-    router_and_openapi_with(app, default_photo_dir())
+    router_and_openapi_with(app, HttpSettings::default())
 }
 
 /// The router with residents' photos stored in `photo_dir`.
 pub fn router_with_photo_dir(app: App, photo_dir: std::path::PathBuf) -> Router {
-    router_and_openapi_with(app, photo_dir).0
+    router_and_openapi_with(app, HttpSettings { photo_dir, ..HttpSettings::default() }).0
 }
 
-fn router_and_openapi_with(app: App, photo_dir: std::path::PathBuf) -> (Router, utoipa::openapi::OpenApi) {
+/// The router for a deployment's settings.
+pub fn router_with(app: App, settings: HttpSettings) -> Router {
+    router_and_openapi_with(app, settings).0
+}
+
+fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa::openapi::OpenApi) {
     let (api, openapi) = api::routes().split_for_parts();
     let doc = openapi.clone();
     let router = api
@@ -58,14 +100,19 @@ fn router_and_openapi_with(app: App, photo_dir: std::path::PathBuf) -> (Router, 
         .merge(open311::routes())
         .merge(web::routes())
         .fallback(fallback)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let state = AppState {
+        app,
+        live: Default::default(),
+        limiter: limit::RateLimiter::new(settings.limits),
+        photo_dir: std::sync::Arc::new(settings.photo_dir),
+        proxies: std::sync::Arc::new(settings.trusted_proxies),
+    };
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client::refuse_untrusted_forwarding))
+        .layer(axum::middleware::from_fn(metrics::record_request))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState {
-            app,
-            live: Default::default(),
-            limiter: Default::default(),
-            photo_dir: std::sync::Arc::new(photo_dir),
-        });
+        .with_state(state);
     (router, openapi)
 }
 
@@ -90,7 +137,17 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
+    serve_with(listener, app, HttpSettings::default(), shutdown).await
+}
+
+/// As [`serve`], with a deployment's settings.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: App,
+    settings: HttpSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with(app, settings).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

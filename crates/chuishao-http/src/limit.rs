@@ -1,10 +1,8 @@
-//! Per-IP rate limits for public writes: a token bucket per client address and purpose,
-//! in memory on each node. Refusals are 429 with `Retry-After`.
+//! Per-client rate limits for public writes: a token bucket per client address (see
+//! [`crate::client`]) and purpose, in memory on each node. Refusals are 429 with `Retry-After`.
 
-use axum::extract::ConnectInfo;
-use axum::http::request::Parts;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -69,14 +67,10 @@ impl RateLimiter {
     }
 }
 
-/// The client address the server saw (unknown behind a test harness without connect info).
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
     use std::time::Duration;
 
     #[test]

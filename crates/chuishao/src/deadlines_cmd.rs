@@ -5,8 +5,6 @@ use anyhow::{Context, Result, bail};
 use chuishao_app::App;
 use chuishao_app::deadlines::{DueQuery, SupervisionTarget};
 use chuishao_calendar::WorkingHours;
-use chuishao_domain::deadlines::DeadlinePolicy;
-use chuishao_domain::whistle::WhistlePolicy;
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand, Debug)]
@@ -39,39 +37,21 @@ pub struct DueArgs {
     hours: Option<f64>,
 }
 
-/// Applies `CHUISHAO_WORKING_HOURS` (e.g. "09:00-12:00,13:30-17:30"),
-/// `CHUISHAO_DEADLINE_POLICY` and `CHUISHAO_WHISTLE_POLICY` (TOML files, see
-/// docs/operations.md), `CHUISHAO_SUPERVISE_TO`
-/// (`superior` or `district`) and the calendar years imported into the database.
-pub async fn configure(app: &App) -> Result<()> {
-    if let Ok(path) = std::env::var("CHUISHAO_DEADLINE_POLICY")
-        && !path.trim().is_empty()
-    {
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("reading CHUISHAO_DEADLINE_POLICY {path}"))?;
-        let policy = DeadlinePolicy::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        app.set_deadline_policy(policy);
-    }
-    if let Ok(path) = std::env::var("CHUISHAO_WHISTLE_POLICY")
-        && !path.trim().is_empty()
-    {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading CHUISHAO_WHISTLE_POLICY {path}"))?;
-        let policy = WhistlePolicy::parse(&text).map_err(|e| anyhow::anyhow!("CHUISHAO_WHISTLE_POLICY {path}: {e}"))?;
-        app.set_whistle_policy(policy);
-    }
-    if let Ok(to) = std::env::var("CHUISHAO_SUPERVISE_TO")
-        && !to.trim().is_empty()
-    {
-        let target = SupervisionTarget::parse(to.trim())
-            .with_context(|| format!("CHUISHAO_SUPERVISE_TO={to:?}: write superior or district"))?;
-        app.set_supervision_target(target);
-    }
-    if let Ok(text) = std::env::var("CHUISHAO_WORKING_HOURS")
-        && !text.trim().is_empty()
-    {
-        let hours = WorkingHours::parse(&text).map_err(|e| anyhow::anyhow!("CHUISHAO_WORKING_HOURS: {e}"))?;
-        app.set_working_hours(hours);
-    }
+/// Applies the configuration's deadline settings (`[deadlines]`, `[whistles]`; the
+/// environment was laid over them when the configuration was read) and the calendar years
+/// imported into the database.
+pub async fn configure(app: &App, cfg: &crate::config::Config) -> Result<()> {
+    let policy = cfg.deadline_policy().map_err(|e| anyhow::anyhow!("deadlines.policy: {e}"))?;
+    app.set_deadline_policy(policy);
+    let whistles = cfg.whistle_policy().map_err(|e| anyhow::anyhow!("whistles.policy: {e}"))?;
+    app.set_whistle_policy(whistles);
+    let to = &cfg.deadlines.supervise_to;
+    let target = SupervisionTarget::parse(to.trim())
+        .with_context(|| format!("deadlines.supervise_to {to:?}: write superior or district"))?;
+    app.set_supervision_target(target);
+    let hours = WorkingHours::parse(&cfg.deadlines.working_hours)
+        .map_err(|e| anyhow::anyhow!("deadlines.working_hours: {e}"))?;
+    app.set_working_hours(hours);
     app.load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))
 }
 

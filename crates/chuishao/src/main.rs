@@ -4,8 +4,10 @@ mod bench;
 mod bench_geo;
 mod bench_residents;
 mod bench_timer;
+mod config;
 mod deadlines_cmd;
 mod geo_cli;
+mod serve;
 mod users_admin_cmd;
 
 use anyhow::{Context, Result, bail};
@@ -19,9 +21,13 @@ use std::sync::Arc;
 #[derive(Parser, Debug)]
 #[command(name = "chuishao", version, about = "吹哨 Chuishao — urban grassroots governance: cases, whistles, grids")]
 struct Cli {
-    /// Database URL: sqlite://FILE (created if missing) or postgres://user@host/db.
-    #[arg(long, global = true, env = "CHUISHAO_DATABASE_URL", default_value = "sqlite://chuishao.db")]
-    database_url: String,
+    /// Configuration file (TOML, see chuishao.example.toml); `CHUISHAO_*` variables override it.
+    #[arg(long, global = true, env = "CHUISHAO_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Database URL: sqlite://FILE (created if missing) or postgres://user@host/db
+    /// (overrides `database.url` and `CHUISHAO_DATABASE_URL`; default sqlite://chuishao.db).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,12 +36,25 @@ struct Cli {
 enum Command {
     /// Run the server (migrates first).
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "CHUISHAO_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
+        /// Address to listen on (overrides `server.listen` / `CHUISHAO_LISTEN`; default
+        /// 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Prometheus listener, path /metrics (overrides `server.metrics_listen` /
+        /// `CHUISHAO_METRICS_LISTEN`).
+        #[arg(long)]
+        metrics_listen: Option<String>,
+        /// Log one JSON object per line (`log.json` / `CHUISHAO_LOG_JSON`).
+        #[arg(long)]
+        log_json: bool,
         /// Seed the demo district before serving (idempotent).
         #[arg(long)]
         demo: bool,
+    },
+    /// Configuration files: check one, or show the settings in effect (secrets hidden).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -105,6 +124,14 @@ enum UsersCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Validate a file (with the environment laid over it, as `serve` would); names the bad key.
+    Check { file: std::path::PathBuf },
+    /// Print the settings in effect, secrets redacted.
+    Show,
+}
+
+#[derive(Subcommand, Debug)]
 enum AuditCommand {
     /// Recompute the whole hash chain and report the first break, if any.
     Verify,
@@ -114,15 +141,41 @@ fn now_ms() -> i64 {
     chuishao_app::Clock::now_ms(&SystemClock)
 }
 
-async fn open_app(url: &str) -> Result<App> {
-    let store = Store::open(url).await.with_context(|| format!("opening database {url}"))?;
+async fn open_store(cfg: &config::Config) -> Result<Store> {
+    let url = &cfg.database.url;
+    Store::open(url).await.with_context(|| format!("opening database {}", config::redact_url(url)))
+}
+
+async fn open_app(cfg: &config::Config) -> Result<App> {
+    let store = open_store(cfg).await?;
     let applied = store.migrate(now_ms()).await.context("migrating the database")?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
-    let app = App::new(store, Arc::new(SystemClock));
-    deadlines_cmd::configure(&app).await?;
+    let mut app = App::new(store, Arc::new(SystemClock))
+        .with_geo_limits(cfg.geo_limits())
+        .with_geo_fallback_m(cfg.geo.fallback_m)
+        .with_patrol_period_ms((cfg.patrol.period_hours * 3_600_000.0) as i64);
+    if !cfg.patrol.checklist.is_empty() {
+        let text = std::fs::read_to_string(&cfg.patrol.checklist)
+            .with_context(|| format!("reading patrol.checklist {}", cfg.patrol.checklist))?;
+        app = app.with_patrol_checklist(&text).map_err(|e| anyhow::anyhow!("patrol.checklist: {e}"))?;
+    }
+    app.set_delivery_timeout(std::time::Duration::from_secs(cfg.notifications.delivery_timeout_secs));
+    deadlines_cmd::configure(&app, cfg).await?;
     Ok(app)
+}
+
+/// Logging to stderr: text, or one JSON object per line.
+fn init_logging(cfg: &config::Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log.json {
+        builder.json().with_current_span(false).init();
+    } else {
+        builder.init();
+    }
 }
 
 async fn seed_demo(app: &App) -> Result<()> {
@@ -153,6 +206,25 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// `chuishao config check FILE`: exit 0 with a summary, or 1 naming the bad key.
+fn config_check(file: &std::path::Path) -> Result<()> {
+    match config::Config::load_process(Some(file)) {
+        Ok(loaded) => {
+            let env = if loaded.from_env.is_empty() {
+                String::new()
+            } else {
+                format!(" (with {} from the environment)", loaded.from_env.join(", "))
+            };
+            println!("{}: ok{env}", file.display());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn app_err(e: chuishao_app::AppError) -> anyhow::Error {
     match e {
         chuishao_app::AppError::Invalid(fields) => {
@@ -165,47 +237,38 @@ fn app_err(e: chuishao_app::AppError) -> anyhow::Error {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHUISHAO_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve { listen, demo } => {
-            let app = open_app(&cli.database_url).await?;
-            if demo {
-                seed_demo(&app).await?;
-            }
-            let listener =
-                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-            let addr = listener.local_addr()?;
-            println!("Chuishao listening on http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
-            if demo {
-                println!("get a token with: chuishao users create-token dispatcher");
-            }
-            let store = app.store.clone();
-            let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);
-            let (delivery, stop_delivery) = deadlines_cmd::spawn_delivery_worker(&app);
-            chuishao_http::serve(listener, app, async move {
-                shutdown_signal().await;
-                stop_timer.stop();
-                stop_delivery.stop();
-            })
-            .await?;
-            timer.await.ok();
-            delivery.await.ok();
-            store.close().await;
+    if let Command::Config { command: ConfigCommand::Check { file } } = &cli.command {
+        return config_check(file);
+    }
+    let mut cfg = config::Config::load_process(cli.config.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?.config;
+    if let Some(url) = &cli.database_url {
+        cfg.database.url = url.clone();
+    }
+    if let Command::Serve { listen, metrics_listen, log_json, .. } = &cli.command {
+        if let Some(l) = listen {
+            cfg.server.listen = l.clone();
         }
+        if let Some(m) = metrics_listen {
+            cfg.server.metrics_listen = m.clone();
+        }
+        cfg.log.json |= *log_json;
+        cfg.check().map_err(|(key, m)| anyhow::anyhow!("command line: {key}: {m}"))?;
+    }
+    init_logging(&cfg);
+    let cfg = cfg;
+    match cli.command {
+        Command::Serve { demo, .. } => serve::run(&cfg, demo).await?,
+        Command::Config { command: ConfigCommand::Show } => println!("{cfg:#?}"),
+        Command::Config { command: ConfigCommand::Check { .. } } => {}
         Command::Migrate => {
-            let store = Store::open(&cli.database_url).await?;
+            let store = open_store(&cfg).await?;
             let n = store.migrate(now_ms()).await?;
             println!("{n} migrations applied; schema version {}", store.schema_version().await?);
         }
-        Command::Demo => seed_demo(&open_app(&cli.database_url).await?).await?,
+        Command::Demo => seed_demo(&open_app(&cfg).await?).await?,
         Command::Users { command } => {
-            let app = open_app(&cli.database_url).await?;
+            let app = open_app(&cfg).await?;
             match command {
                 UsersCommand::Create { username, display_name, roles } => {
                     let mut parsed = Vec::new();
@@ -244,7 +307,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::ImportOrgs { file } => {
-            let app = open_app(&cli.database_url).await?;
+            let app = open_app(&cfg).await?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
             let nodes: Vec<chuishao_domain::org::NewOrgNode> =
                 serde_json::from_str(&text).with_context(|| format!("parsing {file}"))?;
@@ -252,13 +315,13 @@ async fn main() -> Result<()> {
             println!("{n} organisations created ({} already present)", nodes.len() - n);
         }
         Command::ImportCategories { file } => {
-            let app = open_app(&cli.database_url).await?;
+            let app = open_app(&cfg).await?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
             let (active, retired) = app.import_catalogue(&text).await.map_err(app_err)?;
             println!("{active} categories active, {retired} retired");
         }
         Command::Audit { command: AuditCommand::Verify } => {
-            let store = Store::open(&cli.database_url).await?;
+            let store = open_store(&cfg).await?;
             let r = store.verify_chain().await?;
             match r.first_break {
                 None => println!("audit chain intact: {} events verified", r.events_checked),
@@ -272,11 +335,11 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
-        Command::Import { what } => geo_cli::import(&open_app(&cli.database_url).await?, what).await?,
-        Command::Export { what } => geo_cli::export(&open_app(&cli.database_url).await?, what).await?,
+        Command::Import { what } => geo_cli::import(&open_app(&cfg).await?, what).await?,
+        Command::Export { what } => geo_cli::export(&open_app(&cfg).await?, what).await?,
         Command::BenchGeo(args) => bench_geo::run(args).await?,
         Command::BenchTimer(args) => bench_timer::run(args).await?,
-        Command::Calendar { command } => deadlines_cmd::run(&open_app(&cli.database_url).await?, command).await?,
+        Command::Calendar { command } => deadlines_cmd::run(&open_app(&cfg).await?, command).await?,
         Command::BenchResidents(args) => bench_residents::run(args).await?,
     }
     Ok(())

@@ -425,6 +425,9 @@ async fn write_batch(store: &Store, jobs: &[IntakeJob]) -> Result<Vec<chuishao_d
     let now = jobs.first().map(|j| j.record.row.created_at).unwrap_or_default();
     crate::notifications::enqueue(&mut tx, &announced, &scopes, now).await?;
     tx.commit().await?;
+    for j in jobs {
+        chuishao_metrics::metrics().cases_received.inc(&[j.record.row.source.as_str()]);
+    }
     Ok(ids)
 }
 

@@ -293,6 +293,9 @@ impl App {
         scopes.push(case_scope(&case));
         append_case_events(&mut tx, &appended, &scopes, Some(actor.user_id.0), now).await?;
         tx.commit().await?;
+        for cmd in &cmds {
+            chuishao_metrics::metrics().case_transitions.inc(&[cmd.action().as_str()]);
+        }
         self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));
         if clocks_changed {
             self.wake_timer();

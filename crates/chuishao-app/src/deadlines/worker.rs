@@ -47,6 +47,21 @@ fn kind_zh(kind: DeadlineKind) -> &'static str {
     }
 }
 
+/// Counts what a committed tick fired and how late it fired.
+fn record_timer_metrics(appended: &[(i64, i64, CaseEvent)], lags_ms: &[i64]) {
+    let m = chuishao_metrics::metrics();
+    for (_, _, e) in appended {
+        m.timer_fired.inc(&[e.kind()]);
+    }
+    let worst = lags_ms.iter().copied().max().unwrap_or(0).max(0);
+    for lag in lags_ms {
+        m.timer_lag.observe(&[], (*lag).max(0) as f64 / 1000.0);
+    }
+    if !lags_ms.is_empty() {
+        m.timer_last_lag.set(worst as f64 / 1000.0);
+    }
+}
+
 impl App {
     /// The organisation an overdue case of `handler` is escalated to. `district` caches the
     /// district for the tick.
@@ -95,12 +110,16 @@ impl App {
             let mut scopes = Vec::new();
             let mut fired = Vec::new();
             let mut supervised = Vec::new();
+            let mut lags_ms: Vec<i64> = Vec::new();
             for row in rows {
                 let case_id = row.id;
                 let Some(mut clocks) = by_case.remove(&case_id) else { continue };
                 let mut case = row.to_domain()?;
                 let mut events = Vec::new();
                 for d in clocks.iter_mut() {
+                    if let Some(scheduled) = d.next_fire_at(&cal) {
+                        lags_ms.push(now - scheduled);
+                    }
                     for firing in d.fire(now, &cal) {
                         match firing {
                             Firing::Warning => {
@@ -153,6 +172,7 @@ impl App {
             tx.set_case_supervision_counts(&supervised, now).await?;
             append_case_events(&mut tx, &appended, &scopes, None, now).await?;
             tx.commit().await?;
+            record_timer_metrics(&appended, &lags_ms);
             self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));
             if !appended.is_empty() {
                 self.wake_delivery();

@@ -58,7 +58,7 @@ fn level_of(kind: OrgKind) -> Option<Level> {
 impl App {
     /// The limits imports run under.
     pub fn geo_limits(&self) -> Limits {
-        Limits::default()
+        (*self.geo.limits).clone()
     }
 
     /// Imports a GeoJSON FeatureCollection (all or nothing). `progress` hears each phase.

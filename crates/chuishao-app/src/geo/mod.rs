@@ -34,6 +34,8 @@ pub struct GeoCache {
     checked: Arc<RwLock<Option<Instant>>>,
     rebuild: Arc<tokio::sync::Mutex<()>>,
     fallback_m: f64,
+    /// What one import may hold (per deployment: `[geo]` in the configuration).
+    limits: Arc<chuishao_geo::Limits>,
 }
 
 impl Default for GeoCache {
@@ -44,6 +46,7 @@ impl Default for GeoCache {
             checked: Arc::default(),
             rebuild: Arc::default(),
             fallback_m: DEFAULT_FALLBACK_M,
+            limits: Arc::default(),
         }
     }
 }
@@ -75,6 +78,12 @@ impl App {
     /// Sets the 属地兜底 distance in metres (0 turns the fallback off).
     pub fn with_geo_fallback_m(mut self, metres: f64) -> Self {
         self.geo.fallback_m = metres.max(0.0);
+        self
+    }
+
+    /// Sets what one geometry import may hold (file size, features, vertices per feature).
+    pub fn with_geo_limits(mut self, limits: chuishao_geo::Limits) -> Self {
+        self.geo.limits = Arc::new(limits);
         self
     }
 

@@ -368,10 +368,19 @@ impl App {
             }
             for (d, (status, outcome)) in batch.iter().zip(results) {
                 let attempts = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
+                let m = &chuishao_metrics::metrics().deliveries;
                 match &outcome {
-                    Ok(()) => report.delivered += 1,
+                    Ok(()) => {
+                        report.delivered += 1;
+                        m.inc(&["delivered"]);
+                    }
                     Err(e) => {
                         report.failed += 1;
+                        m.inc(&[if attempts >= chuishao_domain::notifications::MAX_ATTEMPTS {
+                            "dead"
+                        } else {
+                            "failed"
+                        }]);
                         tracing::info!(delivery = d.id, attempts, error = %e, "notification delivery failed");
                     }
                 }

@@ -76,7 +76,9 @@ impl PublicViewCache {
 
     /// The cached view of a tracking code.
     pub fn get(&self, tracking_code: &str) -> Option<CachedView> {
-        self.lock().by_code.get(tracking_code).map(|e| (e.view.clone(), e.seq))
+        let hit = self.lock().by_code.get(tracking_code).map(|e| (e.view.clone(), e.seq));
+        chuishao_metrics::metrics().view_cache.inc(&[if hit.is_some() { "hit" } else { "miss" }]);
+        hit
     }
 
     /// Call before reading the database on a miss.

@@ -76,7 +76,8 @@ pub(crate) async fn board_events(
         }
     });
     let all = stream::once(async move { event(&first, None, name) }).chain(live).map(Ok::<Event, Infallible>);
-    let mut res = Sse::new(all).keep_alive(KeepAlive::default()).into_response();
+    let mut res =
+        Sse::new(crate::metrics::tracked("whistle_board", all)).keep_alive(KeepAlive::default()).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(res)

@@ -475,7 +475,8 @@ async fn board_events(State(s): State<AppState>, req: Request) -> Response {
             }
         }
     });
-    let mut res = Sse::new(events).keep_alive(KeepAlive::default()).into_response();
+    let mut res =
+        Sse::new(crate::metrics::tracked("console_board", events)).keep_alive(KeepAlive::default()).into_response();
     res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     res
 }

@@ -4,7 +4,6 @@
 
 use super::{MessagePage, Msgs, PageLang, csrf, html};
 use crate::AppState;
-use crate::limit::client_ip;
 use axum::Router;
 use axum::extract::FromRequest;
 use axum::extract::{Request, State};
@@ -299,7 +298,7 @@ fn guard(s: &AppState, lang: PageLang, parts: &axum::http::request::Parts, token
     if !csrf::check(parts, Some(token)) {
         return Some(message(lang, StatusCode::FORBIDDEN, "error.csrf"));
     }
-    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, client_ip(parts)) {
+    if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, s.client_addr(parts)) {
         let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);

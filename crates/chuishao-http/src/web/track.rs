@@ -5,7 +5,6 @@
 use super::filters;
 use super::{MessagePage, PageLang, csrf, html};
 use crate::AppState;
-use crate::limit::client_ip;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -197,7 +196,7 @@ async fn events(
         }
     });
     let all = stream::iter(backlog).chain(live).map(|u| Ok::<Event, Infallible>(to_event(&u)));
-    sse(all)
+    sse(crate::metrics::tracked("tracking", all))
 }
 
 fn to_event(u: &LiveUpdate) -> Event {
@@ -236,7 +235,7 @@ async fn callback(State(s): State<AppState>, lang: PageLang, Path(code): Path<St
     if !csrf::check(&parts, fields.csrf.as_deref()) {
         return message(lang, StatusCode::FORBIDDEN, &path, "error.title", vec!["error.csrf"], &path);
     }
-    if let Err(wait) = s.limiter.check("callback", s.limiter.limits.callback, client_ip(&parts)) {
+    if let Err(wait) = s.limiter.check("callback", s.limiter.limits.callback, s.client_addr(&parts)) {
         let mut res =
             message(lang, StatusCode::TOO_MANY_REQUESTS, &path, "error.title", vec!["error.rate_limited"], &path);
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
