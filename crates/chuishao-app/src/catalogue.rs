@@ -90,7 +90,7 @@ impl App {
         Ok((cats.len(), gone))
     }
 
-    async fn reload_categories(&self) -> Result<()> {
+    pub(crate) async fn reload_categories(&self) -> Result<()> {
         let all = self.store.list_all_categories().await?;
         let map = all.into_iter().map(|(c, active)| (c.code.clone(), (Arc::new(c), active))).collect();
         if let Ok(mut g) = self.categories.inner.write() {

@@ -3,6 +3,7 @@
 //! either side.
 
 pub mod auth;
+pub mod caches;
 pub mod cases;
 pub mod catalogue;
 pub mod console;
@@ -55,6 +56,8 @@ pub struct App {
     patrol: patrol::PatrolSettings,
     /// This node's cache of public case views (tracking page and JSON).
     public_views: residents::view_cache::PublicViewCache,
+    /// The versions the org, category and calendar caches were loaded at.
+    cache_versions: caches::CacheVersions,
 }
 
 impl std::fmt::Debug for App {
@@ -76,6 +79,7 @@ impl App {
             notify: notifications::NotifySettings::default(),
             patrol: patrol::PatrolSettings::default(),
             public_views: residents::view_cache::PublicViewCache::default(),
+            cache_versions: caches::CacheVersions::default(),
         }
     }
 

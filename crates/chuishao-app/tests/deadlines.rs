@@ -216,3 +216,49 @@ async fn the_worker_loop_ticks_and_stops_on_shutdown() {
     assert!(kinds.ends_with(&["deadline_warning".into(), "deadline_overdue".into(), "supervised".into()]), "{kinds:?}");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn another_nodes_changes_reach_this_nodes_caches() {
+    let (a, _clock, db) = test_app().await;
+    district(&a).await;
+    let b = App::new(db.store.clone(), Arc::new(ManualClock::default()));
+    b.load_calendar().await.unwrap();
+    // B has loaded everything and seen the versions.
+    b.refresh_changed_caches().await.unwrap();
+    assert_eq!(b.category("C0101").await.unwrap().unwrap().name_zh, "上水井盖");
+    assert_eq!(b.refresh_changed_caches().await.unwrap(), Vec::<String>::new(), "nothing changed");
+
+    // Through node A: a category renamed, a community added, a calendar year imported.
+    let renamed = chuishao_app::catalogue::DEMO_CATALOGUE.replacen(
+        "name_zh = \"上水井盖\"",
+        "name_zh = \"上水井盖（自来水）\"",
+        1,
+    );
+    a.import_catalogue(&renamed).await.unwrap();
+    let node = chuishao_domain::org::NewOrgNode {
+        code: "110199001099".into(),
+        kind: chuishao_domain::org::OrgKind::Community,
+        name_zh: "新社区".into(),
+        name_en: "New community".into(),
+        parent_code: Some("110199001".into()),
+        households: None,
+        population: None,
+        stationed_in_code: None,
+        geometry: None,
+    };
+    assert_eq!(a.import_orgs(&[node]).await.unwrap(), 1);
+    let y2027 = "year = 2027\n[[holiday]]\nname = \"元旦\"\nfrom = \"2027-01-01\"\nto = \"2027-01-01\"\n";
+    a.import_calendar_year(y2027).await.unwrap();
+
+    // B still serves what it loaded, until it checks the versions (the watcher does, woken by
+    // NOTIFY on PostgreSQL or twice a second on SQLite).
+    assert_eq!(b.category("C0101").await.unwrap().unwrap().name_zh, "上水井盖");
+    assert_eq!(b.calendar().years().len(), 2);
+    let mut changed = b.refresh_changed_caches().await.unwrap();
+    changed.sort();
+    assert_eq!(changed, vec!["calendar", "categories", "orgs"]);
+    assert_eq!(b.category("C0101").await.unwrap().unwrap().name_zh, "上水井盖（自来水）");
+    assert_eq!(b.calendar().years().len(), 3);
+    assert!(b.org_by_code("110199001099").await.unwrap().is_some());
+    db.cleanup().await;
+}

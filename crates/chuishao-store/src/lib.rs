@@ -9,6 +9,7 @@
 //! connection, so writers queue in-process instead of fighting over the file lock.
 
 mod audit;
+mod caches;
 mod calendar;
 mod cases;
 mod categories;

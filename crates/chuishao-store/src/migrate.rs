@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "patrol", "0008_patrol"),
     migration!(10, "user_admin", "0010_user_admin"),
     migration!(12, "whistle place", "0012_whistle_place"),
+    migration!(30, "cache versions", "0030_cache_versions"),
 ];
 
 /// The schema version a fully migrated database reports.

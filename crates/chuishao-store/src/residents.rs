@@ -166,6 +166,10 @@ impl Store {
 pub struct EventListener(sqlx::postgres::PgListener);
 
 impl EventListener {
+    pub(crate) fn new(l: sqlx::postgres::PgListener) -> Self {
+        EventListener(l)
+    }
+
     /// Waits for the next notification.
     pub async fn wait(&mut self) -> Result<()> {
         self.0.recv().await?;

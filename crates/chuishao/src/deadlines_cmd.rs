@@ -126,3 +126,8 @@ pub fn spawn_timer_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer)
 pub fn spawn_delivery_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
     spawn_worker(app, |app, stop| async move { app.run_delivery_worker(stop).await })
 }
+
+/// Starts the cache watcher (organisations, categories, calendar changed on any node).
+pub fn spawn_cache_watcher(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
+    spawn_worker(app, |app, stop| async move { app.run_cache_watcher(stop).await })
+}

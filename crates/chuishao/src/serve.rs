@@ -1,5 +1,6 @@
 //! `chuishao serve`: the HTTP listener, the metrics listener, and the background workers
-//! (timers, notification delivery), all stopped together on SIGTERM or Ctrl-C.
+//! (timers, notification delivery, the cache watcher), all stopped together on SIGTERM or
+//! Ctrl-C.
 
 use crate::config::Config;
 use crate::{deadlines_cmd, open_app, seed_demo, shutdown_signal};
@@ -46,15 +47,18 @@ pub async fn run(cfg: &Config, demo: bool) -> Result<()> {
     let store = app.store.clone();
     let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);
     let (delivery, stop_delivery) = deadlines_cmd::spawn_delivery_worker(&app);
+    let (caches, stop_caches) = deadlines_cmd::spawn_cache_watcher(&app);
     chuishao_http::serve_with(listener, app, settings, async move {
         shutdown_signal().await;
         stop_timer.stop();
         stop_delivery.stop();
+        stop_caches.stop();
         let _ = stop_tx.send(true);
     })
     .await?;
     timer.await.ok();
     delivery.await.ok();
+    caches.await.ok();
     if let Some(m) = metrics {
         m.await.ok();
     }
