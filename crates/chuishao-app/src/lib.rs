@@ -3,6 +3,7 @@
 //! either side.
 
 pub mod auth;
+pub mod backup;
 pub mod caches;
 pub mod cases;
 pub mod catalogue;

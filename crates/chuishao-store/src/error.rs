@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A stored value could not be read back (corrupt or foreign data).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// A copy or a restore found data where it must write into an empty database.
+    #[error("the target database is not empty: {0}")]
+    NotEmpty(String),
     #[error("migration {version} failed: {message}")]
     Migration { version: i64, message: String },
 }

@@ -28,6 +28,13 @@ pub struct TestDb {
 impl TestDb {
     /// Creates a fresh database on `engine` and migrates it.
     pub async fn new(engine: Engine) -> Result<TestDb> {
+        let db = TestDb::unmigrated(engine).await?;
+        db.store.migrate(0).await?;
+        Ok(db)
+    }
+
+    /// Creates a fresh database on `engine` without any table (a new database).
+    pub async fn unmigrated(engine: Engine) -> Result<TestDb> {
         let (url, dir, pg_admin) = match engine {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().map_err(|e| StoreError::Config(e.to_string()))?;
@@ -60,7 +67,6 @@ impl TestDb {
             }
         };
         let store = Store::open(&url).await?;
-        store.migrate(0).await?;
         Ok(TestDb { store, url, _dir: dir, pg_admin })
     }
 

@@ -7,6 +7,7 @@ mod bench_timer;
 mod config;
 mod deadlines_cmd;
 mod geo_cli;
+mod ops_cmd;
 mod serve;
 mod users_admin_cmd;
 
@@ -51,6 +52,15 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Copy every table into a new, empty database (e.g. SQLite → PostgreSQL); sessions are
+    /// dropped; ends with `audit verify` on the target.
+    MigrateData(ops_cmd::MigrateDataArgs),
+    /// Back up the database and photos to FILE while serving (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump from an exported snapshot). FILE is a tar archive.
+    Backup { file: std::path::PathBuf },
+    /// Restore FILE (from `backup`) into the empty database given by --database-url, photos
+    /// into server.photo_dir; ends with `audit verify`.
+    Restore { file: std::path::PathBuf },
     /// Configuration files: check one, or show the settings in effect (secrets hidden).
     Config {
         #[command(subcommand)]
@@ -260,6 +270,9 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve { demo, .. } => serve::run(&cfg, demo).await?,
         Command::Config { command: ConfigCommand::Show } => println!("{cfg:#?}"),
+        Command::MigrateData(args) => ops_cmd::migrate_data(args).await?,
+        Command::Backup { file } => ops_cmd::backup(&cfg, file).await?,
+        Command::Restore { file } => ops_cmd::restore(&cfg, file).await?,
         Command::Config { command: ConfigCommand::Check { .. } } => {}
         Command::Migrate => {
             let store = open_store(&cfg).await?;
