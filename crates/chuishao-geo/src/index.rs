@@ -397,6 +397,36 @@ mod tests {
     }
 
     #[test]
+    fn an_exclave_inside_another_places_hole_belongs_to_its_owner() {
+        // Subdistrict A [0,10]² with a hole [4,6]²; subdistrict B [20,30]×[0,10] plus the
+        // exclave [4,6]² filling A's hole (as Chaoyang's airport inside Shunyi).
+        let ring = |x0: f64, y0: f64, x1: f64, y1: f64| {
+            LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
+        };
+        let a = Shape::Area(geo::MultiPolygon(vec![Polygon::new(
+            ring(0.0, 0.0, 10.0, 10.0),
+            vec![ring(4.0, 4.0, 6.0, 6.0)],
+        )]));
+        let b = Shape::Area(geo::MultiPolygon(vec![
+            Polygon::new(ring(20.0, 0.0, 30.0, 10.0), vec![]),
+            Polygon::new(ring(4.0, 4.0, 6.0, 6.0), vec![]),
+        ]));
+        if let (Shape::Area(a), Shape::Area(b)) = (&a, &b) {
+            assert!(crate::valid::area_problems(a).is_empty() && crate::valid::area_problems(b).is_empty());
+        }
+        let ix = GeoIndex::build(
+            vec![
+                feat(Level::Subdistrict, "110199001", Some("110199"), a),
+                feat(Level::Subdistrict, "110199002", Some("110199"), b),
+            ],
+            0.0,
+        );
+        assert_eq!(codes(&ix, ix.locate(5.0, 5.0)).2, Some("110199002"), "the exclave");
+        assert_eq!(codes(&ix, ix.locate(2.0, 2.0)).2, Some("110199001"));
+        assert_eq!(codes(&ix, ix.locate(25.0, 5.0)).2, Some("110199002"));
+    }
+
+    #[test]
     fn holes_are_outside_and_their_edges_are_boundary() {
         let with_hole = MultiPolygon(vec![Polygon::new(
             LineString::from(vec![(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0), (0.0, 0.0)]),

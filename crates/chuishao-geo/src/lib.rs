@@ -14,6 +14,7 @@ pub mod index;
 pub mod parse;
 pub mod partition;
 pub mod svg;
+pub mod valid;
 pub mod validate;
 
 pub use index::{GeoIndex, Located, Place};

@@ -5,7 +5,7 @@
 //! memory stays a small multiple of the input, which is itself bounded by [`Limits`].
 
 use crate::{Feature, GeoError, Level, Problem, Shape};
-use geo::{Coord, LineString, MultiLineString, MultiPolygon, Polygon, Validation};
+use geo::{Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -22,6 +22,9 @@ pub struct Limits {
     pub overlap_tolerance: f64,
     /// A grid may stick out of its community by at most this share of its own area.
     pub outside_tolerance: f64,
+    /// Whether areas are checked for self-intersections and bad nesting (off only for
+    /// geometry read back from the database, which was checked on the way in).
+    pub check_validity: bool,
 }
 
 impl Default for Limits {
@@ -32,6 +35,7 @@ impl Default for Limits {
             max_vertices_per_feature: 250_000,
             overlap_tolerance: 0.01,
             outside_tolerance: 0.01,
+            check_validity: true,
         }
     }
 }
@@ -190,11 +194,13 @@ pub fn parse_collection(bytes: &[u8], limits: &Limits) -> Result<Vec<Feature>, G
     if parsed.problems.is_empty() { Ok(parsed.features) } else { Err(GeoError::Invalid(parsed.problems)) }
 }
 
-/// Parses one stored geometry object (the `geometry` member of a feature).
+/// Parses one stored geometry object (the `geometry` member of a feature). Stored geometry
+/// passed every check when it was imported, so the validity check (the costly part) is not
+/// run again; the structure still is.
 pub fn parse_geometry(text: &str, level: Level) -> Result<Shape, String> {
     let raw: RawGeometry = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let mut problems = Vec::new();
-    let limits = Limits { max_vertices_per_feature: usize::MAX, ..Limits::default() };
+    let limits = Limits { max_vertices_per_feature: usize::MAX, check_validity: false, ..Limits::default() };
     match check_geometry(Some(raw), level, &limits, &mut |r| problems.push(r)) {
         Some(s) => Ok(s),
         None => Err(problems.join("; ")),
@@ -376,7 +382,7 @@ fn check_geometry(
         })
         .collect();
     let multi = MultiPolygon(polygons);
-    let errors = multi.validation_errors();
+    let errors = if limits.check_validity { crate::valid::area_problems(&multi) } else { Vec::new() };
     if !errors.is_empty() {
         for e in errors {
             report(format!("invalid geometry: {e}"));

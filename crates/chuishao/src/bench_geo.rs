@@ -26,6 +26,95 @@ pub struct BenchGeoArgs {
     /// Also write grids.csv and points.csv (WKT) into this directory, for PostGIS.
     #[arg(long)]
     dump: Option<String>,
+    /// Instead: district outlines of growing size (17 districts, one with a hole holding
+    /// another's exclave), timing validation and import per million vertices.
+    #[arg(long)]
+    outlines: bool,
+}
+
+/// A closed ring of `n` positions around (cx, cy): a wavy circle with a little jitter, as a
+/// digitised boundary looks, never crossing itself.
+fn wavy_ring(cx: f64, cy: f64, radius: f64, n: usize, seed: u64) -> Vec<[f64; 2]> {
+    let mut s = seed | 1;
+    let mut jitter = || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let step = std::f64::consts::TAU / n as f64;
+    let mut ring: Vec<[f64; 2]> = (0..n)
+        .map(|k| {
+            let a = step * k as f64;
+            let r = radius * (1.0 + 0.08 * (a * 13.0).sin()) + radius * step * 0.2 * jitter();
+            [(cx + r * a.cos() * 1e7).round() / 1e7, (cy + r * a.sin() * 1e7).round() / 1e7]
+        })
+        .collect();
+    ring.push(ring[0]);
+    ring
+}
+
+/// 17 districts of about `each` vertices: district 1 has a hole, and district 2 owns an
+/// exclave inside it (as Chaoyang's airport sits inside Shunyi).
+fn outline_file(each: usize) -> (Vec<u8>, usize) {
+    let mut features = Vec::new();
+    let mut vertices = 0;
+    for d in 0..17usize {
+        let (cx, cy) = (116.0 + (d % 6) as f64 * 0.5, 39.5 + (d / 6) as f64 * 0.5);
+        let outer = wavy_ring(cx, cy, 0.2, each, d as u64 + 7);
+        vertices += outer.len();
+        let geometry = match d {
+            1 => {
+                let hole: Vec<[f64; 2]> = wavy_ring(cx, cy, 0.05, each / 10, 99).into_iter().rev().collect();
+                vertices += hole.len();
+                json!({"type": "Polygon", "coordinates": [outer, hole]})
+            }
+            2 => {
+                let (hx, hy) = (116.5, 39.5);
+                let exclave = wavy_ring(hx, hy, 0.03, each / 10, 98);
+                vertices += exclave.len();
+                json!({"type": "MultiPolygon", "coordinates": [[outer], [exclave]]})
+            }
+            _ => json!({"type": "Polygon", "coordinates": [outer]}),
+        };
+        features.push(json!({"type": "Feature",
+            "properties": {"level": "district", "code": format!("11{:04}", 100 + d), "name": format!("区{d}")},
+            "geometry": geometry}));
+    }
+    (serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default(), vertices)
+}
+
+async fn run_outlines() -> Result<()> {
+    println!(
+        "| vertices | per district | validate | s per million | import (parse, validate, write, index) | s per million |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for each in [3_000usize, 15_000, 60_000] {
+        let (bytes, vertices) = outline_file(each);
+        let limits = chuishao_geo::Limits {
+            max_vertices_per_feature: usize::MAX,
+            max_bytes: u64::MAX,
+            ..chuishao_geo::Limits::default()
+        };
+        let t = Instant::now();
+        let parsed = chuishao_geo::parse_collection(&bytes, &limits).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let validate_s = t.elapsed().as_secs_f64();
+        std::hint::black_box(parsed);
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("o.db").display())).await?;
+        store.migrate(chuishao_app::Clock::now_ms(&SystemClock)).await?;
+        let app = App::new(store, Arc::new(SystemClock)).with_geo_limits(limits);
+        let t = Instant::now();
+        app.import_geo(&bytes, &|_| {}).await.map_err(|e| anyhow::anyhow!("import failed: {e:?}"))?;
+        let import_s = t.elapsed().as_secs_f64();
+        let m = vertices as f64 / 1e6;
+        println!(
+            "| {vertices} | {each} | {validate_s:.2} s | {:.1} s | {import_s:.2} s | {:.1} s |",
+            validate_s / m,
+            import_s / m
+        );
+    }
+    Ok(())
 }
 
 const ORIGIN: (f64, f64) = (116.0, 40.2);
@@ -111,6 +200,9 @@ fn wkt(ring: &[[f64; 2]]) -> String {
 }
 
 pub async fn run(args: BenchGeoArgs) -> Result<()> {
+    if args.outlines {
+        return run_outlines().await;
+    }
     let t = Instant::now();
     let syn = synthetic(args.communities);
     eprintln!(
