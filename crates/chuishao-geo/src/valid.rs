@@ -14,7 +14,7 @@
 
 use geo::coordinate_position::{CoordPos, coord_pos_relative_to_ring};
 use geo::line_intersection::{LineIntersection, line_intersection};
-use geo::{BoundingRect, Coord, Line, LineString, MultiPolygon, Polygon};
+use geo::{BoundingRect, Coord, Line, LineString, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -239,6 +239,7 @@ fn nesting_problems(m: &MultiPolygon<f64>) -> Vec<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use geo::Polygon;
 
     fn ring(pts: &[(f64, f64)]) -> LineString<f64> {
         LineString::from(pts.to_vec())
