@@ -6,6 +6,7 @@ mod bench_residents;
 mod bench_timer;
 mod config;
 mod deadlines_cmd;
+mod drill;
 mod geo_cli;
 mod ops_cmd;
 mod serve;
@@ -61,6 +62,9 @@ enum Command {
     /// Restore FILE (from `backup`) into the empty database given by --database-url, photos
     /// into server.photo_dir; ends with `audit verify`.
     Restore { file: std::path::PathBuf },
+    /// Drive two nodes behind a load balancer: functional checks, or load with a fault
+    /// (deploy/cluster.sh runs it; docs/operations.md has the figures).
+    Drill(drill::DrillArgs),
     /// Configuration files: check one, or show the settings in effect (secrets hidden).
     Config {
         #[command(subcommand)]
@@ -271,6 +275,7 @@ async fn main() -> Result<()> {
         Command::Serve { demo, .. } => serve::run(&cfg, demo).await?,
         Command::Config { command: ConfigCommand::Show } => println!("{cfg:#?}"),
         Command::MigrateData(args) => ops_cmd::migrate_data(args).await?,
+        Command::Drill(args) => drill::run(args).await?,
         Command::Backup { file } => ops_cmd::backup(&cfg, file).await?,
         Command::Restore { file } => ops_cmd::restore(&cfg, file).await?,
         Command::Config { command: ConfigCommand::Check { .. } } => {}

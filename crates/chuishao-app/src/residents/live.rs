@@ -137,6 +137,8 @@ impl LiveHub {
     async fn tail(self, app: App, mut last: i64, mut listener: Option<chuishao_store::EventListener>) {
         let mut last_whistle = last;
         let mut last_head = last;
+        let listens = listener.is_some();
+        let mut relisten_at: Option<tokio::time::Instant> = None;
         loop {
             match listener.as_mut() {
                 Some(l) => {
@@ -145,12 +147,26 @@ impl LiveHub {
                         _ = tokio::time::sleep(PG_SAFETY_POLL) => None,
                     };
                     if let Some(e) = failed {
-                        // Polling still reaches every node's commits, only less promptly.
-                        tracing::warn!(error = %e, "event listener failed; polling from now on");
+                        // Polling still reaches every node's commits, only less promptly,
+                        // until the listener is back (the database restarted, say).
+                        tracing::warn!(error = %e, "event listener failed; polling until it is back");
                         listener = None;
+                        relisten_at = Some(tokio::time::Instant::now() + PG_SAFETY_POLL);
                     }
                 }
-                None => tokio::time::sleep(POLL).await,
+                None => {
+                    tokio::time::sleep(POLL).await;
+                    if listens && relisten_at.is_some_and(|at| tokio::time::Instant::now() >= at) {
+                        match app.store.event_listener().await {
+                            Ok(l) => {
+                                listener = l;
+                                relisten_at = None;
+                                tracing::info!("event listener back");
+                            }
+                            Err(_) => relisten_at = Some(tokio::time::Instant::now() + PG_SAFETY_POLL),
+                        }
+                    }
+                }
             }
             // The log's head, read once per wake for the three followers below.
             let head = match app.store.max_event_seq().await {
