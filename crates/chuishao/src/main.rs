@@ -3,6 +3,7 @@
 mod bench;
 mod bench_geo;
 mod bench_residents;
+mod bench_scale;
 mod bench_timer;
 mod config;
 mod deadlines_cmd;
@@ -62,6 +63,8 @@ enum Command {
     /// Restore FILE (from `backup`) into the empty database given by --database-url, photos
     /// into server.photo_dir; ends with `audit verify`.
     Restore { file: std::path::PathBuf },
+    /// A million cases in a realistic mix, and the pages timed on them (docs/benchmarks.md).
+    BenchScale(bench_scale::BenchScaleArgs),
     /// Drive two nodes behind a load balancer: functional checks, or load with a fault
     /// (deploy/cluster.sh runs it; docs/operations.md has the figures).
     Drill(drill::DrillArgs),
@@ -276,6 +279,7 @@ async fn main() -> Result<()> {
         Command::Config { command: ConfigCommand::Show } => println!("{cfg:#?}"),
         Command::MigrateData(args) => ops_cmd::migrate_data(args).await?,
         Command::Drill(args) => drill::run(args).await?,
+        Command::BenchScale(args) => bench_scale::run(&cfg, args).await?,
         Command::Backup { file } => ops_cmd::backup(&cfg, file).await?,
         Command::Restore { file } => ops_cmd::restore(&cfg, file).await?,
         Command::Config { command: ConfigCommand::Check { .. } } => {}
