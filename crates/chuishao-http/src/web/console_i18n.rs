@@ -33,6 +33,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("board.search", "关键词或查询码", "Text or tracking code"),
     ("board.any", "全部", "Any"),
     ("board.empty", "暂无案件。", "No cases."),
+    ("board.bad_filter", "筛选条件无效。", "That filter is not valid."),
     ("board.live", "实时更新", "Live"),
     ("col.case", "案件", "Case"),
     ("col.status", "状态", "Status"),

@@ -184,6 +184,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.csrf", "页面已过期，请返回刷新后重试。", "The page has expired; go back, reload and try again."),
     ("error.rate_limited", "操作太频繁，请稍后再试。", "Too many attempts; please wait a moment and try again."),
     ("error.internal", "服务暂时不可用，请稍后再试。", "The service is unavailable; please try again later."),
+    ("error.not_found", "没有找到这个页面。", "No such page."),
 ];
 
 /// The catalogue in one language.

@@ -2,6 +2,9 @@
 //! adds category search and geolocation). CSRF-checked, rate-limited per address, and the
 //! form token is the idempotency key, so a double submit files one case.
 
+mod map;
+mod nearby;
+
 use super::{MessagePage, Msgs, PageLang, csrf, html};
 use crate::AppState;
 use crate::limit::client_ip;
@@ -17,6 +20,7 @@ use chuishao_app::residents::photos::{
     CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean_all, valid_file_name,
 };
 use chuishao_app::residents::report::ReportForm;
+use map::{MapView, map_pick, map_view};
 use rand::RngCore;
 use serde::Deserialize;
 
@@ -102,46 +106,6 @@ struct ReportPage {
     csrf: String,
     form_token: String,
     map: Option<MapView>,
-}
-
-/// The tappable map: the image, and its frame for report.js.
-struct MapView {
-    src: String,
-    width: String,
-    height: String,
-    min_lon: String,
-    max_lat: String,
-    kx: String,
-    ky: String,
-    /// The chosen point, as typed or tapped.
-    chosen: Option<String>,
-}
-
-/// The point typed in the form, if it reads as one.
-fn typed_point(f: &Fields) -> Option<(f64, f64)> {
-    let num = |v: &str| v.trim().parse::<f64>().ok().filter(|x| x.is_finite());
-    Some((num(&f.lon)?, num(&f.lat)?))
-}
-
-async fn map_view(s: &AppState, f: &Fields) -> Option<MapView> {
-    let frame = s.app.report_map_frame().await.ok().flatten()?;
-    let point = typed_point(f).filter(|&(lon, lat)| {
-        let (x, y) = frame.xy(lon, lat);
-        frame.contains_px(x, y)
-    });
-    Some(MapView {
-        src: match point {
-            Some((lon, lat)) => format!("/report/map.svg?lat={lat:.6}&lon={lon:.6}"),
-            None => "/report/map.svg".into(),
-        },
-        width: format!("{:.0}", frame.width),
-        height: format!("{:.0}", frame.height),
-        min_lon: frame.min[0].to_string(),
-        max_lat: frame.max_lat.to_string(),
-        kx: frame.kx.to_string(),
-        ky: frame.ky.to_string(),
-        chosen: point.map(|(lon, lat)| format!("{lat:.6}, {lon:.6}")),
-    })
 }
 
 #[derive(askama::Template)]
@@ -232,7 +196,7 @@ enum Body {
 async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -> Body {
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if !content_type.starts_with("multipart/form-data") {
-        return match super::track::form::<Fields>(parts, body).await {
+        return match crate::web::track::form::<Fields>(parts, body).await {
             Some(f) => Body::Parsed(Box::new(f), vec![]),
             None => Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
         };
@@ -398,54 +362,6 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
     }
 }
 
-/// A submission made by tapping the map: `Some(Some(fields with the tapped point))`, or
-/// `Some(None)` for a pixel off the map. `None` when the map was not tapped — including the
-/// (0, 0) a browser sends when Enter submits through the image as the form's first button.
-async fn map_pick(s: &AppState, f: &Fields) -> Option<Option<Fields>> {
-    let (x, y) = (f.map_x.trim().parse::<f64>().ok()?, f.map_y.trim().parse::<f64>().ok()?);
-    if x == 0.0 && y == 0.0 {
-        return None;
-    }
-    let Some(frame) = s.app.report_map_frame().await.ok().flatten() else { return Some(None) };
-    if !x.is_finite() || !y.is_finite() || !frame.contains_px(x, y) {
-        return Some(None);
-    }
-    let (lon, lat) = frame.lon_lat(x, y);
-    Some(Some(Fields {
-        lat: format!("{lat:.6}"),
-        lon: format!("{lon:.6}"),
-        map_x: String::new(),
-        map_y: String::new(),
-        ..f.clone()
-    }))
-}
-
-/// `GET /report/map.svg?lat=&lon=`: the district's grids to tap on, with a marker at the
-/// point if given; 404 without geometry.
-async fn map_svg(
-    State(s): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    let num = |k: &str| q.get(k).and_then(|v| v.trim().parse::<f64>().ok()).filter(|f| f.is_finite());
-    let marker = num("lon").zip(num("lat"));
-    match s.app.report_map_svg(marker).await {
-        Ok(Some(svg)) => (
-            [
-                (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=300"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            svg,
-        )
-            .into_response(),
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "report map failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
 fn message(lang: PageLang, status: StatusCode, line: &'static str) -> Response {
     let page = MessagePage {
         t: lang.msgs(),
@@ -456,6 +372,18 @@ fn message(lang: PageLang, status: StatusCode, line: &'static str) -> Response {
         back_href: format!("/report?lang={}", lang.lang.code()),
     };
     lang.remember(html(status, &page))
+}
+
+/// A report with four photos of 10 MB each, and the form around them.
+const REPORT_BODY_LIMIT: usize = MAX_PHOTOS_PER_CASE * MAX_PHOTO_BYTES + 1024 * 1024;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/report", get(show).post(submit).layer(axum::extract::DefaultBodyLimit::max(REPORT_BODY_LIMIT)))
+        .route("/photos/{name}", get(photo))
+        .route("/report/nearby.json", get(nearby::nearby))
+        .route("/report/map.svg", get(map::map_svg))
+        .route("/t/{code}/me-too", axum::routing::post(nearby::me_too))
 }
 
 /// `GET /photos/{name}`: a stored (cleaned) photo or thumbnail by its random key.
@@ -475,69 +403,4 @@ async fn photo(State(s): State<AppState>, axum::extract::Path(name): axum::extra
             .into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// `GET /report/nearby.json?category=&lat=&lon=`: the duplicate hint.
-async fn nearby(
-    State(s): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    let num = |k: &str| q.get(k).and_then(|v| v.trim().parse::<f64>().ok()).filter(|f| f.is_finite());
-    let (Some(cat), Some(lat), Some(lon)) = (q.get("category"), num("lat"), num("lon")) else {
-        return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!([]))).into_response();
-    };
-    match s.app.nearby_open_cases(cat, lat, lon, chuishao_app::residents::nearby::DEFAULT_RADIUS_M).await {
-        Ok(list) => axum::Json(list).into_response(),
-        Err(AppError::Invalid(_)) => (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!([]))).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "nearby failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-/// `POST /t/{code}/me-too`: "me too" on an open case (form; CSRF-checked, rate-limited).
-async fn me_too(
-    State(s): State<AppState>,
-    lang: PageLang,
-    axum::extract::Path(code): axum::extract::Path<String>,
-    req: Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let fields = super::track::form::<Fields>(&parts, body).await.unwrap_or_default();
-    if let Some(refused) = guard(&s, lang, &parts, &fields.csrf) {
-        return refused;
-    }
-    match s.app.me_too(&code).await {
-        // The me-too reporter gets what the first reporter got: the tracking code and its
-        // live page (and no reporter data of anyone).
-        Ok(count) => {
-            let page = DonePage {
-                t: lang.msgs(),
-                switch_href: lang.switch_href("/report"),
-                code: chuishao_domain::ids::TrackingCode::parse(&code).map_or(code, |c| c.as_str().to_string()),
-                photos: vec![],
-                me_too: Some(count),
-            };
-            lang.remember(html(StatusCode::OK, &page))
-        }
-        Err(AppError::NotFound(_)) => message(lang, StatusCode::NOT_FOUND, "lookup.not_found"),
-        Err(AppError::Invalid(_)) => message(lang, StatusCode::CONFLICT, "error.invalid"),
-        Err(e) => {
-            tracing::error!(error = %e, "me too failed");
-            message(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
-        }
-    }
-}
-
-/// A report with four photos of 10 MB each, and the form around them.
-const REPORT_BODY_LIMIT: usize = MAX_PHOTOS_PER_CASE * MAX_PHOTO_BYTES + 1024 * 1024;
-
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/report", get(show).post(submit).layer(axum::extract::DefaultBodyLimit::max(REPORT_BODY_LIMIT)))
-        .route("/photos/{name}", get(photo))
-        .route("/report/nearby.json", get(nearby))
-        .route("/report/map.svg", get(map_svg))
-        .route("/t/{code}/me-too", axum::routing::post(me_too))
 }

@@ -1,70 +1,32 @@
-//! Whistles (吹哨报到) through real HTTP, on a fresh database (PostgreSQL when
-//! `CHUISHAO_TEST_PG_URL` is set, SQLite otherwise) seeded with the demo organisations and
-//! users. The clock is fixed and moved by the test; the timer worker's tick is called directly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Whistles (吹哨报到) through real HTTP. The clock is frozen and moved by the test; the timer
+//! worker's tick is called directly.
 
-use chuishao_app::{App, Clock};
-use chuishao_store::testing::{TestDb, default_engine};
-use reqwest::StatusCode;
-use serde_json::{Value, json};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use super::*;
+use std::ops::Deref;
 
-/// Monday 2 November 2026, 09:00 +08:00.
-const MONDAY_9: i64 = 1_793_581_200_000;
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 /// The place of every whistle here (inside 和平街道).
 const LAT: f64 = 39.974;
 const LON: f64 = 116.396;
 
-struct FixedClock(AtomicI64);
+/// The server with whistle helpers (by whistle id), on a clock that stands still.
+struct T(TestApp);
 
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
+impl Deref for T {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.0
     }
 }
 
-struct T {
-    base: String,
-    client: reqwest::Client,
-    app: App,
-    db: TestDb,
-    server: tokio::task::JoinHandle<()>,
-    clock: Arc<FixedClock>,
-}
-
 async fn spawn() -> T {
-    let db = TestDb::new(default_engine()).await.unwrap();
-    let clock = Arc::new(FixedClock(AtomicI64::new(MONDAY_9)));
-    let app = App::new(db.store.clone(), clock.clone());
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
-    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.unwrap();
-    app.seed_demo_users().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = chuishao_http::router(app.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    T { base: format!("http://{addr}"), client: reqwest::Client::new(), app, db, server, clock }
+    T(spawn_app_with(Options { frozen_clock: true, ..Options::default() }).await)
 }
 
 impl T {
     fn set(&self, at: i64) {
-        self.clock.0.store(at, Ordering::SeqCst);
-    }
-    async fn token(&self, user: &str) -> String {
-        self.app.create_token(user, "test").await.unwrap()
-    }
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let res = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
-        (res.status(), res.json().await.unwrap_or(Value::Null))
-    }
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let res = self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
-        (res.status(), res.json().await.unwrap_or(Value::Null))
+        self.clock.set(at);
     }
     async fn raise(&self, token: &str, body: Value) -> Value {
         let (s, w) = self.post(token, "/api/v1/whistles", body).await;
@@ -109,8 +71,7 @@ impl T {
         self.app.org_by_code(code).await.unwrap().unwrap().id.0
     }
     async fn stop(self) {
-        self.server.abort();
-        self.db.cleanup().await;
+        self.0.stop().await;
     }
 }
 

@@ -1,14 +1,12 @@
 //! Deadlines through the application on a real database (SQLite, or PostgreSQL when
 //! `CHUISHAO_TEST_PG_URL` is set): the shared calendar, clocks on cases, the timer worker.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chuishao_app::cases::{CaseListQuery, CaseView, TransitionInput};
-mod common;
 
+use super::common::{ManualClock, at, dispatched_case, district};
 use chuishao_app::App;
 use chuishao_domain::ids::CaseId;
 use chuishao_store::testing::{TestDb, default_engine};
-use common::{ManualClock, at, dispatched_case, district};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 

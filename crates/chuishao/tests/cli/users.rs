@@ -1,18 +1,7 @@
 //! `chuishao users …` administration as an operator runs it: the same rules as the console
 //! (run as a named admin), each change audited, the chain still verifying.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
-fn chuishao(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chuishao"))
-        .args(args)
-        .env("CHUISHAO_DATABASE_URL", db)
-        .env("CHUISHAO_LOG", "warn")
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
+use super::chuishao;
 
 #[test]
 fn users_are_administered_from_the_command_line_as_a_named_admin() {

@@ -1,5 +1,4 @@
 //! Helpers shared by the application's integration tests.
-#![allow(dead_code)]
 
 use chuishao_app::cases::{CaseView, NewCaseInput, TransitionInput};
 use chuishao_app::{App, Clock};

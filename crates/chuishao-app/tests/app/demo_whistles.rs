@@ -1,11 +1,8 @@
 //! The demo district's whistles: every state, and scorecards for the last three months.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
+use super::common::{ManualClock, at};
 use chuishao_app::App;
 use chuishao_store::testing::{TestDb, default_engine};
-use common::{ManualClock, at};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

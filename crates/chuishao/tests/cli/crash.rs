@@ -1,7 +1,6 @@
 //! Every acknowledged write survives a crash: the real binary serves a SQLite file, clients
 //! file cases concurrently, the server is killed with SIGKILL in the middle of the load, and
 //! after a restart every case that got its 201 is there and the audit chain is intact.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,17 +1,6 @@
 //! `chuishao import geo` and `chuishao export geo` as an operator runs them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
-fn chuishao(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chuishao"))
-        .args(args)
-        .env("CHUISHAO_DATABASE_URL", db)
-        .env("CHUISHAO_LOG", "warn")
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
+use super::chuishao;
 
 #[test]
 fn import_refuses_huge_and_invalid_files_and_round_trips_the_demo() {

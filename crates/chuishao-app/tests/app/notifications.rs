@@ -1,11 +1,8 @@
 //! Notifications against a real local HTTP receiver: signed webhooks, robot formats, retries
 //! after 500s and a timeout, the dead-letter state and an admin's retry. Time is the test's
 //! clock; only the receiver's deliberately slow answer takes real time (the client's timeout).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{ManualClock, dispatched_case, district};
+use super::common::{ManualClock, dispatched_case, district};
 
 use axum::Router;
 use axum::extract::{Path, State};
