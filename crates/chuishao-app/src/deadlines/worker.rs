@@ -16,7 +16,7 @@ use crate::cases::{append_case_events, case_scope};
 use crate::deadlines::SupervisionTarget;
 use crate::{App, Result};
 use chuishao_domain::cases::{CaseEvent, apply_event};
-use chuishao_domain::deadlines::{DeadlineKind, Firing};
+use chuishao_domain::deadlines::Firing;
 use chuishao_domain::ids::OrgId;
 use chuishao_domain::org::OrgKind;
 use chuishao_store::DeadlineWrite;
@@ -37,14 +37,6 @@ pub struct TickReport {
     pub supervisions: usize,
     /// Cases left for the next tick because a user's transaction held them.
     pub skipped_cases: usize,
-}
-
-fn kind_zh(kind: DeadlineKind) -> &'static str {
-    match kind {
-        DeadlineKind::Acceptance => "签收",
-        DeadlineKind::Resolution => "办理",
-        DeadlineKind::Verification => "核查",
-    }
 }
 
 impl App {
@@ -111,19 +103,7 @@ impl App {
                                 report.overdue += 1;
                                 events.push(CaseEvent::DeadlineOverdue { deadline: d.kind, due_at: d.due_at, period });
                                 let to = self.supervising_org(case.handler_id(), &mut district).await?;
-                                let note = if period == 1 {
-                                    format!(
-                                        "{}超时，自动督办 (the {} deadline has passed)",
-                                        kind_zh(d.kind),
-                                        d.kind.as_str()
-                                    )
-                                } else {
-                                    format!(
-                                        "{}超时第{period}个时限周期，再次督办 (overdue period {period} of the {} deadline)",
-                                        kind_zh(d.kind),
-                                        d.kind.as_str()
-                                    )
-                                };
+                                let note = chuishao_i18n::cases::overdue_supervision_note(d.kind, period);
                                 let ev =
                                     CaseEvent::Supervised { note, count: case.supervision_count + 1, to_org_id: to };
                                 apply_event(&mut case, &ev);

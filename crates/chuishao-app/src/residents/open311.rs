@@ -8,8 +8,9 @@ use crate::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE,
 use crate::time::{parse_rfc3339, rfc3339};
 use crate::{App, AppError};
 use chuishao_domain::access::{Actor, Role};
-use chuishao_domain::cases::{CaseEvent, CaseStatus, public_wording};
+use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::TrackingCode;
+use chuishao_i18n::cases::public as public_wording;
 use chuishao_store::{CaseRow, NewEvent, PublicCaseFilter};
 use serde::Serialize;
 

@@ -248,7 +248,7 @@ async fn append(
                 event_seq: *seq,
                 case_id: w.id,
                 event_kind: e.kind().to_string(),
-                body: render(s, &a),
+                body: render(s, &a, &crate::notifications::wording(&a)),
             });
         }
     }

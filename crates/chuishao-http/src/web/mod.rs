@@ -8,7 +8,6 @@
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
 mod console;
-mod console_i18n;
 pub mod csrf;
 pub mod i18n;
 mod report;

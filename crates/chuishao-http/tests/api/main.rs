@@ -13,6 +13,7 @@ mod cases;
 mod console;
 mod console_admin;
 mod geo;
+mod languages;
 mod open311;
 mod patrol;
 mod report;

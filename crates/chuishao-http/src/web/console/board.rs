@@ -49,7 +49,7 @@ fn row(staff: &Staff, i: &BoardItem) -> Row {
         category: c.category.as_ref().map(|x| staff.pick(&x.name_zh, &x.name_en)).unwrap_or_default(),
         place: c.community.as_ref().or(c.subdistrict.as_ref()).map(pick).unwrap_or_default(),
         handler: c.handler.as_ref().map(pick).unwrap_or_default(),
-        left: left_text(i.left_ms),
+        left: left_text(staff.lang, i.left_ms),
         overdue: i.left_ms < 0,
         due_at: i.due_at,
         returned: i.returned,

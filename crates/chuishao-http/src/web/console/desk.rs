@@ -68,7 +68,10 @@ fn timeline_rows(staff: &Staff, events: &[DeskEvent]) -> Vec<TimelineRow> {
         .map(|e| TimelineRow {
             at: e.at.clone(),
             kind: e.kind.clone(),
-            text: staff.pick(&e.text_zh, &e.text_en),
+            text: {
+                let unit = e.unit.as_ref().map(|(zh, en)| (zh.as_str(), en.as_str()));
+                chuishao_i18n::cases::staff(&e.event, unit).pick(staff.lang.lang).to_string()
+            },
             unit: match &e.actor_unit {
                 Some((zh, en)) => staff.pick(zh, en),
                 None => staff.t().t("case.system").to_string(),
@@ -78,7 +81,7 @@ fn timeline_rows(staff: &Staff, events: &[DeskEvent]) -> Vec<TimelineRow> {
 }
 
 /// The running clocks of a case (met ones are history, shown in the timeline).
-fn clock_rows(c: &CaseView, now: i64) -> Vec<ClockRow> {
+fn clock_rows(staff: &Staff, c: &CaseView, now: i64) -> Vec<ClockRow> {
     use chuishao_domain::deadlines::DeadlineStatus as S;
     c.deadlines
         .iter()
@@ -89,7 +92,7 @@ fn clock_rows(c: &CaseView, now: i64) -> Vec<ClockRow> {
                 label: key("deadline", d.kind, "case.actions"),
                 due_at: due,
                 due_text: d.due_at.clone(),
-                left: left_text(due - now),
+                left: left_text(staff.lang, due - now),
                 overdue: due < now && d.state != S::Paused,
                 paused: d.state == S::Paused,
             })
@@ -136,8 +139,8 @@ pub(super) async fn case_page(
         switch_href: staff.switch_href(&format!("/console/cases/{id}")),
         chrome: staff.chrome(""),
         status_text: status_text(staff.lang, c.status),
-        clocks: clock_rows(&c, now),
-        left: left_text(due_at - now),
+        clocks: clock_rows(staff, &c, now),
+        left: left_text(staff.lang, due_at - now),
         due_text: chuishao_app::time::rfc3339(due_at),
         c,
         actions: names.iter().map(|a| (*a, key("action", a, "case.actions"))).collect(),

@@ -41,24 +41,19 @@ pub(crate) type PageResult = Result<Response, PageError>;
 /// The catalogue key `{prefix}.{name}`, or `fallback` for a name the catalogue lacks (every
 /// key is `'static` in the catalogue).
 pub(crate) fn key(prefix: &str, name: &str, fallback: &'static str) -> &'static str {
-    crate::web::console_i18n::MESSAGES
-        .iter()
-        .find(|(k, _, _)| k.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) == Some(name))
-        .map_or(fallback, |(k, _, _)| *k)
+    chuishao_i18n::key(prefix, name).unwrap_or(fallback)
 }
 
-/// Time left as `1h05m`, or `3d` from two days on; negative when past.
-pub(crate) fn left_text(ms: i64) -> String {
-    let m = ms.abs() / 60_000;
-    let sign = if ms < 0 { "-" } else { "" };
-    if m >= 48 * 60 { format!("{sign}{}d", m / (24 * 60)) } else { format!("{sign}{}h{:02}m", m / 60, m % 60) }
+/// Time left in the page language (`1小时05分`, `3天`; `1h05m`, `3d`); negative when past.
+pub(crate) fn left_text(lang: PageLang, ms: i64) -> String {
+    chuishao_i18n::duration::left(ms, lang.lang)
 }
 
 /// A case status in the page language (the code stays in `data-status`).
 pub(crate) fn status_text(lang: PageLang, code: &'static str) -> &'static str {
     match chuishao_domain::cases::CaseStatus::parse(code) {
         Some(st) => {
-            let (zh, en) = chuishao_app::cases::status_words(st);
+            let (zh, en) = chuishao_i18n::cases::status(st);
             lang.lang.pick(zh, en)
         }
         None => code,

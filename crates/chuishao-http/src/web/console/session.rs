@@ -86,7 +86,17 @@ struct ResubmitPage {
     t: Msgs,
     switch_href: String,
     target: String,
-    fields: Vec<(String, String)>,
+    /// (name, value, label in the page language).
+    fields: Vec<(String, String, String)>,
+}
+
+/// A carried field's label: the form's own label from the catalogue, else its name.
+fn field_label(lang: PageLang, name: &str) -> String {
+    let bare = name.strip_suffix("_code").unwrap_or(name);
+    ["field", "wfield"]
+        .iter()
+        .find_map(|area| chuishao_i18n::key(area, name).or_else(|| chuishao_i18n::key(area, bare)))
+        .map_or_else(|| name.to_string(), |k| lang.msgs().t(k).to_string())
 }
 
 /// `POST /login`: a session cookie and the landing page, the `next` page, or the carried form
@@ -139,6 +149,8 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
         let mut fields = carry;
         fields.retain(|(k, _)| k != csrf::NAME);
         fields.push((csrf::NAME.to_string(), csrf_token));
+        let fields =
+            fields.into_iter().map(|(k, v)| (field_label(lang, &k), k, v)).map(|(l, k, v)| (k, v, l)).collect();
         html(StatusCode::OK, &ResubmitPage { t, switch_href: lang.switch_href("/login"), target, fields })
     };
     if let Some(c) = session_cookie(&token, chuishao_app::console::accounts::SESSION_TTL_MS / 1000) {

@@ -45,12 +45,18 @@ pub(super) async fn map(State(s): State<AppState>, staff: Staff, Query(p): Query
     let metric_name =
         p.metric.filter(|m| MapMetric::parse(m).is_some()).unwrap_or_else(|| "households_per_worker".into());
     let metric = MapMetric::parse(&metric_name).unwrap_or(MapMetric::HouseholdsPerWorker);
-    let svg = match s.app.map_svg(actor, &area.code, metric, 960.0).await {
+    let svg = match s.app.map_svg_in(actor, &area.code, metric, 960.0, Some(staff.lang.lang)).await {
         Ok(svg) => svg,
         Err(AppError::NotFound(_)) => String::new(),
         Err(e) => return Err(staff.fail(e)),
     };
     let load = s.app.workload(actor, &area.code, DEFAULT_HOUSEHOLDS_TARGET).await.map_err(|e| staff.fail(e))?;
+    let mut over: Vec<GridLoadView> = load.grids.into_iter().filter(|g| g.over_target).collect();
+    if staff.lang.lang == crate::web::Lang::En {
+        for g in &mut over {
+            g.name = super::name_of(&s, &staff, &g.code, &g.name).await;
+        }
+    }
     let page = MapPage {
         t: staff.t(),
         switch_href: staff.switch_href(&format!("/console/map?org={}&", area.code)).replace("&?", "&"),
@@ -62,7 +68,7 @@ pub(super) async fn map(State(s): State<AppState>, staff: Staff, Query(p): Query
         target: load.households_target,
         grids_over_target: load.grids_over_target,
         grids_without_worker: load.grids_without_worker,
-        over: load.grids.into_iter().filter(|g| g.over_target).collect(),
+        over,
     };
     Ok(staff.render(StatusCode::OK, &page))
 }

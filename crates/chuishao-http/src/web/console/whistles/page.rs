@@ -67,9 +67,9 @@ struct WhistlePage {
     errors: Vec<FieldError>,
 }
 
-fn event_line(e: &WhistleEventView, names: &BTreeMap<String, String>) -> EventLine {
+fn event_line(staff: &Staff, e: &WhistleEventView, names: &BTreeMap<String, String>) -> EventLine {
     let d = &e.data;
-    let s = |k: &str| d.get(k).and_then(|v| v.as_str()).map(String::from);
+    let s = |k: &str| d.get(k).and_then(|v| v.as_str()).map(|v| chuishao_i18n::localise_note(v, staff.lang.lang));
     let unit = s("unit").map(|c| names.get(&c).cloned().unwrap_or(c)).unwrap_or_default();
     let mut detail: Vec<String> = Vec::new();
     for k in ["note", "text", "report", "reason"] {
@@ -154,7 +154,7 @@ async fn whistle_page(
             }
         })
         .collect();
-    let timeline = desk.events.iter().map(|e| event_line(e, &names)).collect();
+    let timeline = desk.events.iter().map(|e| event_line(staff, e, &names)).collect();
     let page = WhistlePage {
         t: staff.t(),
         switch_href: staff.switch_href(&format!("/console/whistles/{id}")),
