@@ -129,4 +129,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.rate_limited", "操作太频繁，请稍后再试。", "Too many attempts; please wait a moment and try again."),
     ("error.internal", "服务暂时不可用，请稍后再试。", "The service is unavailable; please try again later."),
     ("error.not_found", "没有找到这个页面。", "No such page."),
+    // Open311 service definitions: the questions every service asks.
+    ("open311.hazard", "存在安全隐患吗？", "Is it dangerous?"),
+    ("open311.hazard_hint", "是否危及人身或财产安全", "Does it endanger people or property?"),
+    ("open311.yes", "是", "Yes"),
+    ("open311.no", "否", "No"),
+    ("open311.landmark", "附近地标", "Nearby landmark"),
+    ("open311.landmark_hint", "附近的地标，最多100字", "A nearby landmark, at most 100 characters"),
 ];
