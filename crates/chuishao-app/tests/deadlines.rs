@@ -25,36 +25,67 @@ async fn test_app() -> (App, Arc<ManualClock>, TestDb) {
     (app, clock, db)
 }
 
+/// A made-up official 2027 (tests/fixtures/2027-example.toml).
+const OFFICIAL_2027: &str = include_str!("fixtures/2027-example.toml");
+
 #[tokio::test]
 async fn imported_years_are_shared_through_the_database() {
     let (app, _clock, db) = test_app().await;
     let past_2026 = chuishao_calendar::Allowance::WorkingDays(5);
     let from = at("2026-12-30T10:00:00+08:00");
-    assert_eq!(app.calendar().due(from, past_2026).map_err(|e| e.code()), Err("calendar_beyond_loaded_years"));
-
-    let bad = "year = 2028\n";
-    let err = app.import_calendar_year(bad).await.unwrap_err();
-    assert_eq!(err.code(), "calendar_missing_year");
-    assert!(db.store.calendar_years().await.unwrap().is_empty(), "nothing written on a refused import");
-
-    let y2027 = "year = 2027\n[[holiday]]\nname = \"元旦\"\nfrom = \"2027-01-01\"\nto = \"2027-01-01\"\n";
-    assert_eq!(app.import_calendar_year(y2027).await.unwrap(), 2027);
+    // 2027 is provisional: New Year's Day (Friday) off, no adjusted working days.
     assert_eq!(
         app.calendar().due(from, past_2026).map(chuishao_app::time::rfc3339),
         Ok("2027-01-07T10:00:00+08:00".into())
     );
+    assert!(app.calendar().is_provisional_year(2027));
+
+    // Bad files change nothing: contradictions, years outside 2000–2100, a file for another
+    // year (one that works a statutory holiday day, or not the year asked for).
+    let contradiction = "year = 2027\n[[holiday]]\nname = \"a\"\nfrom = \"2027-02-05\"\nto = \"2027-02-13\"\n\
+                         [[working_day]]\nname = \"b\"\ndate = \"2027-02-06\"\n";
+    let last_years = OFFICIAL_2027.replace("2027", "2026");
+    let cases = [
+        ("year = 2028\n".to_string(), "calendar_statutory_day_worked"),
+        ("year = 2101\n".to_string(), "calendar_year_out_of_range"),
+        ("year = 1999\n".to_string(), "calendar_year_out_of_range"),
+        (contradiction.to_string(), "calendar_contradiction"),
+        (last_years.replacen("year = 2026", "year = 2027", 1), "calendar_outside_year"),
+    ];
+    for (text, code) in cases {
+        assert_eq!(app.import_calendar_year(&text).await.unwrap_err().code(), code, "{text}");
+    }
+    let err = app.import_official_year(OFFICIAL_2027, Some(2028)).await.unwrap_err();
+    assert_eq!(err.code(), "validation_failed");
+    assert!(db.store.calendar_years().await.unwrap().is_empty(), "nothing written on a refused import");
+    assert!(app.calendar().is_provisional_year(2027));
+
+    assert_eq!(app.import_official_year(OFFICIAL_2027, Some(2027)).await.unwrap(), 2027);
+    assert!(!app.calendar().is_provisional_year(2027));
+    assert_eq!(
+        app.calendar().due(from, past_2026).map(chuishao_app::time::rfc3339),
+        Ok("2027-01-07T10:00:00+08:00".into())
+    );
+    // The official Spring Festival break is longer than the statutory one.
+    let feb4 = at("2027-02-04T10:00:00+08:00");
+    let two = chuishao_calendar::Allowance::WorkingDays(2);
+    assert_eq!(app.calendar().due(feb4, two).map(chuishao_app::time::rfc3339), Ok("2027-02-16T10:00:00+08:00".into()));
 
     // Another node on the same database loads the same calendar.
     let other = App::new(db.store.clone(), Arc::new(ManualClock::default()));
     other.load_calendar().await.unwrap();
-    assert_eq!(other.calendar().years().len(), 3);
+    assert_eq!(other.calendar().official_years().count(), 3);
     assert_eq!(other.calendar().due(from, past_2026), app.calendar().due(from, past_2026));
+    assert_eq!(other.calendar().due(feb4, two), app.calendar().due(feb4, two));
 
-    // Replacing a built-in year: 2026-03-02 becomes a holiday.
-    let y2026 = "year = 2026\n[[holiday]]\nname = \"x\"\nfrom = \"2026-03-02\"\nto = \"2026-03-02\"\n";
-    app.import_calendar_year(y2026).await.unwrap();
-    let monday = at("2026-03-02T10:00:00+08:00");
-    assert_eq!(app.calendar().is_working_day(monday), Ok(false));
+    // Replacing a built-in year: a 2026 file moving Qingming's break.
+    let y2026 = chuishao_calendar::builtin_years()[1].export().replace("2026-04-04", "2026-04-03");
+    app.import_calendar_year(&y2026).await.unwrap();
+    let friday = at("2026-04-03T10:00:00+08:00");
+    assert_eq!(app.calendar().is_working_day(friday), Ok(false));
+    assert_eq!(other.load_calendar().await.unwrap(), vec![2026], "the other node sees which year changed");
+    assert_eq!(other.calendar().is_working_day(friday), Ok(false));
+    assert_eq!(other.load_calendar().await.unwrap(), Vec::<i32>::new());
     db.cleanup().await;
 }
 
