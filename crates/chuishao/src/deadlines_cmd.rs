@@ -23,6 +23,9 @@ pub enum CalendarCommand {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// Re-time the running clocks computed across YEAR on the calendar in use (the import does
+    /// this; run it after a node stopped within 30 s of an import elsewhere).
+    Retime { year: i32 },
     /// Print a year (official or provisional) as TOML.
     Export { year: i32 },
     /// List each supported year as official or provisional, and the working hours.
@@ -110,7 +113,11 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
                 .import_official_year(&text, year)
                 .await
                 .map_err(|e| anyhow::anyhow!("{file}: {e} [{}]", e.code()))?;
-            println!("calendar year {imported} imported");
+            println!("calendar year {} imported; {} running clocks re-timed", imported.year, imported.retimed);
+        }
+        CalendarCommand::Retime { year } => {
+            let n = app.retime_clocks(&[year]).await.map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+            println!("{n} running clocks re-timed");
         }
         CalendarCommand::Export { year } => match cal.year(year) {
             Some((y, provisional)) => {

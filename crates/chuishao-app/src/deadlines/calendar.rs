@@ -188,8 +188,9 @@ impl App {
 
     /// Validates a year's TOML file (2000–2100, no day both off and worked, every statutory
     /// holiday day off), stores it for every node and starts using it: the official year
-    /// replaces the provisional (or earlier official) one. Returns the year.
-    pub async fn import_calendar_year(&self, text: &str) -> Result<i32> {
+    /// replaces the provisional (or earlier official) one, and every running clock computed
+    /// across it is re-timed (`retime_clocks`). Nothing is changed when the file is refused.
+    pub async fn import_calendar_year(&self, text: &str) -> Result<YearImport> {
         let year = CalendarYear::parse(text)?;
         chuishao_calendar::check_statutory_days(&year)?;
         let mut stored = self.stored_calendar_years().await?;
@@ -209,8 +210,17 @@ impl App {
         stored.push((year.year, source));
         stored.sort();
         self.deadlines.remember_imported(stored);
-        Ok(year.year)
+        let retimed = self.retime_clocks(&[year.year]).await?;
+        Ok(YearImport { year: year.year, retimed })
     }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearImport {
+    pub year: i32,
+    /// Running or paused clocks whose deadline moved.
+    pub retimed: usize,
 }
 
 /// A loaded year as the API shows it.
@@ -226,6 +236,9 @@ pub struct CalendarYearView {
     pub working_days: Vec<AdjustedDayView>,
     /// The year as the TOML file `chuishao calendar import` and `PUT` read.
     pub source: String,
+    /// After an import: how many running clocks were re-timed (their deadline moved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retimed_clocks: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -302,6 +315,7 @@ fn year_view(y: &CalendarYear, provisional: bool) -> CalendarYearView {
             .map(|w| AdjustedDayView { name: w.name.clone(), date: w.date.to_string() })
             .collect(),
         source: y.export(),
+        retimed_clocks: None,
     }
 }
 
@@ -323,6 +337,20 @@ impl App {
         }
     }
 
+    /// The year whose official holiday schedule should be imported now: the current year when
+    /// it is still provisional, else from 1 November the next year while it is. `None` when
+    /// nothing is missing. Shown to admins and by `/readyz` (which stays ready).
+    pub fn provisional_year_due(&self) -> Option<i32> {
+        use chrono::Datelike;
+        let local = chrono::DateTime::from_timestamp_millis(self.now_ms() + chuishao_calendar::CST_OFFSET_MS)?;
+        let (year, month) = (local.year(), local.month());
+        let cal = self.calendar();
+        if cal.is_provisional_year(year) {
+            return Some(year);
+        }
+        (month >= 11 && cal.is_provisional_year(year + 1)).then_some(year + 1)
+    }
+
     /// One supported year, official or provisional.
     pub fn calendar_year_view(&self, year: i32) -> Result<CalendarYearView> {
         let cal = self.calendar();
@@ -332,7 +360,7 @@ impl App {
 
     /// Imports an official year from its TOML text (the CLI), refusing a file for another year
     /// than `expected` when given.
-    pub async fn import_official_year(&self, text: &str, expected: Option<i32>) -> Result<i32> {
+    pub async fn import_official_year(&self, text: &str, expected: Option<i32>) -> Result<YearImport> {
         let parsed = CalendarYear::parse(text)?;
         if let Some(year) = expected
             && parsed.year != year
@@ -351,8 +379,8 @@ impl App {
         if parsed.year != year {
             return Err(AppError::invalid("source", format!("the file is for {}, not {year}", parsed.year)));
         }
-        self.import_calendar_year(text).await?;
-        self.calendar_year_view(year)
+        let done = self.import_calendar_year(text).await?;
+        Ok(CalendarYearView { retimed_clocks: Some(done.retimed), ..self.calendar_year_view(year)? })
     }
 
     /// When something is due: `q.from` plus exactly one allowance.

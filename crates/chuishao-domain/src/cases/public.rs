@@ -44,6 +44,7 @@ pub fn public_wording(event: &CaseEvent, unit: Option<(&str, &str)>) -> Option<P
         | CaseEvent::DuplicateMerged { .. }
         | CaseEvent::TierChanged { .. }
         | CaseEvent::DeadlineWarning { .. }
-        | CaseEvent::DeadlineOverdue { .. } => None,
+        | CaseEvent::DeadlineOverdue { .. }
+        | CaseEvent::DeadlineRetimed { .. } => None,
     }
 }

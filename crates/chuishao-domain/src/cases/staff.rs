@@ -14,6 +14,28 @@ fn deadline_words(k: DeadlineKind) -> (&'static str, &'static str) {
     }
 }
 
+/// A supervision level in words: 1 the handling unit and its subdistrict, 2 the district, 3
+/// listed (挂牌督办).
+fn level_words(level: u8) -> (&'static str, &'static str) {
+    match level {
+        0 | 1 => ("一级", "level 1"),
+        2 => ("二级，报区", "level 2, to the district"),
+        _ => ("三级，挂牌督办", "level 3, listed"),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in China Standard Time.
+fn local_minute(ms: i64) -> String {
+    let local = ms + chuishao_calendar::CST_OFFSET_MS;
+    let day = local.div_euclid(86_400_000);
+    let minute = local.rem_euclid(86_400_000) / 60_000;
+    let date = i32::try_from(day + 719_163).ok().and_then(chrono::NaiveDate::from_num_days_from_ce_opt);
+    match date {
+        Some(d) => format!("{d} {:02}:{:02}", minute / 60, minute % 60),
+        None => ms.to_string(),
+    }
+}
+
 fn source_words(s: Source) -> (&'static str, &'static str) {
     match s {
         Source::Web => ("网上反映", "the web form"),
@@ -89,12 +111,20 @@ pub fn staff_wording(event: &CaseEvent, unit: Option<(&str, &str)>) -> PublicWor
             w(format!("重办，交由{uz}：{reason}"), format!("Reopened and sent to {ue}: {reason}"))
         }
         CaseEvent::Closed => w("结案".into(), "Closed".into()),
-        CaseEvent::Supervised { note, count, to_org_id } => match to_org_id {
-            Some(_) => w(
+        CaseEvent::Supervised { note, count, to_org_id, level } => match (to_org_id, level) {
+            (Some(_), Some(l)) => w(
+                format!("超期自动督办（{}），提交{uz}：{note}", level_words(*l).0),
+                format!("Escalated as overdue ({}) to {ue}: {note}", level_words(*l).1),
+            ),
+            (Some(_), None) => w(
                 format!("超期自动督办（第{count}次），提交{uz}：{note}"),
                 format!("Escalated as overdue (supervision {count}) to {ue}: {note}"),
             ),
-            None => w(format!("督办（第{count}次）：{note}"), format!("Supervised (time {count}): {note}")),
+            (None, Some(l)) if *l >= 2 => w(
+                format!("督办（第{count}次，{}）：{note}", level_words(*l).0),
+                format!("Supervised (time {count}, {}): {note}", level_words(*l).1),
+            ),
+            (None, _) => w(format!("督办（第{count}次）：{note}"), format!("Supervised (time {count}): {note}")),
         },
         CaseEvent::MergedInto { primary_id } => {
             w(format!("作为重复件并入案件{primary_id}"), format!("Merged as a duplicate into case {primary_id}"))
@@ -122,6 +152,14 @@ pub fn staff_wording(event: &CaseEvent, unit: Option<(&str, &str)>) -> PublicWor
             } else {
                 w(format!("{dz}超期第{period}个周期"), format!("The {de} deadline is {period} periods overdue"))
             }
+        }
+        CaseEvent::DeadlineRetimed { deadline, from_due_at, due_at } => {
+            let (dz, de) = deadline_words(*deadline);
+            let (a, b) = (local_minute(*from_due_at), local_minute(*due_at));
+            w(
+                format!("放假安排更新，{dz}时限由{a}调整为{b}"),
+                format!("Holiday schedule updated: the {de} deadline moved from {a} to {b}"),
+            )
         }
     }
 }
@@ -162,13 +200,14 @@ mod tests {
             CaseEvent::VerificationFailed { note: Some(s()) },
             CaseEvent::Reopened { reason: s(), handler_id: h },
             CaseEvent::Closed,
-            CaseEvent::Supervised { note: s(), count: 2, to_org_id: Some(h) },
+            CaseEvent::Supervised { note: s(), count: 2, to_org_id: Some(h), level: Some(2) },
             CaseEvent::MergedInto { primary_id: CaseId(9) },
             CaseEvent::DuplicateMerged { duplicate_id: CaseId(10) },
             CaseEvent::CallbackRecorded { solved: false, satisfaction: Satisfaction::Dissatisfied, comment: None },
             CaseEvent::TierChanged { tier: UrgencyTier::Complex, reason: s() },
             CaseEvent::DeadlineWarning { deadline: DeadlineKind::Acceptance, due_at: 0 },
             CaseEvent::DeadlineOverdue { deadline: DeadlineKind::Resolution, due_at: 0, period: 3 },
+            CaseEvent::DeadlineRetimed { deadline: DeadlineKind::Resolution, from_due_at: 0, due_at: 86_400_000 },
         ]
     }
 
@@ -199,5 +238,17 @@ mod tests {
         assert_eq!(w.en, "Returned by the water authority: 不属于本部门职责");
         let e = CaseEvent::DeadlineOverdue { deadline: DeadlineKind::Acceptance, due_at: 0, period: 1 };
         assert_eq!(staff_wording(&e, None).en, "The acceptance deadline has passed");
+        // 2027-02-19 10:00 and 2027-02-22 10:00 in China Standard Time.
+        let e = CaseEvent::DeadlineRetimed {
+            deadline: DeadlineKind::Resolution,
+            from_due_at: 1_803_002_400_000,
+            due_at: 1_803_261_600_000,
+        };
+        assert_eq!(staff_wording(&e, None).zh, "放假安排更新，办理时限由2027-02-19 10:00调整为2027-02-22 10:00");
+        let e = CaseEvent::Supervised { note: "x".into(), count: 1, to_org_id: Some(OrgId(2)), level: Some(3) };
+        assert_eq!(
+            staff_wording(&e, Some(("区指挥中心", "the district"))).zh,
+            "超期自动督办（三级，挂牌督办），提交区指挥中心：x"
+        );
     }
 }

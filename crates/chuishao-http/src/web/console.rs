@@ -242,6 +242,8 @@ pub(crate) struct Chrome {
     pub(crate) dispatcher: bool,
     pub(crate) admin: bool,
     pub(crate) nav: &'static str,
+    /// For admins: the year whose holiday schedule is still provisional and due for import.
+    pub(crate) calendar_notice: Option<i32>,
 }
 
 pub(crate) fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chrome {
@@ -254,6 +256,10 @@ pub(crate) fn chrome(parts: &Parts, session: &Session, nav: &'static str) -> Chr
         dispatcher: a.has_role(Role::Dispatcher) || a.has_role(Role::Admin),
         admin: a.has_role(Role::Admin),
         nav,
+        calendar_notice: a
+            .has_role(Role::Admin)
+            .then(|| parts.extensions.get::<super::CalendarNotice>().and_then(|n| n.0))
+            .flatten(),
     }
 }
 
@@ -286,12 +292,6 @@ struct Row {
     description: String,
 }
 
-fn left_text(ms: i64) -> String {
-    let m = ms.abs() / 60_000;
-    let sign = if ms < 0 { "-" } else { "" };
-    if m >= 48 * 60 { format!("{sign}{}d", m / (24 * 60)) } else { format!("{sign}{}h{:02}m", m / 60, m % 60) }
-}
-
 /// A status in the page language (the code stays in `data-status`).
 fn status_text(lang: PageLang, code: &'static str) -> &'static str {
     match chuishao_domain::cases::CaseStatus::parse(code) {
@@ -321,7 +321,7 @@ fn row(lang: PageLang, i: &BoardItem) -> Row {
             .map(|x| pick(&x.name_zh, &x.name_en))
             .unwrap_or_default(),
         handler: c.handler.as_ref().map(|x| pick(&x.name_zh, &x.name_en)).unwrap_or_default(),
-        left: left_text(i.left_ms),
+        left: super::clocks::left_text(lang.msgs(), i.left_ms),
         overdue: i.left_ms < 0,
         due_at: i.due_at,
         returned: i.returned,
@@ -489,9 +489,8 @@ struct CasePage {
     c: CaseView,
     status_text: &'static str,
     actions: Vec<(&'static str, &'static str)>,
-    due_at: i64,
-    due_text: String,
-    left: String,
+    /// The resolution deadline (or, before dispatch, the one expected).
+    headline: Option<ClockRow>,
     timeline: Vec<TimelineRow>,
     supervision: Vec<TimelineRow>,
     clocks: Vec<ClockRow>,
@@ -517,16 +516,7 @@ struct TimelineRow {
     unit: String,
 }
 
-/// One running deadline: what it is, when it is due, and the time left at render.
-struct ClockRow {
-    label: &'static str,
-    due_at: i64,
-    due_text: String,
-    left: String,
-    overdue: bool,
-    /// A paused clock does not count down (the case is parked).
-    paused: bool,
-}
+use super::clocks::ClockRow;
 
 fn timeline_rows(lang: PageLang, events: &[DeskEvent]) -> Vec<TimelineRow> {
     events
@@ -539,26 +529,6 @@ fn timeline_rows(lang: PageLang, events: &[DeskEvent]) -> Vec<TimelineRow> {
                 Some((zh, en)) => lang.lang.pick(zh, en).to_string(),
                 None => lang.msgs().t("case.system").to_string(),
             },
-        })
-        .collect()
-}
-
-/// The running clocks of a case (met ones are history, shown in the timeline).
-fn clock_rows(c: &CaseView, now: i64) -> Vec<ClockRow> {
-    use chuishao_domain::deadlines::DeadlineStatus as S;
-    c.deadlines
-        .iter()
-        .filter(|d| matches!(d.state, S::Running | S::Warning | S::Overdue | S::Paused))
-        .filter_map(|d| {
-            let due = chuishao_app::time::parse_rfc3339(&d.due_at)?;
-            Some(ClockRow {
-                label: key("deadline", d.kind),
-                due_at: due,
-                due_text: d.due_at.clone(),
-                left: left_text(due - now),
-                overdue: due < now && d.state != S::Paused,
-                paused: d.state == S::Paused,
-            })
         })
         .collect()
 }
@@ -628,10 +598,17 @@ async fn case_page(
     let needs_lists =
         names.iter().any(|a| matches!(*a, "register_dispatch" | "register" | "dispatch" | "reopen" | "arbitrate"));
     let (units, categories) = if needs_lists { pick_lists(s, lang).await } else { (vec![], vec![]) };
-    let due_at = match s.app.due_at(&c).await {
-        Ok(d) => d,
-        Err(e) => return internal(&e),
+    // Before dispatch (no resolution clock yet), the deadline expected from receipt.
+    let terminal = matches!(c.status, "rejected" | "merged" | "closed");
+    let expected = if terminal || c.deadlines.iter().any(|d| d.kind == "resolution") {
+        None
+    } else {
+        match s.app.due_at(&c).await {
+            Ok(d) => Some(d),
+            Err(e) => return internal(&e),
+        }
     };
+    let now = s.app.now_ms();
     let ch = chrome(parts, session, "");
     let fresh = ch.fresh.then(|| ch.csrf.clone());
     let is_error = banner.is_some() && banner != Some("case.done");
@@ -640,9 +617,8 @@ async fn case_page(
         switch_href: lang.switch_href(&format!("/console/cases/{id}")),
         chrome: ch,
         status_text: status_text(lang, c.status),
-        clocks: clock_rows(&c, s.app.now_ms()),
-        left: left_text(due_at - s.app.now_ms()),
-        due_text: chuishao_app::time::rfc3339(due_at),
+        clocks: super::clocks::clock_rows(lang.msgs(), &c, now),
+        headline: super::clocks::headline(lang.msgs(), &c, expected, now),
         c,
         actions: names.iter().map(|a| (*a, key("action", a))).collect(),
         timeline: timeline_rows(lang, &details.timeline),
@@ -650,7 +626,6 @@ async fn case_page(
         whistles: details.whistles,
         map_svg: details.map_svg,
         returned: details.returned.map(|r| (pick(&r.unit_zh, &r.unit_en), r.reason, r.at)),
-        due_at,
         suggested,
         units,
         categories,

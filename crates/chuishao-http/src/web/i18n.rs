@@ -202,6 +202,16 @@ impl Msgs {
     pub fn lang(&self) -> Lang {
         self.0
     }
+
+    /// The templates console.js formats countdowns with (see `web::clocks`).
+    pub fn clock_words(&self) -> String {
+        super::clocks::clock_words(*self)
+    }
+
+    /// The text of `key` with its `{}` replaced by `n`.
+    pub fn fill(&self, key: &str, n: impl std::fmt::Display) -> String {
+        self.t(key).replace("{}", &n.to_string())
+    }
 }
 
 #[cfg(test)]
