@@ -99,20 +99,13 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
             match app.due(&q) {
                 Ok(due) if due.provisional => println!("{} provisional", due.due_at),
                 Ok(due) => println!("{}", due.due_at),
-                Err(chuishao_app::AppError::Invalid(fields)) => {
-                    let lines: Vec<String> =
-                        fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
-                    bail!("{}", lines.join("; "))
-                }
-                Err(e) => bail!("{e} [{}]", e.code()),
+                Err(e) => bail!("{}", refusal(&e)),
             }
         }
         CalendarCommand::Import { file, year } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
-            let imported = app
-                .import_official_year(&text, year)
-                .await
-                .map_err(|e| anyhow::anyhow!("{file}: {e} [{}]", e.code()))?;
+            let imported =
+                app.import_official_year(&text, year).await.map_err(|e| anyhow::anyhow!("{file}: {}", refusal(&e)))?;
             println!("calendar year {} imported; {} running clocks re-timed", imported.year, imported.retimed);
         }
         CalendarCommand::Retime { year } => {
@@ -141,6 +134,18 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An error for the terminal: invalid options named as flags, otherwise the message and code.
+fn refusal(e: &chuishao_app::AppError) -> String {
+    match e {
+        chuishao_app::AppError::Invalid(fields) => {
+            let lines: Vec<String> =
+                fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
+            lines.join("; ")
+        }
+        e => format!("{e} [{}]", e.code()),
+    }
 }
 
 /// The supported years as runs of official or provisional years: (first, last, provisional).

@@ -249,7 +249,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("case.reporter_photos", "反映人上传的照片", "Reporter's photos"),
     ("case.result_photos", "办理结果照片", "Result photos"),
     ("case.system", "系统（时限）", "System (timers)"),
-    ("case.clocks", "办理时限倒计时", "Deadlines"),
+    ("case.clocks", "各项时限", "Deadlines"),
     ("case.paused", "已暂停（挂账）", "paused (parked)"),
     ("deadline.acceptance", "签收时限", "Acceptance"),
     ("deadline.resolution", "办理时限", "Resolution"),
