@@ -158,8 +158,10 @@ impl Deadline {
     }
 
     /// Recomputes the due and warning instants from the start, the tier's allowance, the
-    /// extensions and the parked time; re-arms what has fired if the deadline moved past `now`
-    /// (a new deadline granted: an extension, a tier change, a resume).
+    /// extensions and the parked time; re-arms the warning and the overdue mark if the deadline
+    /// moved past `now` (a new deadline granted: an extension, a tier change, a resume). The
+    /// supervision level reached stays: each level fires once per clock, and a missed new
+    /// deadline escalates from there.
     fn recompute(&mut self, now: i64, cal: &Calendar, policy: &DeadlinePolicy) -> Result<(), CalendarError> {
         self.recompute_due(cal, policy)?;
         if self.warn_at > now {
@@ -167,7 +169,6 @@ impl Deadline {
         }
         if self.due_at > now {
             self.overdue_at = None;
-            self.supervisions = 0;
         }
         Ok(())
     }

@@ -299,7 +299,8 @@ fn an_extension_rearms_the_clock() {
     react(&mut clocks, &ext, UrgencyTier::Normal, at("2026-03-02 11:00"), &cal, &policy).unwrap_or_default();
     let res = clock(&clocks, DeadlineKind::Resolution);
     assert_eq!(res.due_at, at("2026-03-09 10:00"));
-    assert_eq!((res.overdue_at, res.supervisions), (None, 0));
+    // The overdue mark re-arms for the new deadline; level 1, already fired, stays fired.
+    assert_eq!((res.overdue_at, res.supervisions), (None, 1));
     // 84 working hours allowed now; the warning re-arms 16.8 h before the new deadline.
     assert_eq!((res.warn_at, res.warned_at), (at("2026-03-04 15:42"), None));
     assert_eq!(res.status(at("2026-03-02 11:00")), DeadlineStatus::Running);
