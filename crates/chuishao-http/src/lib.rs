@@ -51,6 +51,12 @@ pub fn router_with_photo_dir(app: App, photo_dir: std::path::PathBuf) -> Router 
 fn router_and_openapi_with(app: App, photo_dir: std::path::PathBuf) -> (Router, utoipa::openapi::OpenApi) {
     let (api, openapi) = api::routes().split_for_parts();
     let doc = openapi.clone();
+    let state = AppState {
+        app,
+        live: Default::default(),
+        limiter: Default::default(),
+        photo_dir: std::sync::Arc::new(photo_dir),
+    };
     let router = api
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
         .route("/healthz", axum::routing::get(api::health::healthz))
@@ -58,14 +64,10 @@ fn router_and_openapi_with(app: App, photo_dir: std::path::PathBuf) -> (Router, 
         .merge(open311::routes())
         .merge(web::routes())
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::calendar_notice))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState {
-            app,
-            live: Default::default(),
-            limiter: Default::default(),
-            photo_dir: std::sync::Arc::new(photo_dir),
-        });
+        .with_state(state);
     (router, openapi)
 }
 

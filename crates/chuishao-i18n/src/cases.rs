@@ -66,7 +66,8 @@ pub fn public(event: &CaseEvent, unit: Option<(&str, &str)>) -> Option<Text> {
         | CaseEvent::DuplicateMerged { .. }
         | CaseEvent::TierChanged { .. }
         | CaseEvent::DeadlineWarning { .. }
-        | CaseEvent::DeadlineOverdue { .. } => return None,
+        | CaseEvent::DeadlineOverdue { .. }
+        | CaseEvent::DeadlineRetimed { .. } => return None,
     })
 }
 
@@ -115,11 +116,14 @@ pub fn staff(event: &CaseEvent, unit: Option<(&str, &str)>) -> Text {
         CaseEvent::VerificationFailed { note } => with_note(text("event.verification_failed", &[]), note),
         CaseEvent::Reopened { reason: r, .. } => both("event.reopened", &[u(), reason(r)]),
         CaseEvent::Closed => text("event.closed", &[]),
-        CaseEvent::Supervised { note, count, to_org_id } => {
-            let args = [("count", same(count)), ("note", note_text(note))];
-            match to_org_id {
-                Some(_) => both("event.escalated", &[u(), args[0].clone(), args[1].clone()]),
-                None => both("event.supervised", &args),
+        CaseEvent::Supervised { note, count, to_org_id, level } => {
+            let (count, note) = (("count", same(count)), ("note", note_text(note)));
+            let level_words = |l: u8| ("level", word("level", &l.clamp(1, 3).to_string()));
+            match (to_org_id, level) {
+                (Some(_), Some(l)) => both("event.escalated_level", &[u(), level_words(*l), note]),
+                (Some(_), None) => both("event.escalated", &[u(), count, note]),
+                (None, Some(l)) if *l >= 2 => both("event.supervised_level", &[count, level_words(*l), note]),
+                (None, _) => both("event.supervised", &[count, note]),
             }
         }
         CaseEvent::MergedInto { primary_id } => both("event.merged_into", &[("primary", same(primary_id.0))]),
@@ -137,6 +141,11 @@ pub fn staff(event: &CaseEvent, unit: Option<(&str, &str)>) -> Text {
         CaseEvent::DeadlineWarning { deadline, .. } => {
             both("event.deadline_warning", &[("clock", word("clock", deadline.as_str()))])
         }
+        CaseEvent::DeadlineRetimed { deadline, from_due_at, due_at } => {
+            let clock = ("clock", word("clock", deadline.as_str()));
+            let (from, to) = (same(local_minute(*from_due_at)), same(local_minute(*due_at)));
+            both("event.deadline_retimed", &[clock, ("from", from), ("to", to)])
+        }
         CaseEvent::DeadlineOverdue { deadline, period, .. } => {
             let clock = ("clock", word("clock", deadline.as_str()));
             if *period <= 1 {
@@ -148,11 +157,43 @@ pub fn staff(event: &CaseEvent, unit: Option<(&str, &str)>) -> Text {
     }
 }
 
+/// `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8, no daylight saving).
+fn local_minute(ms: i64) -> String {
+    let local = ms + 8 * 3_600_000;
+    let (days, minute) = (local.div_euclid(86_400_000), local.rem_euclid(86_400_000) / 60_000);
+    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", minute / 60, minute % 60)
+}
+
 /// A note the platform writes into an event in both languages, `中文 (English)`, so the API
 /// keeps its text while pages show their half ([`crate::localise_note`]).
 pub fn stored_note(key: &str, args: &[(&str, Text)]) -> String {
     let t = both(key, args);
     format!("{} ({})", t.zh, t.en)
+}
+
+/// The deadline worker's note for an automatic supervision at `level` (1 to 3) of a clock
+/// `days` working days overdue (levels 2 and 3).
+pub fn level_supervision_note(
+    clock: chuishao_domain::deadlines::DeadlineKind,
+    level: u8,
+    days: impl ToString,
+) -> String {
+    let c = ("clock", word("clock", clock.as_str()));
+    match level {
+        0 | 1 => stored_note("note.supervised_level1", &[c]),
+        2 => stored_note("note.supervised_level2", &[c, ("days", same(days.to_string()))]),
+        _ => stored_note("note.supervised_level3", &[c, ("days", same(days.to_string()))]),
+    }
 }
 
 /// The deadline worker's supervision note for a clock overdue for `period` periods.

@@ -2,18 +2,19 @@
 //! wording, refusals, durations, robot and webhook texts — is a line `(key, 中文, English)` in
 //! one of the tables under [`catalogue`], looked up here in the page's [`Lang`]. The domain
 //! and the application hand over codes, enums and structured events; the functions in
-//! [`cases`], [`notify`] and [`duration`] turn those into words through the catalogue.
+//! [`cases`] and [`notify`] turn those into words through the catalogue (durations and clocks
+//! are worded by the console's `web::clocks` from the `clock.*` lines).
 //!
 //! It is a crate of its own (not part of the HTTP layer) because the application renders text
 //! too: the notification worker words robot messages, and the public API carries the
 //! timeline's `text_zh`/`text_en`. It depends on the pure domain only.
 //!
-//! Placeholders are written `{name}` and filled by [`Msgs::f`] / [`text`]; a test checks that
-//! both languages of a line name the same placeholders.
+//! Placeholders are written `{name}` and filled by [`Msgs::f`] / [`text`] (a few console lines
+//! take positional `{}`, filled by [`Msgs::fill`]); a test checks that both languages of a line
+//! name the same placeholders.
 
 pub mod cases;
 pub mod catalogue;
-pub mod duration;
 pub mod notify;
 
 use std::collections::HashMap;
@@ -141,6 +142,21 @@ impl Msgs {
 
     pub fn lang(&self) -> Lang {
         self.0
+    }
+
+    /// The text of `key` with its `{}` replaced by `n`.
+    pub fn fill(&self, key: &str, n: impl std::fmt::Display) -> String {
+        self.t(key).replace("{}", &n.to_string())
+    }
+
+    /// The templates the console's script formats countdowns with, `|`-separated (in the
+    /// order `web::clocks` reads them).
+    pub fn clock_words(&self) -> String {
+        ["clock.left", "clock.overdue", "clock.days", "clock.days_hours", "clock.hours_minutes", "clock.minutes"]
+            .iter()
+            .map(|k| self.t(k))
+            .collect::<Vec<_>>()
+            .join("|")
     }
 }
 

@@ -8,7 +8,8 @@ use chuishao_domain::deadlines::DeadlineKind;
 use chuishao_domain::ids::{CaseId, OrgId};
 
 /// Latin words allowed in Chinese lines: names of standards, formats and units.
-const ZH_LATIN: &[&str] = &["Open", "API", "JPEG", "PNG", "WebP", "MB", "YYYY", "MM", "m"];
+const ZH_LATIN: &[&str] =
+    &["Open", "API", "JPEG", "PNG", "WebP", "MB", "YYYY", "MM", "m", "chuishao", "calendar", "import"];
 
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
     catalogue::PARTS.iter().flat_map(|p| p.iter())
@@ -91,13 +92,14 @@ fn every_kind() -> Vec<CaseEvent> {
         CaseEvent::VerificationFailed { note: Some(s()) },
         CaseEvent::Reopened { reason: s(), handler_id: h },
         CaseEvent::Closed,
-        CaseEvent::Supervised { note: s(), count: 2, to_org_id: Some(h) },
+        CaseEvent::Supervised { note: s(), count: 2, to_org_id: Some(h), level: Some(2) },
         CaseEvent::MergedInto { primary_id: CaseId(9) },
         CaseEvent::DuplicateMerged { duplicate_id: CaseId(10) },
         CaseEvent::CallbackRecorded { solved: false, satisfaction: Satisfaction::Dissatisfied, comment: None },
         CaseEvent::TierChanged { tier: UrgencyTier::Complex, reason: s() },
         CaseEvent::DeadlineWarning { deadline: DeadlineKind::Acceptance, due_at: 0 },
         CaseEvent::DeadlineOverdue { deadline: DeadlineKind::Resolution, due_at: 0, period: 3 },
+        CaseEvent::DeadlineRetimed { deadline: DeadlineKind::Resolution, from_due_at: 0, due_at: 86_400_000 },
     ]
 }
 
@@ -131,6 +133,18 @@ fn reasons_and_notes_are_shown_to_staff() {
     assert_eq!(w.en, "Returned by the water authority: 不属于本部门职责");
     let e = CaseEvent::DeadlineOverdue { deadline: DeadlineKind::Acceptance, due_at: 0, period: 1 };
     assert_eq!(cases::staff(&e, None).en, "The acceptance deadline has passed");
+    // 2027-02-19 10:00 and 2027-02-22 10:00 in China Standard Time.
+    let e = CaseEvent::DeadlineRetimed {
+        deadline: DeadlineKind::Resolution,
+        from_due_at: 1_803_002_400_000,
+        due_at: 1_803_261_600_000,
+    };
+    assert_eq!(cases::staff(&e, None).zh, "放假安排更新，办理时限由2027-02-19 10:00调整为2027-02-22 10:00");
+    let e = CaseEvent::Supervised { note: "x".into(), count: 1, to_org_id: Some(OrgId(2)), level: Some(3) };
+    assert_eq!(
+        cases::staff(&e, Some(("区指挥中心", "the district"))).zh,
+        "超期自动督办（三级，挂牌督办），提交区指挥中心：x"
+    );
 }
 
 #[test]
@@ -166,12 +180,4 @@ fn robot_titles_carry_both_languages() {
     assert!(notify::title(42, "received").contains("案件 case 42"));
     assert_eq!(notify::kind_words("something_new"), "something_new");
     assert_eq!(notify::deadline_detail("resolution"), "时限 deadline: resolution");
-}
-
-#[test]
-fn durations_read_in_the_page_language() {
-    assert_eq!(duration::left(65 * 60_000, Lang::Zh), "1小时05分");
-    assert_eq!(duration::left(65 * 60_000, Lang::En), "1h05m");
-    assert_eq!(duration::left(-3 * 24 * 3_600_000, Lang::Zh), "-3天");
-    assert_eq!(duration::left(-3 * 24 * 3_600_000, Lang::En), "-3d");
 }

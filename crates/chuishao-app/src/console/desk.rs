@@ -64,7 +64,7 @@ fn probes(case: &Case) -> Vec<Command> {
         Command::Verify { passed: true, note: None },
         Command::Reopen { reason: r(), handler: None },
         Command::Close,
-        Command::Supervise { note: r() },
+        Command::Supervise { note: r(), level: 1 },
         Command::Merge { primary: CaseId(case.id.0 + 1) },
         Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None },
         Command::SetTier { tier: chuishao_domain::category::UrgencyTier::Normal, reason: r() },
@@ -584,7 +584,7 @@ mod tests {
             Action::Verify => Command::Verify { passed: true, note: None },
             Action::Reopen => Command::Reopen { reason: r(), handler: None },
             Action::Close => Command::Close,
-            Action::Supervise => Command::Supervise { note: r() },
+            Action::Supervise => Command::Supervise { note: r(), level: 1 },
             Action::Merge => Command::Merge { primary: CaseId(case.id.0 + 1) },
             Action::Callback => {
                 Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None }

@@ -7,6 +7,7 @@
 //! later): [`Lang`]/[`Msgs`] from the catalogue, [`PageLang`] (the extractor),
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
+mod clocks;
 mod console;
 pub mod csrf;
 pub mod i18n;
@@ -143,6 +144,23 @@ async fn report_js() -> Response {
 }
 
 /// Every web page and asset.
+/// The year whose holiday schedule is due for import (`App::provisional_year_due`), put on
+/// console requests for the admin banner.
+#[derive(Debug, Clone, Copy)]
+pub struct CalendarNotice(pub Option<i32>);
+
+/// Middleware: console pages learn whether a holiday schedule is due for import.
+pub async fn calendar_notice(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.uri().path().starts_with("/console") {
+        req.extensions_mut().insert(CalendarNotice(s.app.provisional_year_due()));
+    }
+    next.run(req).await
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/site.css", get(site_css))

@@ -962,7 +962,12 @@ async fn reference_data_health_and_public_tracking() {
     let (s, _, health) = t.send(t.client.get(t.url("/healthz"))).await;
     assert_eq!((s, health), (StatusCode::OK, json!({"status": "ok"})));
     let (s, _, ready) = t.send(t.client.get(t.url("/readyz"))).await;
-    assert_eq!((s, ready), (StatusCode::OK, json!({"status": "ok", "database": "ok"})));
+    // 2 November 2026 and 2027 has no official schedule yet: still ready, but it says so.
+    let calendar = json!({"status": "provisional", "year": 2027});
+    assert_eq!((s, ready), (StatusCode::OK, json!({"status": "ok", "database": "ok", "calendar": calendar})));
+    t.app.import_calendar_year(include_str!("../../../chuishao-app/tests/fixtures/2027-example.toml")).await.unwrap();
+    let (_, _, ready) = t.send(t.client.get(t.url("/readyz"))).await;
+    assert_eq!(ready["calendar"], json!({"status": "ok"}));
 
     // Public tracking: the code as given, lower-case, or dashed and spaced.
     let integrator = t.token("integrator").await;
@@ -1165,7 +1170,7 @@ async fn deadlines_and_the_calendar() {
     let (s, page) = t.get(&dispatcher, "/api/v1/cases?due_before=yesterday").await;
     assert_invalid(&(s, page), "due_before");
     let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
-    assert_eq!(r.supervisions, 2, "acceptance and resolution escalated");
+    assert_eq!(r.supervisions, 1, "one supervision per case and level, though both clocks are overdue");
     let kinds = t.event_kinds(&case).await;
     assert!(kinds.contains(&"deadline_overdue".to_string()) && kinds.contains(&"supervised".to_string()), "{kinds:?}");
     let (_, now) = t.get(&dispatcher, &format!("/api/v1/cases/{}", id_of(&case))).await;
@@ -1180,12 +1185,28 @@ async fn deadlines_and_the_calendar() {
     let q = "/api/v1/calendar/due?from=2026-09-30T11:00:00%2B08:00&working_days=3";
     let (s, due) = t.get(&dispatcher, q).await;
     assert_eq!((s, due["due_at"].as_str()), (StatusCode::OK, Some("2026-10-10T11:00:00+08:00")));
-    let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5";
+    assert_eq!(due["provisional"], false);
+    // 2027 is provisional until its official schedule is imported.
+    assert_eq!(cal["provisional_years"].as_array().map(|a| a.len()), Some(99));
+    let (s, y) = t.get(&dispatcher, "/api/v1/calendar/2027").await;
+    assert_eq!((s, &y["provisional"], &y["holidays"][1]["from"]), (StatusCode::OK, &json!(true), &json!("2027-02-05")));
+    assert_err(
+        &t.get(&dispatcher, "/api/v1/calendar/2101").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "calendar_year_out_of_range",
+    );
+    let q = "/api/v1/calendar/due?from=2027-02-04T10:00:00%2B08:00&working_days=2";
+    let (s, due) = t.get(&dispatcher, q).await;
+    assert_eq!(
+        (s, &due["due_at"], &due["provisional"]),
+        (StatusCode::OK, &json!("2027-02-12T10:00:00+08:00"), &json!(true))
+    );
+    let q = "/api/v1/calendar/due?from=2100-12-30T10:00:00%2B08:00&working_days=5";
     assert_err(&t.get(&dispatcher, q).await, StatusCode::UNPROCESSABLE_ENTITY, "calendar_beyond_loaded_years");
     let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5&hours=2";
     assert_invalid(&t.get(&dispatcher, q).await, "working_days");
 
-    let y2027 = "year = 2027\n[[holiday]]\nname = \"元旦\"\nfrom = \"2027-01-01\"\nto = \"2027-01-01\"\n";
+    let y2027 = include_str!("../../../chuishao-app/tests/fixtures/2027-example.toml");
     let put = |token: &str, year: &str, source: &str| {
         t.client.put(t.url(&format!("/api/v1/calendar/{year}"))).bearer_auth(token).json(&json!({"source": source}))
     };
@@ -1197,10 +1218,14 @@ async fn deadlines_and_the_calendar() {
                    [[holiday]]\nname = \"b\"\nfrom = \"2027-01-03\"\nto = \"2027-01-04\"\n";
     let (s, _, res) = t.send(put(&t.admin, "2027", overlap)).await;
     assert_err(&(s, res), StatusCode::UNPROCESSABLE_ENTITY, "calendar_overlap");
+    let only_new_year = "year = 2027\n[[holiday]]\nname = \"元旦\"\nfrom = \"2027-01-01\"\nto = \"2027-01-01\"\n";
+    let (s, _, res) = t.send(put(&t.admin, "2027", only_new_year)).await;
+    assert_err(&(s, res), StatusCode::UNPROCESSABLE_ENTITY, "calendar_statutory_day_worked");
     let (s, _, res) = t.send(put(&t.admin, "2027", y2027)).await;
-    assert_eq!((s, res["year"].as_i64()), (StatusCode::OK, Some(2027)));
+    assert_eq!((s, res["year"].as_i64(), &res["provisional"]), (StatusCode::OK, Some(2027), &json!(false)));
     let q = "/api/v1/calendar/due?from=2026-12-30T10:00:00%2B08:00&working_days=5";
-    assert_eq!(t.get(&dispatcher, q).await.1["due_at"], "2027-01-07T10:00:00+08:00");
+    let (_, due) = t.get(&dispatcher, q).await;
+    assert_eq!((&due["due_at"], &due["provisional"]), (&json!("2027-01-07T10:00:00+08:00"), &json!(false)));
     t.stop().await;
 }
 

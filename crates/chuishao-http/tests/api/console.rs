@@ -377,9 +377,25 @@ async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision()
     let svg = desk.split("id=\"map-snippet\"").nth(1).unwrap().split("</figure>").next().unwrap();
     assert!(svg.contains("<svg") && svg.contains("class=\"outline\"") && svg.contains("class=\"pin\""), "{svg}");
 
+    // The headline is the resolution deadline, every clock named, durations in words; no
+    // banner for a dispatcher.
+    let due = desk.split("id=\"due\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(due.contains("data-clock=\"resolution\"") && due.contains("办理时限") && due.contains("剩余 "), "{due}");
+    assert!(clocks.contains("data-clock=\"acceptance\"") && clocks.contains("data-clock=\"resolution\""), "{clocks}");
+    assert!(!desk.contains("id=\"calendar-notice\""));
+
     // In English, the same timeline in English.
     let (_, en) = page(&t, &disp, &format!("/console/cases/{id}?lang=en")).await;
     assert!(en.contains("Received through the API") && en.contains("Supervised (time 1)"), "{en}");
+    let due = en.split("id=\"due\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(due.contains(" left</span>"), "{due}");
+    assert!(en.contains("data-clock-words=\"{} left|{} overdue|"), "console.js gets the page's words");
+
+    // Admins are told (from 1 November) that next year's schedule is still provisional.
+    let (_, adm, _) = login(&t, "admin", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, board) = page(&t, &adm.unwrap(), "/console/board").await;
+    let notice = board.split("id=\"calendar-notice\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(notice.contains("2027年的国务院放假安排尚未导入"), "{notice}");
     t.stop().await;
 }
 

@@ -240,6 +240,7 @@ async fn every_page_speaks_one_language() {
 
     let mut names = user_names(&t).await;
     names.push("test".into()); // the label `t.token` gives API tokens, typed like a name
+    names.push("chuishao calendar import".into()); // a command line, quoted as it is typed
     let mut failures = Vec::new();
     let (disp, admin) = (sign_in(&t, "dispatcher").await, sign_in(&t, "admin").await);
     let (dept, lead, cgzf) =

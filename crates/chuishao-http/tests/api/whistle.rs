@@ -303,7 +303,7 @@ async fn an_emergency_whistle_gives_thirty_minutes_and_flags_a_far_check_in() {
 }
 
 #[tokio::test]
-async fn a_department_that_never_checks_in_is_supervised_and_notified_every_period_until_it_does() {
+async fn a_department_that_never_checks_in_is_escalated_level_by_level_until_it_does() {
     let t = spawn().await;
     let admin = t.token("admin").await;
     let leader = t.token("subdistrict_leader").await;
@@ -348,17 +348,19 @@ async fn a_department_that_never_checks_in_is_supervised_and_notified_every_peri
     let sup = events.as_array().unwrap().iter().find(|e| e["kind"] == "whistle_supervised").unwrap();
     assert_eq!(sup["data"]["unit"], "SHJ");
     assert!(sup["data"]["to_org_id"].is_i64(), "{sup}");
-    // The next period (2 working hours after 11:00, over the lunch break) ends at 14:30.
-    assert_eq!(sup["data"]["next_at"], 1_793_601_000_000i64, "{sup}");
+    assert_eq!(sup["data"]["level"], 1, "{sup}");
+    // Level 2 (the district) three working days overdue: Thursday 5 November, 11:00.
+    let level2 = MONDAY_9 + 3 * 24 * HOUR + 2 * HOUR;
+    assert_eq!(sup["data"]["next_at"], level2, "{sup}");
     assert_eq!(delivery_kinds(&t, &admin).await, ["whistle_check_in_overdue", "whistle_raised", "whistle_supervised"]);
-    // Not again within the period…
-    t.set(MONDAY_9 + 5 * HOUR + 29 * MIN);
-    let r = t.app.timer_tick(MONDAY_9 + 5 * HOUR + 29 * MIN).await.unwrap();
+    // Not again before level 2 (no repetition per check-in period)…
+    t.set(level2 - 1);
+    let r = t.app.timer_tick(level2 - 1).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 0));
     assert_eq!(t.snapshot(id).await.1, n);
-    // …supervised again (and the unit notified again) once it has run, without a second overdue.
-    t.set(MONDAY_9 + 5 * HOUR + 30 * MIN);
-    let r = t.app.timer_tick(MONDAY_9 + 5 * HOUR + 30 * MIN).await.unwrap();
+    // …escalated (and the unit notified again) once it has come due, without a second overdue.
+    t.set(level2);
+    let r = t.app.timer_tick(level2).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 1));
     let (w, n2) = t.snapshot(id).await;
     assert_eq!(n2, n + 1);
@@ -370,15 +372,15 @@ async fn a_department_that_never_checks_in_is_supervised_and_notified_every_peri
     );
     let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
     let last = events.as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["kind"].as_str(), last["data"]["count"].as_i64()), (Some("whistle_supervised"), Some(2)));
+    assert_eq!((last["kind"].as_str(), last["data"]["level"].as_i64()), (Some("whistle_supervised"), Some(2)));
     // Once it checks in (late), supervision stops.
     let shj = t.token("staff_shj").await;
-    t.set(MONDAY_9 + 6 * HOUR);
+    t.set(level2 + HOUR);
     t.ok(&shj, id, "acknowledge", json!({"unit_code": "SHJ"})).await;
     let w = t.ok(&shj, id, "check_in", with(here(), json!({"unit_code": "SHJ"}))).await;
     assert_eq!(unit(&w, "SHJ")["late"], true);
     let (_, n3) = t.snapshot(id).await;
-    let r = t.app.timer_tick(MONDAY_9 + 48 * HOUR).await.unwrap();
+    let r = t.app.timer_tick(level2 + 48 * HOUR).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 0));
     assert_eq!(t.snapshot(id).await.1, n3);
     assert_eq!(
@@ -396,7 +398,7 @@ async fn a_department_that_never_checks_in_is_supervised_and_notified_every_peri
         )
         .await;
     let id2 = w["id"].as_i64().unwrap();
-    let at = MONDAY_9 + 48 * HOUR + 40 * MIN;
+    let at = level2 + HOUR + 40 * MIN;
     t.set(at);
     let r = t.app.timer_tick(at).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (1, 1));
@@ -629,13 +631,14 @@ async fn a_configured_default_check_in_time_is_used_for_its_kind() {
     assert_eq!(unit(&j, "CGZF")["due_at"], "2026-11-02T11:00:00+08:00", "a kind left out keeps its default");
     let o = t.raise(&leader, raise("emergency", Some("45m"))).await;
     assert_eq!(unit(&o, "CGZF")["due_at"], "2026-11-02T09:45:00+08:00", "a whistle's own time still wins");
-    // The configured time is also the supervision period.
+    // Supervision escalates by levels, not by the configured time: level 2 three working days
+    // after the deadline (Thursday 09:20).
     t.set(MONDAY_9 + 20 * MIN);
     t.app.timer_tick(MONDAY_9 + 20 * MIN).await.unwrap();
     let admin = t.token("admin").await;
     let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{}/events", e["id"])).await;
     let sup = events.as_array().unwrap().iter().find(|x| x["kind"] == "whistle_supervised").unwrap().clone();
-    assert_eq!(sup["data"]["next_at"], MONDAY_9 + 40 * MIN);
+    assert_eq!(sup["data"]["next_at"], MONDAY_9 + 3 * 24 * HOUR + 20 * MIN);
     t.stop().await;
 }
 

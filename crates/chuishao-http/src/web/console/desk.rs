@@ -2,7 +2,7 @@
 //! supervision records, map snippet, photos and linked whistles, and a form for each action
 //! the domain allows the user now (a returned case offers the ruling instead of dispatch).
 
-use super::{Chrome, PageResult, Staff, key, left_text, pick_lists, status_text};
+use super::{Chrome, PageResult, Staff, key, pick_lists, status_text};
 use crate::AppState;
 use crate::web::{Msgs, filters};
 use axum::extract::{Path, State};
@@ -23,9 +23,8 @@ struct CasePage {
     c: CaseView,
     status_text: &'static str,
     actions: Vec<(&'static str, &'static str)>,
-    due_at: i64,
-    due_text: String,
-    left: String,
+    /// The resolution deadline (or, before dispatch, the one expected).
+    headline: Option<ClockRow>,
     timeline: Vec<TimelineRow>,
     supervision: Vec<TimelineRow>,
     clocks: Vec<ClockRow>,
@@ -51,16 +50,7 @@ struct TimelineRow {
     unit: String,
 }
 
-/// One running deadline: what it is, when it is due, and the time left at render.
-struct ClockRow {
-    label: &'static str,
-    due_at: i64,
-    due_text: String,
-    left: String,
-    overdue: bool,
-    /// A paused clock does not count down (the case is parked).
-    paused: bool,
-}
+use crate::web::clocks::ClockRow;
 
 fn timeline_rows(staff: &Staff, events: &[DeskEvent]) -> Vec<TimelineRow> {
     events
@@ -76,26 +66,6 @@ fn timeline_rows(staff: &Staff, events: &[DeskEvent]) -> Vec<TimelineRow> {
                 Some((zh, en)) => staff.pick(zh, en),
                 None => staff.t().t("case.system").to_string(),
             },
-        })
-        .collect()
-}
-
-/// The running clocks of a case (met ones are history, shown in the timeline).
-fn clock_rows(staff: &Staff, c: &CaseView, now: i64) -> Vec<ClockRow> {
-    use chuishao_domain::deadlines::DeadlineStatus as S;
-    c.deadlines
-        .iter()
-        .filter(|d| matches!(d.state, S::Running | S::Warning | S::Overdue | S::Paused))
-        .filter_map(|d| {
-            let due = chuishao_app::time::parse_rfc3339(&d.due_at)?;
-            Some(ClockRow {
-                label: key("deadline", d.kind, "case.actions"),
-                due_at: due,
-                due_text: d.due_at.clone(),
-                left: left_text(staff.lang, due - now),
-                overdue: due < now && d.state != S::Paused,
-                paused: d.state == S::Paused,
-            })
         })
         .collect()
 }
@@ -132,16 +102,21 @@ pub(super) async fn case_page(
     let needs_lists =
         names.iter().any(|a| matches!(*a, "register_dispatch" | "register" | "dispatch" | "reopen" | "arbitrate"));
     let (units, categories) = if needs_lists { pick_lists(s, staff).await } else { (vec![], vec![]) };
-    let due_at = s.app.due_at(&c).await.map_err(|e| staff.fail(e))?;
+    // Before dispatch (no resolution clock yet), the deadline expected from receipt.
+    let terminal = matches!(c.status, "rejected" | "merged" | "closed");
+    let expected = if terminal || c.deadlines.iter().any(|d| d.kind == "resolution") {
+        None
+    } else {
+        Some(s.app.due_at(&c).await.map_err(|e| staff.fail(e))?)
+    };
     let now = s.app.now_ms();
     let page = CasePage {
         t: staff.t(),
         switch_href: staff.switch_href(&format!("/console/cases/{id}")),
         chrome: staff.chrome(""),
         status_text: status_text(staff.lang, c.status),
-        clocks: clock_rows(staff, &c, now),
-        left: left_text(staff.lang, due_at - now),
-        due_text: chuishao_app::time::rfc3339(due_at),
+        clocks: crate::web::clocks::clock_rows(staff.t(), &c, now),
+        headline: crate::web::clocks::headline(staff.t(), &c, expected, now),
         c,
         actions: names.iter().map(|a| (*a, key("action", a, "case.actions"))).collect(),
         timeline: timeline_rows(staff, &details.timeline),
@@ -149,7 +124,6 @@ pub(super) async fn case_page(
         whistles: details.whistles,
         map_svg: details.map_svg,
         returned: details.returned.map(|r| (staff.pick(&r.unit_zh, &r.unit_en), r.reason, r.at)),
-        due_at,
         suggested,
         units,
         categories,

@@ -44,9 +44,9 @@ pub(crate) fn key(prefix: &str, name: &str, fallback: &'static str) -> &'static 
     chuishao_i18n::key(prefix, name).unwrap_or(fallback)
 }
 
-/// Time left in the page language (`1小时05分`, `3天`; `1h05m`, `3d`); negative when past.
+/// Time left in the page language ("剩余 2天3小时", "超期 55天"; "2 d 3 h left").
 pub(crate) fn left_text(lang: PageLang, ms: i64) -> String {
-    chuishao_i18n::duration::left(ms, lang.lang)
+    crate::web::clocks::left_text(lang.msgs(), ms)
 }
 
 /// A case status in the page language (the code stays in `data-status`).

@@ -44,6 +44,8 @@ pub(crate) struct Chrome {
     pub(crate) dispatcher: bool,
     pub(crate) admin: bool,
     pub(crate) nav: &'static str,
+    /// For admins: the year whose holiday schedule is still provisional and due for import.
+    pub(crate) calendar_notice: Option<i32>,
 }
 
 /// A signed-in staff member, the page language and the form token for the page's forms.
@@ -56,12 +58,15 @@ pub(crate) struct Staff {
     csrf: String,
     /// The token is new: the response must set its cookie.
     fresh_csrf: bool,
+    /// The year due for a holiday-schedule import (`web::calendar_notice`), if any.
+    calendar_year: Option<i32>,
 }
 
 impl Staff {
     fn new(parts: &Parts, lang: PageLang, session: Session) -> Staff {
         let (csrf, fresh_csrf) = csrf::token(parts);
-        Staff { session, lang, csrf, fresh_csrf }
+        let calendar_year = parts.extensions.get::<crate::web::CalendarNotice>().and_then(|n| n.0);
+        Staff { session, lang, csrf, fresh_csrf, calendar_year }
     }
 
     /// The acting user's roles.
@@ -92,6 +97,7 @@ impl Staff {
             dispatcher: self.dispatches(),
             admin: self.actor().has_role(Role::Admin),
             nav,
+            calendar_notice: self.calendar_year.filter(|_| self.actor().has_role(Role::Admin)),
         }
     }
 
