@@ -196,16 +196,6 @@ pub fn level_supervision_note(
     }
 }
 
-/// The deadline worker's supervision note for a clock overdue for `period` periods.
-pub fn overdue_supervision_note(clock: chuishao_domain::deadlines::DeadlineKind, period: u32) -> String {
-    let c = ("clock", word("clock", clock.as_str()));
-    if period == 1 {
-        stored_note("note.deadline_supervised", &[c])
-    } else {
-        stored_note("note.deadline_supervised_again", &[c, ("period", same(period))])
-    }
-}
-
 /// The reason a resident's callback reopens a case with.
 pub fn callback_reopen_reason(solved: bool) -> String {
     stored_note(if solved { "note.callback_dissatisfied" } else { "note.callback_not_solved" }, &[])

@@ -158,15 +158,17 @@ fn public_words_name_the_unit_and_leave_internal_steps_out() {
 
 #[test]
 fn stored_notes_keep_their_text_and_pages_show_their_half() {
-    let note = cases::overdue_supervision_note(DeadlineKind::Resolution, 1);
-    assert_eq!(note, "办理超时，自动督办 (the resolution deadline has passed)");
+    let note = cases::level_supervision_note(DeadlineKind::Resolution, 1, 0);
+    assert_eq!(note, "办理超时，自动督办（一级） (the resolution deadline has passed: supervision level 1)");
     assert_eq!(
-        cases::overdue_supervision_note(DeadlineKind::Acceptance, 3),
-        "签收超时第3个时限周期，再次督办 (overdue period 3 of the acceptance deadline)"
+        cases::level_supervision_note(DeadlineKind::Acceptance, 2, 5),
+        "签收超期5个工作日，报区督办（二级） (the acceptance deadline is 5 working days overdue: level 2, to the district)"
     );
     assert_eq!(cases::callback_reopen_reason(true), "回访：群众不满意 (callback: dissatisfied)");
-    assert_eq!(localise_note(&note, Lang::Zh), "办理超时，自动督办");
-    assert_eq!(localise_note(&note, Lang::En), "the resolution deadline has passed");
+    assert_eq!(localise_note(&note, Lang::Zh), "办理超时，自动督办（一级）");
+    assert_eq!(localise_note(&note, Lang::En), "the resolution deadline has passed: supervision level 1");
+    let older = "办理超时，自动督办 (the resolution deadline has passed)";
+    assert_eq!(localise_note(older, Lang::En), "the resolution deadline has passed", "notes stored before");
     let ruling = "仲裁：改派 / reassigned: 属于占道经营";
     assert_eq!(localise_note(ruling, Lang::Zh), "仲裁：改派：属于占道经营");
     assert_eq!(localise_note(ruling, Lang::En), "reassigned: 属于占道经营");

@@ -97,12 +97,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("clock.resolution", "办理", "resolution"),
     ("clock.verification", "核查", "verification"),
     // Notes the platform writes into events, stored as `中文 (English)` (see `stored_note`).
-    ("note.deadline_supervised", "{clock}超时，自动督办", "the {clock} deadline has passed"),
-    (
-        "note.deadline_supervised_again",
-        "{clock}超时第{period}个时限周期，再次督办",
-        "overdue period {period} of the {clock} deadline",
-    ),
     ("note.supervised_level1", "{clock}超时，自动督办（一级）", "the {clock} deadline has passed: supervision level 1"),
     (
         "note.supervised_level2",
