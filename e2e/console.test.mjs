@@ -73,6 +73,22 @@ try {
   await p.screenshot({ path: join(shots, "case-phone.png"), fullPage: true });
   await act(p, "accept");
   ok((await p.getAttribute("#status", "data-status")) === "accepted", "accepted");
+  // The clocks read right: each named, the headline is the resolution deadline, the met
+  // acceptance clock shows its outcome (no countdown), durations in the page language (also
+  // after console.js has rewritten them).
+  await p.waitForFunction(() => document.querySelector("#due .countdown")?.textContent.length > 0);
+  ok((await p.getAttribute("#due", "data-clock")) === "resolution", "the headline is the resolution deadline");
+  const dueZh = await p.textContent("#due");
+  ok(/^办理时限/.test(dueZh.trim()) && /剩余 (\d+天(\d+小时)?|\d+小时\d+分|\d+分钟)/.test(dueZh), `headline reads in Chinese: ${dueZh}`);
+  const met = p.locator("#clocks li[data-clock=acceptance]");
+  ok((await met.getAttribute("data-state")) === "met", "the acceptance clock is met");
+  ok((await met.locator(".countdown").count()) === 0 && /按时完成/.test(await met.textContent()), `a met clock shows its outcome: ${await met.textContent()}`);
+  await p.goto(`${base}/console/cases/${c.id}?lang=en`);
+  await p.waitForFunction(() => document.querySelector("#due .countdown")?.textContent.length > 0);
+  const dueEn = await p.textContent("#due .countdown");
+  ok(/^(\d+ d( \d+ h)?|\d+ h \d+ min|\d+ min) left$/.test(dueEn.trim()), `countdown reads in English: ${dueEn}`);
+  ok(/Met on time/.test(await p.textContent("#clocks li[data-clock=acceptance]")), "outcome in English");
+  await p.goto(`${base}/console/cases/${c.id}?lang=zh`);
 
   // 5. The dispatcher's open board changed without a reload.
   await watch.waitForSelector(`#case-${c.id}[data-status='accepted']`, { timeout: 30000 });

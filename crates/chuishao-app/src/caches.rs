@@ -37,7 +37,7 @@ impl App {
             match name.as_str() {
                 "orgs" => self.reload_orgs().await?,
                 "categories" => self.reload_categories().await?,
-                "calendar" => self.load_calendar().await?,
+                "calendar" => self.follow_calendar().await?,
                 _ => continue,
             }
             if before.is_some() {

@@ -9,8 +9,11 @@
 //! - "H working hours from t" counts only time inside working hours; it ends at the earliest
 //!   instant at which H hours of working time have run.
 //! - Wall-clock allowances ignore the calendar.
-//! - A working-time deadline past the last loaded year is refused
-//!   ([`CalendarError::BeyondLoadedYears`]), never guessed.
+//! - Every year from 2000 to 2100 is loaded: official schedules where imported or shipped,
+//!   provisional ones from the statutory rules elsewhere (`Calendar::with_provisional`). A
+//!   deadline whose computation crosses a provisional year is marked as such by its callers
+//!   (`Calendar::provisional_between`). A working-time deadline past the last loaded year is
+//!   refused ([`CalendarError::BeyondLoadedYears`]), never guessed.
 //!
 //! Working time is measured on a line: `working_ms_at(t)` is the working time between the start
 //! of the first loaded year and `t`. Adding H working hours is moving along that line, which is
@@ -49,6 +52,8 @@ impl Allowance {
 #[derive(Debug, Clone)]
 pub struct Calendar {
     years: Vec<CalendarYear>,
+    /// Per year (same order): whether it is provisional (computed from the statutory rules).
+    provisional: Vec<bool>,
     hours: WorkingHours,
     /// Local epoch day of 1 January of the first year.
     first_day: i64,
@@ -73,9 +78,36 @@ fn join(day: i64, tod: u32) -> i64 {
 }
 
 impl Calendar {
-    /// Builds a calendar from years (any order) that must be consecutive and distinct.
-    pub fn new(mut years: Vec<CalendarYear>, hours: WorkingHours) -> Result<Self, CalendarError> {
-        years.sort_by_key(|y| y.year);
+    /// Builds a calendar from official years (any order) that must be consecutive and distinct.
+    pub fn new(years: Vec<CalendarYear>, hours: WorkingHours) -> Result<Self, CalendarError> {
+        let n = years.len();
+        Calendar::build(years, vec![false; n], hours)
+    }
+
+    /// Builds a calendar of every supported year (2000–2100): the official years given (any
+    /// order, distinct), and a provisional year from the statutory rules for every other.
+    pub fn with_provisional(official: Vec<CalendarYear>, hours: WorkingHours) -> Result<Self, CalendarError> {
+        let mut by_year: std::collections::BTreeMap<i32, (CalendarYear, bool)> = std::collections::BTreeMap::new();
+        for y in official {
+            if !(crate::FIRST_YEAR..=crate::LAST_YEAR).contains(&y.year) {
+                return Err(CalendarError::YearOutOfRange(y.year));
+            }
+            let year = y.year;
+            if by_year.insert(year, (y, false)).is_some() {
+                return Err(CalendarError::DuplicateYear(year));
+            }
+        }
+        for y in crate::provisional::provisional_years() {
+            by_year.entry(y.year).or_insert_with(|| (y.clone(), true));
+        }
+        let (years, provisional) = by_year.into_values().unzip();
+        Calendar::build(years, provisional, hours)
+    }
+
+    fn build(years: Vec<CalendarYear>, provisional: Vec<bool>, hours: WorkingHours) -> Result<Self, CalendarError> {
+        let mut pairs: Vec<(CalendarYear, bool)> = years.into_iter().zip(provisional).collect();
+        pairs.sort_by_key(|(y, _)| y.year);
+        let (years, provisional): (Vec<CalendarYear>, Vec<bool>) = pairs.into_iter().unzip();
         for pair in years.windows(2) {
             if pair[0].year == pair[1].year {
                 return Err(CalendarError::DuplicateYear(pair[0].year));
@@ -88,12 +120,14 @@ impl Calendar {
         let start = NaiveDate::from_ymd_opt(first.year, 1, 1).ok_or(CalendarError::YearOutOfRange(first.year))?;
         let end = NaiveDate::from_ymd_opt(last.year, 12, 31).ok_or(CalendarError::YearOutOfRange(last.year))?;
         let first_day = epoch_day(start);
-        let mut prefix = vec![0u32];
-        let mut workdays = Vec::new();
+        let days = usize::try_from(epoch_day(end) - first_day + 1).unwrap_or(0);
+        let mut prefix = Vec::with_capacity(days + 1);
+        prefix.push(0u32);
+        let mut workdays = Vec::with_capacity(days);
         let mut count = 0u32;
         for y in &years {
-            for d in start.iter_days().skip_while(|d| d.year() < y.year).take_while(|d| d.year() == y.year && *d <= end)
-            {
+            let jan1 = NaiveDate::from_ymd_opt(y.year, 1, 1).ok_or(CalendarError::YearOutOfRange(y.year))?;
+            for d in jan1.iter_days().take_while(|d| d.year() == y.year) {
                 if y.is_working_day(d) {
                     workdays.push(epoch_day(d));
                     count += 1;
@@ -102,21 +136,56 @@ impl Calendar {
             }
         }
         let day_ms = hours.day_ms();
-        Ok(Calendar { years, hours, first_day, prefix, workdays, day_ms })
+        Ok(Calendar { years, provisional, hours, first_day, prefix, workdays, day_ms })
     }
 
-    /// The schedules shipped in the binary (data/calendar/*.toml) with the default hours.
+    /// The schedules shipped in the binary (data/calendar/*.toml), provisional years around
+    /// them, with the default hours.
     pub fn builtin() -> Self {
         let years = crate::builtin_years();
-        match Calendar::new(years, WorkingHours::default()) {
+        match Calendar::with_provisional(years, WorkingHours::default()) {
             Ok(c) => c,
             Err(e) => unreachable!("the shipped calendar is valid: {e}"),
         }
     }
 
-    /// The loaded years, ascending.
+    /// The loaded years, ascending (provisional ones included).
     pub fn years(&self) -> &[CalendarYear] {
         &self.years
+    }
+
+    /// The loaded years with whether each is provisional, ascending.
+    pub fn year_kinds(&self) -> impl Iterator<Item = (&CalendarYear, bool)> {
+        self.years.iter().zip(self.provisional.iter().copied())
+    }
+
+    /// The official (imported or shipped) years, ascending.
+    pub fn official_years(&self) -> impl Iterator<Item = &CalendarYear> {
+        self.year_kinds().filter(|(_, p)| !p).map(|(y, _)| y)
+    }
+
+    /// Loaded `year`, and whether it is provisional.
+    pub fn year(&self, year: i32) -> Option<(&CalendarYear, bool)> {
+        let i = usize::try_from(year - self.first_year()).ok()?;
+        Some((self.years.get(i)?, self.provisional.get(i).copied()?))
+    }
+
+    /// Whether `year` is loaded and provisional.
+    pub fn is_provisional_year(&self, year: i32) -> bool {
+        self.year(year).is_some_and(|(_, p)| p)
+    }
+
+    /// The local (Asia/Shanghai) year of instant `t`.
+    pub fn year_of(t: i64) -> i32 {
+        let (day, _) = split(t);
+        i32::try_from(day + 719_163).ok().and_then(NaiveDate::from_num_days_from_ce_opt).map_or(i32::MIN, |d| d.year())
+    }
+
+    /// Whether any local day from `a` to `b` (either order) lies in a provisional year: a
+    /// working-time deadline computed across it is provisional.
+    pub fn provisional_between(&self, a: i64, b: i64) -> bool {
+        let (lo, hi) = (Calendar::year_of(a.min(b)), Calendar::year_of(a.max(b)));
+        (lo..=hi).any(|y| self.is_provisional_year(y))
     }
 
     /// The working hours.

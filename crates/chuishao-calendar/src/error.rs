@@ -10,8 +10,8 @@ pub enum CalendarError {
     /// A date is not a valid `YYYY-MM-DD` date.
     #[error("{field}: {value:?} is not a date (write YYYY-MM-DD)")]
     BadDate { field: &'static str, value: String },
-    /// The year is outside 1970..=9999.
-    #[error("year {0} is outside 1970..=9999")]
+    /// The year is outside the supported years, 2000–2100.
+    #[error("year {0} is outside the supported years 2000–2100")]
     YearOutOfRange(i32),
     /// A day listed in a year's file falls in another year.
     #[error("{date} is not in year {year}")]
@@ -40,12 +40,17 @@ pub enum CalendarError {
     /// The working hours are malformed.
     #[error("working hours: {0}")]
     WorkingHours(String),
-    /// The deadline would fall after the last loaded year: it is refused, never guessed.
-    #[error("the deadline falls after {last_year}, the last year in the calendar; import the next year's schedule")]
+    /// The deadline would fall after the last supported year: it is refused, never guessed.
+    #[error("the deadline falls after {last_year}, the last year the calendar supports")]
     BeyondLoadedYears { last_year: i32 },
     /// The start instant lies before the first loaded year.
-    #[error("the start lies before {first_year}, the first year in the calendar")]
+    #[error("the start lies before {first_year}, the first year the calendar supports")]
     BeforeLoadedYears { first_year: i32 },
+    /// An official file works a statutory holiday day: most likely another year's schedule.
+    #[error(
+        "{date} ({name}) is a statutory holiday but the file does not give it off: is this the schedule for its year?"
+    )]
+    StatutoryDayWorked { date: String, name: String },
     /// A negative allowance.
     #[error("an allowance cannot be negative")]
     Negative,
@@ -69,6 +74,7 @@ impl CalendarError {
             CalendarError::WorkingHours(_) => "calendar_working_hours",
             CalendarError::BeyondLoadedYears { .. } => "calendar_beyond_loaded_years",
             CalendarError::BeforeLoadedYears { .. } => "calendar_before_loaded_years",
+            CalendarError::StatutoryDayWorked { .. } => "calendar_statutory_day_worked",
             CalendarError::Negative => "calendar_negative_allowance",
         }
     }

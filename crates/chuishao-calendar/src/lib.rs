@@ -1,16 +1,22 @@
 //! Chuishao's working-day calendar for Asia/Shanghai: which days are worked (weekends, the State
 //! Council's statutory holidays and adjusted working days, held as data) and deadline
 //! arithmetic in working days, working hours or wall-clock time. Pure: instants are UTC
-//! milliseconds passed in, nothing here reads a clock or a file.
+//! milliseconds passed in, nothing here reads a clock or a file. Every year from 2000 to 2100
+//! is covered: a year without an official schedule gets a provisional one from the statutory
+//! rules (`provisional`), and deadlines computed on it say so.
 
 mod calendar;
 mod error;
+mod festivals;
 mod hours;
+mod provisional;
 mod year;
 
 pub use calendar::{Allowance, CST_OFFSET_MS, Calendar};
 pub use error::CalendarError;
+pub use festivals::{FIRST_YEAR, Festivals, LAST_YEAR, festivals};
 pub use hours::WorkingHours;
+pub use provisional::{StatutoryHoliday, check_statutory_days, provisional_year, statutory_holidays};
 pub use year::{AdjustedDay, CalendarYear, Holiday};
 
 /// The schedules shipped in the binary, oldest first (data/calendar/).

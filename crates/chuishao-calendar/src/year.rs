@@ -91,7 +91,7 @@ impl CalendarYear {
         mut holidays: Vec<Holiday>,
         mut working_days: Vec<AdjustedDay>,
     ) -> Result<Self, CalendarError> {
-        if !(1970..=9999).contains(&year) {
+        if !(crate::FIRST_YEAR..=crate::LAST_YEAR).contains(&year) {
             return Err(CalendarError::YearOutOfRange(year));
         }
         let outside = |d: NaiveDate| CalendarError::OutsideYear { date: d.to_string(), year };
@@ -242,6 +242,8 @@ mod tests {
             ("year = 2026\nholidays = []\n", "calendar_parse"),
             ("holiday = []\n", "calendar_parse"),
             ("year = 1900\n", "calendar_year_out_of_range"),
+            ("year = 2101\n", "calendar_year_out_of_range"),
+            ("year = 1999\n", "calendar_year_out_of_range"),
         ];
         for (text, code) in cases {
             assert_eq!(CalendarYear::parse(text).map_err(|e| e.code()), Err(code), "{text}");

@@ -1,6 +1,7 @@
-//! Notifications: who is told about which case events, how a delivery is worded for each
+//! Notifications: who is told about which case events, how a delivery is laid out for each
 //! channel (generic webhook, WeCom and DingTalk group robots), and the retry schedule. Pure:
-//! the application sends, signs and stores.
+//! the words come from the catalogue (`chuishao_i18n::notify`); the application sends, signs
+//! and stores.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -91,40 +92,31 @@ pub struct Announcement<'a> {
     pub at: &'a str,
 }
 
-fn words(kind: &str) -> &str {
-    match kind {
-        "received" => "已受理 received",
-        "registered" => "已立案 registered",
-        "dispatched" => "已派遣 dispatched",
-        "accepted" => "已签收 accepted",
-        "returned" => "被退单 returned",
-        "extension_requested" => "申请延期 extension requested",
-        "extension_approved" => "延期获批 extension approved",
-        "parked" => "已挂账 parked",
-        "unparked" => "恢复办理 unparked",
-        "resolved" => "已办结 resolved",
-        "verification_failed" => "核查未通过 verification failed",
-        "reopened" => "重办 reopened",
-        "closed" => "已结案 closed",
-        "supervised" => "督办 supervised",
-        "deadline_warning" => "临期预警 deadline warning",
-        "deadline_overdue" => "已超期 deadline overdue",
-        "tier_changed" => "时限等级变更 tier changed",
-        other => other,
+/// A message's words, from the catalogue (`chuishao_i18n::notify`): the title and the
+/// detail line (a note, a reason or the deadline; empty when there is none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Wording {
+    pub title: String,
+    pub detail: String,
+}
+
+impl Announcement<'_> {
+    /// The note or reason the event carries, or the deadline it is about (`Err`), if any.
+    pub fn detail_source(&self) -> Option<Result<&str, &str>> {
+        match (self.data.get("note"), self.data.get("reason"), self.data.get("due_at")) {
+            (Some(Value::String(n)), _, _) => Some(Ok(n)),
+            (_, Some(Value::String(r)), _) => Some(Ok(r)),
+            (_, _, Some(Value::Number(_))) => Some(Err(self.data["deadline"].as_str().unwrap_or(""))),
+            _ => None,
+        }
     }
 }
 
-/// The request body for `sub`.
-pub fn render(sub: &Subscription, a: &Announcement<'_>) -> String {
-    let title = format!("吹哨 Chuishao：案件 case {} {}", a.case_id, words(a.kind));
-    let detail = match (a.data.get("note"), a.data.get("reason"), a.data.get("due_at")) {
-        (Some(Value::String(n)), _, _) => n.clone(),
-        (_, Some(Value::String(r)), _) => r.clone(),
-        (_, _, Some(Value::Number(_))) => format!("时限 deadline: {}", a.data["deadline"].as_str().unwrap_or("")),
-        _ => String::new(),
-    };
+/// The request body for `sub`, worded by `words`.
+pub fn render(sub: &Subscription, a: &Announcement<'_>, words: &Wording) -> String {
+    let (title, detail) = (&words.title, &words.detail);
     let text = if detail.is_empty() { format!("{title}\n{}", a.at) } else { format!("{title}\n{detail}\n{}", a.at) };
-    let markdown = format!("### {title}\n> {}\n\n{}", if detail.is_empty() { "—" } else { &detail }, a.at);
+    let markdown = format!("### {title}\n> {}\n\n{}", if detail.is_empty() { "—" } else { detail.as_str() }, a.at);
     let body = match (sub.channel, sub.format) {
         (Channel::Webhook, _) => json!({
             "seq": a.seq, "case_id": a.case_id, "kind": a.kind, "at": a.at, "data": a.data,
@@ -197,6 +189,12 @@ mod tests {
     fn robot_formats() {
         let data = json!({"type": "supervised", "note": "办理超时，自动督办", "count": 1});
         let a = Announcement { seq: 7, case_id: 42, kind: "supervised", data: &data, at: "2026-03-02T10:00:00+08:00" };
+        assert_eq!(a.detail_source(), Some(Ok("办理超时，自动督办")));
+        let words = Wording {
+            title: "吹哨 Chuishao：案件 case 42 督办 supervised".into(),
+            detail: "办理超时，自动督办".into(),
+        };
+        let render = |s: &Subscription, a: &Announcement<'_>| render(s, a, &words);
         let wecom: Value =
             serde_json::from_str(&render(&sub(Channel::Wecom, Format::Markdown), &a)).unwrap_or_default();
         assert_eq!(wecom["msgtype"], "markdown");

@@ -271,7 +271,7 @@ fn command_s() -> impl Strategy<Value = Command> {
         (any::<bool>(), opt_text_s()).prop_map(|(passed, note)| Command::Verify { passed, note }),
         (text_s(), prop::option::of(handler_s())).prop_map(|(reason, handler)| Command::Reopen { reason, handler }),
         Just(Command::Close),
-        text_s().prop_map(|note| Command::Supervise { note }),
+        text_s().prop_map(|note| Command::Supervise { note, level: 1 }),
         prop_oneof![3 => Just(CaseId(2)), 1 => Just(CaseId(1))].prop_map(|primary| Command::Merge { primary }),
         (any::<bool>(), satisfaction_s(), opt_text_s()).prop_map(|(solved, satisfaction, comment)| Command::Callback {
             solved,
@@ -330,7 +330,7 @@ fn good_command(action: Action, variant: usize, case: &Case) -> Command {
             },
         },
         A::Close => Command::Close,
-        A::Supervise => Command::Supervise { note: "超期督办".into() },
+        A::Supervise => Command::Supervise { note: "超期督办".into(), level: 1 },
         A::SetTier => Command::SetTier {
             tier: [UrgencyTier::Emergency, UrgencyTier::Utilities, UrgencyTier::Normal, UrgencyTier::Complex]
                 [variant % 4],

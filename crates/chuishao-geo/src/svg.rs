@@ -33,6 +33,8 @@ pub struct MapPin {
 pub struct MapSpec<'a> {
     pub title: String,
     pub metric_label: String,
+    /// The legend's word for grids without a value (the caller's language).
+    pub no_data_label: String,
     /// View: min lon/lat, max lon/lat.
     pub min: [f64; 2],
     pub max: [f64; 2],
@@ -223,9 +225,10 @@ pub fn render(spec: &MapSpec<'_>) -> String {
     }
     let _ = write!(
         s,
-        r##"<rect x="{lx:.0}" y="{ly:.0}" width="18" height="14" fill="#d9d9d9" stroke="#666" stroke-width="0.5"/><text x="{:.0}" y="{:.0}" font-size="12" fill="#222">无数据 no data</text>"##,
+        r##"<rect x="{lx:.0}" y="{ly:.0}" width="18" height="14" fill="#d9d9d9" stroke="#666" stroke-width="0.5"/><text x="{:.0}" y="{:.0}" font-size="12" fill="#222">{}</text>"##,
         lx + 22.0,
-        ly + 12.0
+        ly + 12.0,
+        xml_escape(&spec.no_data_label)
     );
     s.push_str("</svg>");
     s
@@ -370,6 +373,7 @@ mod tests {
         let spec = MapSpec {
             title: "樱花园社区 <A&B>".into(),
             metric_label: "未结案件 open cases".into(),
+            no_data_label: "无数据 no data".into(),
             min: [116.0, 39.0],
             max: [116.02, 39.01],
             width_px: 400.0,

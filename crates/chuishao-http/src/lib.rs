@@ -93,14 +93,6 @@ pub fn router_with(app: App, settings: HttpSettings) -> Router {
 fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa::openapi::OpenApi) {
     let (api, openapi) = api::routes().split_for_parts();
     let doc = openapi.clone();
-    let router = api
-        .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
-        .route("/healthz", axum::routing::get(api::health::healthz))
-        .route("/readyz", axum::routing::get(api::health::readyz))
-        .merge(open311::routes())
-        .merge(web::routes())
-        .fallback(fallback)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let state = AppState {
         app,
         live: Default::default(),
@@ -108,7 +100,15 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         photo_dir: std::sync::Arc::new(settings.photo_dir),
         proxies: std::sync::Arc::new(settings.trusted_proxies),
     };
-    let router = router
+    let router = api
+        .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
+        .route("/healthz", axum::routing::get(api::health::healthz))
+        .route("/readyz", axum::routing::get(api::health::readyz))
+        .merge(open311::routes())
+        .merge(web::routes())
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::calendar_notice))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), client::refuse_untrusted_forwarding))
         .layer(axum::middleware::from_fn(metrics::record_request))
         .layer(TraceLayer::new_for_http())

@@ -54,6 +54,19 @@ impl DeadlineRow {
     }
 }
 
+/// The clock rows of `case_ids` on connection `conn` (either engine), by case and kind.
+macro_rules! of_cases {
+    ($conn:expr, $case_ids:expr) => {{
+        let mut qb = sqlx::QueryBuilder::new(format!("select {COLUMNS} from case_deadlines where case_id in ("));
+        let mut sep = qb.separated(", ");
+        for id in $case_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") order by case_id, kind");
+        qb.build_query_as().fetch_all(&mut *$conn).await?
+    }};
+}
+
 fn rows_into(rows: Vec<DeadlineRow>) -> Result<Vec<(i64, Deadline)>> {
     rows.into_iter().map(DeadlineRow::into_domain).collect()
 }
@@ -140,6 +153,16 @@ impl Tx {
 }
 
 impl Tx {
+    /// The clocks of several cases, as `(case_id, clock)`, read inside the write transaction
+    /// (the caller holds the case rows, so no one else changes their clocks meanwhile).
+    pub async fn deadlines_of_cases(&mut self, case_ids: &[i64]) -> Result<Vec<(i64, Deadline)>> {
+        if case_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<DeadlineRow> = run!(self.conn(), conn => of_cases!(conn, case_ids));
+        rows_into(rows)
+    }
+
     /// Records automatic supervisions on case rows, `(case_id, supervision_count)`, without
     /// touching their versions or any indexed column (the timer worker's only change to a case).
     pub async fn set_case_supervision_counts(&mut self, counts: &[(i64, u32)], now: i64) -> Result<()> {
@@ -215,16 +238,29 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut c = self.read().await?;
-        let rows: Vec<DeadlineRow> = run!(c.conn(), conn => {
-            let mut qb = sqlx::QueryBuilder::new(format!("select {COLUMNS} from case_deadlines where case_id in ("));
-            let mut sep = qb.separated(", ");
-            for id in case_ids {
-                sep.push_bind(*id);
-            }
-            qb.push(") order by case_id, kind");
-            qb.build_query_as().fetch_all(&mut *conn).await?
-        });
+        let rows: Vec<DeadlineRow> = run!(c.conn(), conn => of_cases!(conn, case_ids));
         rows_into(rows)
+    }
+
+    /// Cases (ids above `after`, ascending, at most `limit`) with a clock that is not met, counts
+    /// working time and is computed across the instants `[start, end)`: started before `end`
+    /// and due (or next firing) at or after `start`. The candidates for re-timing a year.
+    pub async fn retime_candidates(&self, start: i64, end: i64, after: i64, limit: i64) -> Result<Vec<i64>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_scalar::<_, i64>(
+                "select distinct case_id from case_deadlines
+                 where basis = 'working' and state <> 'met' and started_at < $2
+                   and (due_at >= $1 or next_fire_at >= $1) and case_id > $3
+                 order by case_id limit $4",
+            )
+            .bind(start)
+            .bind(end)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
     }
 
     /// The earliest instant any clock must be looked at (the worker sleeps until then).

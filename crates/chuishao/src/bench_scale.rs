@@ -148,6 +148,7 @@ async fn generate(cfg: &crate::config::Config, target: u64) -> Result<()> {
     let w = world(&app).await?;
     let cal = app.calendar();
     let policy = app.deadline_policy();
+    let escalation = policy.escalation;
     let now = crate::now_ms();
     // Codes already written: continue after them.
     let mut start = 0u64;
@@ -257,7 +258,7 @@ async fn generate(cfg: &crate::config::Config, target: u64) -> Result<()> {
         let writes: Vec<DeadlineWrite<'_>> = clocks
             .iter()
             .flat_map(|(id, cs)| cs.iter().map(move |d| (id, d)))
-            .map(|(id, d)| DeadlineWrite { case_id: *id, deadline: d, next_fire_at: d.next_fire_at(&cal) })
+            .map(|(id, d)| DeadlineWrite { case_id: *id, deadline: d, next_fire_at: d.next_fire_at(&cal, &escalation) })
             .collect();
         tx.insert_deadlines(&writes).await?;
         tx.commit().await?;

@@ -82,7 +82,7 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
         idempotency: None,
     };
     let normal = Deadline::start(DeadlineKind::Resolution, UrgencyTier::Normal, NOW, &cal, &policy)?;
-    let next = normal.next_fire_at(&cal);
+    let next = normal.next_fire_at(&cal, &policy.escalation);
     let mut ids = Vec::with_capacity(args.cases as usize);
     let batch = 2_000u64;
     for from in (0..args.cases).step_by(batch as usize) {
@@ -105,7 +105,11 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
         let chosen = &ids[from..(from + args.due as usize).min(ids.len())];
         let mut tx = store.begin().await?;
         for id in chosen {
-            let w = DeadlineWrite { case_id: *id, deadline: &emergency, next_fire_at: emergency.next_fire_at(&cal) };
+            let w = DeadlineWrite {
+                case_id: *id,
+                deadline: &emergency,
+                next_fire_at: emergency.next_fire_at(&cal, &policy.escalation),
+            };
             tx.replace_case_deadlines(*id, std::slice::from_ref(&w)).await?;
         }
         tx.commit().await?;
@@ -113,7 +117,8 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
         let report = app.timer_tick(NOW).await.map_err(err)?;
         times.push(t.elapsed());
         anyhow::ensure!(
-            report.overdue as u64 == chosen.len() as u64 && report.warnings as u64 == chosen.len() as u64,
+            // Caught up past the deadline: overdue only (the overtaken warning is not fired).
+            report.overdue as u64 == chosen.len() as u64 && report.warnings == 0,
             "round {round}: expected {} firings, got {report:?}",
             chosen.len()
         );

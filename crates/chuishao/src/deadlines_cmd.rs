@@ -9,14 +9,24 @@ use clap::{Args, Subcommand};
 
 #[derive(Subcommand, Debug)]
 pub enum CalendarCommand {
-    /// Print when something is due, as RFC 3339 in +08:00.
+    /// Print when something is due, as RFC 3339 in +08:00, followed by ` provisional` when the
+    /// working time counted crosses a year without an official schedule.
     Due(DueArgs),
-    /// Import (or replace) a year's holidays and adjusted working days from a TOML file
-    /// (format: data/calendar/2026.toml). Stored in the database for every node.
-    Import { file: String },
-    /// Print a loaded year as TOML.
+    /// Import (or replace) a year's official holidays and adjusted working days from a TOML
+    /// file (format: data/calendar/2026.toml). Stored in the database for every node; running
+    /// clocks that depend on the year are re-timed.
+    Import {
+        file: String,
+        /// Refuse the file unless it is for this year.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Re-time the running clocks computed across YEAR on the calendar in use (the import does
+    /// this; run it after a node stopped within 30 s of an import elsewhere).
+    Retime { year: i32 },
+    /// Print a year (official or provisional) as TOML.
     Export { year: i32 },
-    /// List the loaded years and the working hours.
+    /// List each supported year as official or provisional, and the working hours.
     Show,
 }
 
@@ -52,7 +62,8 @@ pub async fn configure(app: &App, cfg: &crate::config::Config) -> Result<()> {
     let hours = WorkingHours::parse(&cfg.deadlines.working_hours)
         .map_err(|e| anyhow::anyhow!("deadlines.working_hours: {e}"))?;
     app.set_working_hours(hours);
-    app.load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))
+    app.load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))?;
+    Ok(())
 }
 
 pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
@@ -66,32 +77,68 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
                 hours: args.hours,
             };
             match app.due(&q) {
+                Ok(due) if due.provisional => println!("{} provisional", due.due_at),
                 Ok(due) => println!("{}", due.due_at),
-                Err(chuishao_app::AppError::Invalid(fields)) => {
-                    let lines: Vec<String> =
-                        fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
-                    bail!("{}", lines.join("; "))
-                }
-                Err(e) => bail!("{e} [{}]", e.code()),
+                Err(e) => bail!("{}", refusal(&e)),
             }
         }
-        CalendarCommand::Import { file } => {
+        CalendarCommand::Import { file, year } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
-            let year =
-                app.import_calendar_year(&text).await.map_err(|e| anyhow::anyhow!("{file}: {e} [{}]", e.code()))?;
-            println!("calendar year {year} imported");
+            let imported =
+                app.import_official_year(&text, year).await.map_err(|e| anyhow::anyhow!("{file}: {}", refusal(&e)))?;
+            println!("calendar year {} imported; {} running clocks re-timed", imported.year, imported.retimed);
         }
-        CalendarCommand::Export { year } => match cal.years().iter().find(|y| y.year == year) {
-            Some(y) => print!("{}", y.export()),
-            None => bail!("year {year} is not loaded"),
+        CalendarCommand::Retime { year } => {
+            let n = app.retime_clocks(&[year]).await.map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+            println!("{n} running clocks re-timed");
+        }
+        CalendarCommand::Export { year } => match cal.year(year) {
+            Some((y, provisional)) => {
+                if provisional {
+                    println!("# provisional: computed from the statutory rules, no official schedule imported");
+                }
+                print!("{}", y.export())
+            }
+            None => bail!("year {year} is outside the supported years 2000–2100"),
         },
         CalendarCommand::Show => {
-            let years: Vec<String> = cal.years().iter().map(|y| y.year.to_string()).collect();
-            println!("years: {}", years.join(", "));
+            println!("years:");
+            for (from, to, provisional) in year_runs(&cal) {
+                let kind = if provisional { "provisional (statutory rules)" } else { "official" };
+                match from == to {
+                    true => println!("  {from} {kind}"),
+                    false => println!("  {from}–{to} {kind}"),
+                }
+            }
             println!("working hours: {}", cal.hours().to_text());
         }
     }
     Ok(())
+}
+
+/// An error for the terminal: invalid options named as flags, otherwise the message and code.
+fn refusal(e: &chuishao_app::AppError) -> String {
+    match e {
+        chuishao_app::AppError::Invalid(fields) => {
+            let lines: Vec<String> =
+                fields.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
+            lines.join("; ")
+        }
+        e => format!("{e} [{}]", e.code()),
+    }
+}
+
+/// The supported years as runs of official or provisional years: (first, last, provisional).
+/// Official years are listed one by one.
+fn year_runs(cal: &chuishao_calendar::Calendar) -> Vec<(i32, i32, bool)> {
+    let mut runs: Vec<(i32, i32, bool)> = Vec::new();
+    for (y, provisional) in cal.year_kinds() {
+        match runs.last_mut() {
+            Some(r) if provisional && r.2 && r.1 + 1 == y.year => r.1 = y.year,
+            _ => runs.push((y.year, y.year, provisional)),
+        }
+    }
+    runs
 }
 
 /// Stops a background worker.

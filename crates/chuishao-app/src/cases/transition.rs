@@ -34,6 +34,9 @@ pub struct TransitionInput {
     /// dispatch, verify, supervise.
     #[serde(default)]
     pub note: Option<String>,
+    /// supervise: the supervision level recorded, 1 (default) to 3 (挂牌督办, listed).
+    #[serde(default)]
+    pub level: Option<u8>,
     /// request_extension, approve_extension: working days.
     #[serde(default)]
     pub days: Option<u32>,
@@ -171,7 +174,9 @@ impl App {
             Action::Verify => Command::Verify { passed: required("passed", &input.passed)?, note: input.note.clone() },
             Action::Reopen => Command::Reopen { reason: reason()?, handler: self.resolve_handler(input).await? },
             Action::Close => Command::Close,
-            Action::Supervise => Command::Supervise { note: required("note", &input.note)? },
+            Action::Supervise => {
+                Command::Supervise { note: required("note", &input.note)?, level: input.level.unwrap_or(1) }
+            }
             Action::Merge => Command::Merge { primary: CaseId(required("primary_id", &input.primary_id)?) },
             Action::SetTier => Command::SetTier {
                 tier: {

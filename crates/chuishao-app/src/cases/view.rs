@@ -5,8 +5,9 @@ use crate::orgs::OrgRefView;
 use crate::time::rfc3339;
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
-use chuishao_domain::cases::{CaseEvent, CaseStatus, public_wording};
+use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::{CaseId, OrgId};
+use chuishao_i18n::cases::public as public_wording;
 use chuishao_store::{CaseRow, EventRecord};
 use serde::Serialize;
 use std::sync::Arc;
@@ -111,6 +112,10 @@ pub struct PublicCaseView {
     pub approx_lon: Option<f64>,
     pub subdistrict: Option<String>,
     pub community: Option<String>,
+    /// The subdistrict's and community's English names (for the English tracking page; the
+    /// JSON keeps the Chinese ones).
+    #[serde(skip)]
+    pub place_en: Vec<String>,
     pub handler_unit: Option<OrgRefView>,
     pub created_at: String,
     pub closed_at: Option<String>,
@@ -141,19 +146,9 @@ pub fn mask_phone(phone: &str) -> String {
     }
 }
 
-/// A status in plain words for residents, as (zh, en).
+/// A status in plain words for residents, as (zh, en), from the catalogue.
 pub fn status_words(s: CaseStatus) -> (&'static str, &'static str) {
-    match s {
-        CaseStatus::Received => ("已受理", "Received"),
-        CaseStatus::Registered => ("已立案", "Registered"),
-        CaseStatus::Dispatched => ("已派遣", "Dispatched"),
-        CaseStatus::Accepted => ("办理中", "In progress"),
-        CaseStatus::Resolved => ("已办结待核查", "Resolved, awaiting check"),
-        CaseStatus::Verified => ("已核查", "Checked on site"),
-        CaseStatus::Closed => ("已结案", "Closed"),
-        CaseStatus::Rejected => ("不予立案", "Not accepted"),
-        CaseStatus::Merged => ("已合并", "Merged"),
-    }
+    chuishao_i18n::cases::status(s)
 }
 
 impl App {
@@ -383,6 +378,8 @@ impl App {
             }
         }
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        let (subdistrict, community) = (self.org_ref(row.subdistrict_id).await?, self.org_ref(row.community_id).await?);
+        let place_en = [&subdistrict, &community].into_iter().flatten().map(|o| o.name_en.clone()).collect();
         let name = |o: Option<OrgRefView>| o.map(|o| o.name_zh);
         let view = PublicCaseView {
             tracking_code: row.tracking_code.clone(),
@@ -392,8 +389,9 @@ impl App {
             category: self.category_ref(&row.category_code).await?,
             approx_lat: row.lat.map(round),
             approx_lon: row.lon.map(round),
-            subdistrict: name(self.org_ref(row.subdistrict_id).await?),
-            community: name(self.org_ref(row.community_id).await?),
+            subdistrict: name(subdistrict),
+            community: name(community),
+            place_en,
             handler_unit: self.org_ref(row.handler_id).await?,
             created_at: rfc3339(row.created_at),
             closed_at: row.closed_at.map(rfc3339),

@@ -8,9 +8,7 @@ use crate::cases::{CaseView, TransitionInput};
 use crate::{App, AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::Actor;
-use chuishao_domain::cases::{
-    Action, Case, CaseEvent, Command, HandlerRef, Ruling, Satisfaction, arbitrate, decide, staff_wording,
-};
+use chuishao_domain::cases::{Action, Case, CaseEvent, Command, HandlerRef, Ruling, Satisfaction, arbitrate, decide};
 use chuishao_domain::category::{UrgencyTier, suggested_handler};
 use chuishao_domain::deadlines::DeadlineKind;
 use chuishao_domain::ids::{CaseId, OrgId, UserId};
@@ -66,7 +64,7 @@ fn probes(case: &Case) -> Vec<Command> {
         Command::Verify { passed: true, note: None },
         Command::Reopen { reason: r(), handler: None },
         Command::Close,
-        Command::Supervise { note: r() },
+        Command::Supervise { note: r(), level: 1 },
         Command::Merge { primary: CaseId(case.id.0 + 1) },
         Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None },
         Command::SetTier { tier: chuishao_domain::category::UrgencyTier::Normal, reason: r() },
@@ -137,13 +135,15 @@ pub struct BulkOutcome {
     pub result: Result<CaseView>,
 }
 
-/// One line of the desk's timeline, in plain words.
+/// One line of the desk's timeline: the event and the unit it names, for the page to word
+/// in its language (`chuishao_i18n::cases::staff`).
 #[derive(Debug, Clone)]
 pub struct DeskEvent {
     pub at: String,
     pub kind: String,
-    pub text_zh: String,
-    pub text_en: String,
+    pub event: CaseEvent,
+    /// The unit the event names (handler, or where an escalation went) as (zh, en).
+    pub unit: Option<(String, String)>,
     /// The acting user's unit as (zh, en); `None` when the system (a timer) wrote it.
     pub actor_unit: Option<(String, String)>,
 }
@@ -193,7 +193,7 @@ impl App {
                 Some(o) => self.org(o).await?,
                 None => None,
             };
-            let w = staff_wording(&event, unit.as_deref().map(|u| (u.name_zh.as_str(), u.name_en.as_str())));
+            let unit = unit.as_deref().map(|u| (u.name_zh.clone(), u.name_en.clone()));
             let actor_unit = match e.actor_id {
                 Some(uid) => match units.get(&uid) {
                     Some(u) => u.clone(),
@@ -205,13 +205,7 @@ impl App {
                 },
                 None => None,
             };
-            timeline.push(DeskEvent {
-                at: e.at.clone(),
-                kind: e.kind.clone(),
-                text_zh: w.zh,
-                text_en: w.en,
-                actor_unit,
-            });
+            timeline.push(DeskEvent { at: e.at.clone(), kind: e.kind.clone(), event, unit, actor_unit });
         }
         let supervision = timeline.iter().filter(|e| e.kind == "supervised").cloned().collect();
         let whistles = self
@@ -334,6 +328,7 @@ impl App {
         let spec = MapSpec {
             title,
             metric_label: String::new(),
+            no_data_label: String::new(),
             min,
             max,
             width_px: 320.0,
@@ -589,7 +584,7 @@ mod tests {
             Action::Verify => Command::Verify { passed: true, note: None },
             Action::Reopen => Command::Reopen { reason: r(), handler: None },
             Action::Close => Command::Close,
-            Action::Supervise => Command::Supervise { note: r() },
+            Action::Supervise => Command::Supervise { note: r(), level: 1 },
             Action::Merge => Command::Merge { primary: CaseId(case.id.0 + 1) },
             Action::Callback => {
                 Command::Callback { solved: true, satisfaction: Satisfaction::Satisfied, comment: None }

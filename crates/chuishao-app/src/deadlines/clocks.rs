@@ -5,7 +5,7 @@ use crate::time::rfc3339;
 use crate::{App, Result};
 use chuishao_domain::cases::{Case, CaseEvent, Urgency};
 use chuishao_domain::category::UrgencyTier;
-use chuishao_domain::deadlines::{Deadline, DeadlineStatus, react};
+use chuishao_domain::deadlines::{ClockState, Deadline, DeadlineKind, DeadlineStatus, MAX_SUPERVISION_LEVEL, react};
 use chuishao_store::{DeadlineWrite, Tx};
 use serde::Serialize;
 
@@ -29,8 +29,24 @@ pub struct DeadlineView {
     /// overdue; frozen while paused and once met.
     pub remaining_seconds: i64,
     pub met_at: Option<String>,
-    /// Overdue periods escalated so far (督办).
+    /// Automatic supervisions (督办) of this clock: one per level reached, so at most 3.
     pub supervisions: u32,
+    /// What the clock is, for people: `acceptance` (签收), `resolution` (办理), `extension`
+    /// (延期: the resolution clock running on an approved extension) or `verification` (核查).
+    pub name: &'static str,
+    /// Working days added by approved extensions.
+    pub extension_days: u32,
+    /// `true` when the deadline's working time crosses a year without an official schedule
+    /// (computed from the statutory rules): it may move when that year is imported.
+    pub provisional: bool,
+    /// The automatic supervision level reached: 0, 1 (the handling unit and its subdistrict),
+    /// 2 (the district), 3 (挂牌督办, listed).
+    pub supervision_level: u32,
+    /// A stopped (met) clock's outcome: `on_time` or `late`; absent while it runs or is paused.
+    pub outcome: Option<&'static str>,
+    /// Working days (24-hour days for wall-clock clocks) past the deadline, rounded up: how
+    /// late a met clock was, or how long a running one has been overdue; 0 when on time.
+    pub days_late: i64,
 }
 
 fn affects_clocks(e: &CaseEvent) -> bool {
@@ -81,7 +97,11 @@ impl App {
         }
         let writes: Vec<DeadlineWrite<'_>> = clocks
             .iter()
-            .map(|d| DeadlineWrite { case_id: case.id.0, deadline: d, next_fire_at: d.next_fire_at(&cal) })
+            .map(|d| DeadlineWrite {
+                case_id: case.id.0,
+                deadline: d,
+                next_fire_at: d.next_fire_at(&cal, &policy.escalation),
+            })
             .collect();
         tx.replace_case_deadlines(case.id.0, &writes).await?;
         Ok(true)
@@ -108,7 +128,17 @@ impl App {
                 state: d.status(now),
                 remaining_seconds: d.remaining_ms(now, &cal).div_euclid(1000),
                 met_at: d.met_at.map(rfc3339),
-                supervisions: d.supervisions,
+                supervisions: d.supervisions.min(u32::from(MAX_SUPERVISION_LEVEL)),
+                name: match d.kind {
+                    DeadlineKind::Resolution if d.extension_days > 0 => "extension",
+                    k => k.as_str(),
+                },
+                extension_days: d.extension_days,
+                provisional: d.provisional(&cal),
+                supervision_level: d.supervisions.min(u32::from(MAX_SUPERVISION_LEVEL)),
+                outcome: (d.state == ClockState::Met)
+                    .then(|| if d.days_late(now, &cal) > 0 { "late" } else { "on_time" }),
+                days_late: d.days_late(now, &cal),
             })
             .collect()
     }

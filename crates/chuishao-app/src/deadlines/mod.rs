@@ -3,11 +3,12 @@
 
 mod calendar;
 mod clocks;
+mod retime;
 mod worker;
 
 pub use calendar::{
     AdjustedDayView, CalendarImport, CalendarView, CalendarYearView, DeadlineSettings, DueQuery, DueView, HolidayView,
-    SupervisionTarget,
+    SupervisionTarget, YearImport,
 };
 pub use clocks::DeadlineView;
 pub use worker::{MAX_SLEEP, TICK_BATCH, TickReport};

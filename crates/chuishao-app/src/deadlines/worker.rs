@@ -1,9 +1,14 @@
-//! The timer worker: fires deadline warnings, overdue events and automatic supervision (督办).
+//! The timer worker: fires deadline warnings, overdue events and automatic supervision (督办)
+//! by levels: level 1 at the deadline (to the handling unit's superior, its subdistrict), level
+//! 2 after some working days overdue (the district), level 3 after more (挂牌督办, listed).
+//! Each level fires once per clock and is announced once per case: a case whose other clock
+//! already reached a level is not supervised at that level again.
 //!
 //! Clocks are indexed by the next instant they need attention (`next_fire_at`); a tick reads
 //! only the rows that fell due, and the worker sleeps until the earliest next one, or until a
 //! transition changes a clock on this node (or at most `MAX_SLEEP`, to see clocks other nodes
-//! wrote). After downtime the first tick catches up on everything that fell due meanwhile.
+//! wrote). After downtime the first tick catches up with the current state only: an overdue
+//! clock records overdue and the levels due, never the warning the deadline overtook.
 //!
 //! Exactly once across nodes: a tick claims due clocks `for update skip locked` and then takes
 //! each case row `for update skip locked`; what fired is recorded on the clock in the same
@@ -15,8 +20,9 @@
 use crate::cases::{append_case_events, case_scope};
 use crate::deadlines::SupervisionTarget;
 use crate::{App, Result};
+use chuishao_calendar::Calendar;
 use chuishao_domain::cases::{CaseEvent, apply_event};
-use chuishao_domain::deadlines::{DeadlineKind, Firing};
+use chuishao_domain::deadlines::{Deadline, DeadlineKind, Escalation, Firing};
 use chuishao_domain::ids::OrgId;
 use chuishao_domain::org::OrgKind;
 use chuishao_store::DeadlineWrite;
@@ -39,12 +45,31 @@ pub struct TickReport {
     pub skipped_cases: usize,
 }
 
-fn kind_zh(kind: DeadlineKind) -> &'static str {
-    match kind {
-        DeadlineKind::Acceptance => "签收",
-        DeadlineKind::Resolution => "办理",
-        DeadlineKind::Verification => "核查",
-    }
+/// The note an automatic supervision of `kind` at `level` carries (zh and en, as stored),
+/// from the catalogue.
+fn supervision_note(kind: DeadlineKind, level: u8, escalation: &Escalation) -> String {
+    let days = match level {
+        1 => 0,
+        2 => escalation.district_after_days,
+        _ => escalation.district_after_days + escalation.listed_after_days,
+    };
+    chuishao_i18n::cases::level_supervision_note(kind, level, days)
+}
+
+/// The rows to write for clocks `(case_id, clock)`, each with its next firing instant.
+pub(crate) fn clock_writes<'a>(
+    clocks: &'a [(i64, Deadline)],
+    cal: &Calendar,
+    escalation: &Escalation,
+) -> Vec<DeadlineWrite<'a>> {
+    clocks
+        .iter()
+        .map(|(case_id, d)| DeadlineWrite {
+            case_id: *case_id,
+            deadline: d,
+            next_fire_at: d.next_fire_at(cal, escalation),
+        })
+        .collect()
 }
 
 /// Counts what a committed tick fired and how late it fired.
@@ -87,10 +112,44 @@ impl App {
         Ok(district.flatten())
     }
 
+    /// Where supervision `levels` go for work handled by `handler`: level 1 to the handler's
+    /// superior organisation (`supervising_org`), levels 2 and 3 to the district.
+    pub(crate) async fn escalation_targets(
+        &self,
+        handler: Option<OrgId>,
+        levels: &[u8],
+        district: &mut Option<Option<OrgId>>,
+    ) -> Result<Vec<(u8, Option<OrgId>)>> {
+        let mut out = Vec::with_capacity(levels.len());
+        for &level in levels {
+            let to = if level <= 1 {
+                self.supervising_org(handler, district).await?
+            } else {
+                self.district_of(handler, district).await?
+            };
+            out.push((level, to));
+        }
+        Ok(out)
+    }
+
+    /// The district `handler` belongs to, else the deployment's (first) district.
+    async fn district_of(&self, handler: Option<OrgId>, district: &mut Option<Option<OrgId>>) -> Result<Option<OrgId>> {
+        if let Some(h) = handler
+            && let Some(d) = self.org_lineage(h).await?.iter().find(|n| n.kind == OrgKind::District)
+        {
+            return Ok(Some(d.id));
+        }
+        if district.is_none() {
+            *district = Some(self.store.list_orgs(Some(OrgKind::District)).await?.first().map(|d| d.id));
+        }
+        Ok(district.flatten())
+    }
+
     /// Fires every clock due at `now`. Safe to run on several nodes at once.
     pub async fn timer_tick(&self, now: i64) -> Result<TickReport> {
         let mut report = TickReport::default();
         let cal = self.calendar();
+        let escalation = self.deadline_policy().escalation;
         let mut district = None;
         loop {
             let mut tx = self.store.begin().await?;
@@ -106,6 +165,13 @@ impl App {
             let ids: Vec<i64> = by_case.keys().copied().collect();
             let rows = tx.cases_for_timer(&ids).await?;
             let skipped = ids.len() - rows.len();
+            // Each case's automatic supervision level so far, over all its clocks.
+            let mut case_levels: BTreeMap<i64, u32> = BTreeMap::new();
+            let locked: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            for (case_id, d) in tx.deadlines_of_cases(&locked).await? {
+                let level = case_levels.entry(case_id).or_default();
+                *level = (*level).max(d.supervisions);
+            }
             let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
             let mut scopes = Vec::new();
             let mut fired = Vec::new();
@@ -115,36 +181,39 @@ impl App {
                 let case_id = row.id;
                 let Some(mut clocks) = by_case.remove(&case_id) else { continue };
                 let mut case = row.to_domain()?;
+                let mut case_level = case_levels.get(&case_id).copied().unwrap_or(0);
                 let mut events = Vec::new();
                 for d in clocks.iter_mut() {
-                    if let Some(scheduled) = d.next_fire_at(&cal) {
+                    if let Some(scheduled) = d.next_fire_at(&cal, &escalation) {
                         lags_ms.push(now - scheduled);
                     }
-                    for firing in d.fire(now, &cal) {
+                    for firing in d.fire(now, &cal, &escalation) {
                         match firing {
                             Firing::Warning => {
                                 report.warnings += 1;
                                 events.push(CaseEvent::DeadlineWarning { deadline: d.kind, due_at: d.due_at });
                             }
-                            Firing::Overdue { period } => {
+                            Firing::Overdue => {
                                 report.overdue += 1;
-                                events.push(CaseEvent::DeadlineOverdue { deadline: d.kind, due_at: d.due_at, period });
-                                let to = self.supervising_org(case.handler_id(), &mut district).await?;
-                                let note = if period == 1 {
-                                    format!(
-                                        "{}超时，自动督办 (the {} deadline has passed)",
-                                        kind_zh(d.kind),
-                                        d.kind.as_str()
-                                    )
-                                } else {
-                                    format!(
-                                        "{}超时第{period}个时限周期，再次督办 (overdue period {period} of the {} deadline)",
-                                        kind_zh(d.kind),
-                                        d.kind.as_str()
-                                    )
+                                events.push(CaseEvent::DeadlineOverdue {
+                                    deadline: d.kind,
+                                    due_at: d.due_at,
+                                    period: 1,
+                                });
+                            }
+                            // One supervision per case and level, whichever clock reached it.
+                            Firing::Supervision { level } if u32::from(level) <= case_level => {}
+                            Firing::Supervision { level } => {
+                                case_level = u32::from(level);
+                                let targets =
+                                    self.escalation_targets(case.handler_id(), &[level], &mut district).await?;
+                                let to = targets.first().and_then(|(_, to)| *to);
+                                let ev = CaseEvent::Supervised {
+                                    note: supervision_note(d.kind, level, &escalation),
+                                    count: case.supervision_count + 1,
+                                    to_org_id: to,
+                                    level: Some(level),
                                 };
-                                let ev =
-                                    CaseEvent::Supervised { note, count: case.supervision_count + 1, to_org_id: to };
                                 apply_event(&mut case, &ev);
                                 report.supervisions += 1;
                                 events.push(ev);
@@ -160,15 +229,7 @@ impl App {
                 appended.extend(events.into_iter().map(|e| (case_id, case.version, e)));
                 fired.extend(clocks.into_iter().map(|d| (case_id, d)));
             }
-            let writes: Vec<DeadlineWrite<'_>> = fired
-                .iter()
-                .map(|(case_id, d)| DeadlineWrite {
-                    case_id: *case_id,
-                    deadline: d,
-                    next_fire_at: d.next_fire_at(&cal),
-                })
-                .collect();
-            tx.rewrite_deadlines(&writes).await?;
+            tx.rewrite_deadlines(&clock_writes(&fired, &cal, &escalation)).await?;
             tx.set_case_supervision_counts(&supervised, now).await?;
             append_case_events(&mut tx, &appended, &scopes, None, now).await?;
             tx.commit().await?;
@@ -209,14 +270,27 @@ impl App {
         }
     }
 
+    /// Reloads the calendar and re-times the clocks computed across any year that changed
+    /// (idempotent, so also after another node did it). The timer worker and the cache
+    /// watcher both call it.
+    pub(crate) async fn follow_calendar(&self) -> Result<()> {
+        let changed = self.load_calendar().await?;
+        if !changed.is_empty() {
+            self.retime_clocks(&changed).await?;
+        }
+        Ok(())
+    }
+
     /// Runs the timer worker until `shutdown` completes: tick, then sleep until the next clock
     /// falls due, a local transition changes a clock, or `MAX_SLEEP` passes.
     pub async fn run_timer_worker(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            // Calendar years imported on another node reach this one within a sleep.
-            if let Err(e) = self.load_calendar().await {
-                tracing::warn!(error = %e, "timer worker: reloading the calendar failed; keeping the loaded one");
+            // Calendar years imported on another node reach this one within a sleep; the clocks
+            // computed across a changed year are re-timed (idempotent, so also after the
+            // importing node did it).
+            if let Err(e) = self.follow_calendar().await {
+                tracing::warn!(error = %e, "timer worker: following the calendar failed; keeping the loaded one");
             }
             let pause = match self.timer_tick(self.now_ms()).await {
                 Ok(r) if r.skipped_cases > 0 => Duration::from_millis(200),

@@ -7,6 +7,7 @@ use chuishao_domain::access::Actor;
 use chuishao_domain::org::{OrgKind, OrgNode, path_within};
 use chuishao_geo::Level;
 use chuishao_geo::svg::{MapArea, MapPin, MapSpec, render};
+use chuishao_i18n::Lang;
 use std::collections::HashMap;
 
 /// What the grids are shaded by.
@@ -27,12 +28,22 @@ impl MapMetric {
         }
     }
 
-    fn label(self) -> &'static str {
+    /// The metric's code (also its catalogue key, `map.{code}`).
+    pub fn as_str(self) -> &'static str {
         match self {
-            MapMetric::OpenCases => "未结案件 open cases",
-            MapMetric::OverdueCases => "超期案件 overdue cases",
-            MapMetric::HouseholdsPerWorker => "人均户数 households per grid worker",
+            MapMetric::OpenCases => "open_cases",
+            MapMetric::OverdueCases => "overdue_cases",
+            MapMetric::HouseholdsPerWorker => "households_per_worker",
         }
+    }
+}
+
+/// A catalogue line in `lang`, or both languages (`中文 English`) for the API's map.
+fn words(key: &str, lang: Option<Lang>) -> String {
+    let t = chuishao_i18n::text(key, &[]);
+    match lang {
+        Some(l) => t.pick(l).to_string(),
+        None => format!("{} {}", t.zh, t.en),
     }
 }
 
@@ -56,6 +67,18 @@ impl App {
     /// Renders the map of `org_code` (a subdistrict, township, community or village) for
     /// `actor`, who must hold a role over it (otherwise it is not found).
     pub async fn map_svg(&self, actor: &Actor, org_code: &str, metric: MapMetric, width_px: f64) -> Result<String> {
+        self.map_svg_in(actor, org_code, metric, width_px, None).await
+    }
+
+    /// [`App::map_svg`] with its title and legend in `lang` (both languages when `None`).
+    pub async fn map_svg_in(
+        &self,
+        actor: &Actor,
+        org_code: &str,
+        metric: MapMetric,
+        width_px: f64,
+        lang: Option<Lang>,
+    ) -> Result<String> {
         let org = self.area_in_scope(actor, org_code).await?;
         let ix = self.geo_index().await?;
         let id = ix.by_code(org_code).ok_or(AppError::NotFound("map of this organisation"))?;
@@ -115,8 +138,12 @@ impl App {
         let streets: Vec<_> =
             ix.in_view(Level::Street, min, max).into_iter().map(|s| (ix.place(s).name.as_str(), ix.shape(s))).collect();
         let spec = MapSpec {
-            title: format!("{} {}", org.name_zh, org.name_en),
-            metric_label: metric.label().into(),
+            title: match lang {
+                Some(l) => l.pick(&org.name_zh, &org.name_en).to_string(),
+                None => format!("{} {}", org.name_zh, org.name_en),
+            },
+            metric_label: words(&format!("map.{}", metric.as_str()), lang),
+            no_data_label: words("map.no_data", lang),
             min,
             max,
             width_px: width_px.clamp(320.0, 4000.0),

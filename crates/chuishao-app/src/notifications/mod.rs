@@ -7,7 +7,7 @@ use crate::{App, AppError, Result};
 use base64::Engine as _;
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::cases::CaseEvent;
-use chuishao_domain::notifications::{Announcement, Channel, Format, Subscription, backoff_ms, judge, render};
+use chuishao_domain::notifications::{Announcement, Channel, Format, Subscription, Wording, backoff_ms, judge, render};
 use chuishao_store::{DeliveryRow, NewDelivery, Tx};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,16 @@ const LEASE_MS: i64 = 120_000;
 pub struct NotifySettings {
     client: Arc<RwLock<reqwest::Client>>,
     pub(crate) wake: Arc<tokio::sync::Notify>,
+}
+
+/// A message's words from the catalogue: its title, and its note, reason or deadline.
+pub(crate) fn wording(a: &Announcement<'_>) -> Wording {
+    let detail = match a.detail_source() {
+        Some(Ok(text)) => text.to_string(),
+        Some(Err(clock)) => chuishao_i18n::notify::deadline_detail(clock),
+        None => String::new(),
+    };
+    Wording { title: chuishao_i18n::notify::title(a.case_id, a.kind), detail }
 }
 
 fn client_with(timeout: Duration) -> reqwest::Client {
@@ -185,7 +195,7 @@ pub(crate) async fn enqueue(
                 event_seq: *seq,
                 case_id: *case_id,
                 event_kind: e.kind().to_string(),
-                body: render(s, &a),
+                body: render(s, &a, &wording(&a)),
             });
         }
     }

@@ -132,15 +132,11 @@ impl App {
         let view = self.transition(&actor, CaseId(row.id), &input).await?;
         let reopened = callback_reopens(solved, satisfaction);
         if reopened {
-            let reason = if solved {
-                "回访：群众不满意 (callback: dissatisfied)"
-            } else {
-                "回访：问题未解决 (callback: not solved)"
-            };
+            let reason = chuishao_i18n::cases::callback_reopen_reason(solved);
             let input = TransitionInput {
                 action: "reopen".into(),
                 version: view.version,
-                reason: Some(reason.into()),
+                reason: Some(reason),
                 ..Default::default()
             };
             self.transition(&actor, CaseId(row.id), &input).await?;

@@ -11,8 +11,9 @@
 use crate::cases::{PublicTimelineEntry, status_words};
 use crate::time::rfc3339;
 use crate::{App, AppError, Result};
-use chuishao_domain::cases::{CaseEvent, CaseStatus, public_wording};
+use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::TrackingCode;
+use chuishao_i18n::cases::public as public_wording;
 use chuishao_store::PublicEventRow;
 use serde::Serialize;
 use std::collections::HashMap;

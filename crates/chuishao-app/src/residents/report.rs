@@ -87,6 +87,9 @@ impl App {
             ix.in_view(Level::Grid, min, max).into_iter().map(|g| (ix.place(g).name.as_str(), ix.shape(g))).collect();
         let streets: Vec<_> =
             ix.in_view(Level::Street, min, max).into_iter().map(|s| (ix.place(s).name.as_str(), ix.shape(s))).collect();
-        Ok(Some(render_picker(&frame, "点击地图选择位置 Tap the map to choose the place", &areas, &streets, marker)))
+        // One image serves both languages (it is cached by URL), so its title carries both.
+        let title = chuishao_i18n::text("map.pick", &[]);
+        let title = format!("{} {}", title.zh, title.en);
+        Ok(Some(render_picker(&frame, &title, &areas, &streets, marker)))
     }
 }

@@ -158,6 +158,7 @@ mod tests {
             approx_lon: None,
             subdistrict: None,
             community: None,
+            place_en: vec![],
             handler_unit: None,
             created_at: String::new(),
             closed_at: None,

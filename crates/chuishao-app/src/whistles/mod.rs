@@ -14,9 +14,8 @@ pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
 use crate::time::rfc3339;
 use crate::{App, AppError, Result};
-use chuishao_calendar::Allowance;
 use chuishao_domain::access::Actor;
-use chuishao_domain::deadlines::parse_allowance;
+use chuishao_domain::deadlines::{MAX_SUPERVISION_LEVEL, parse_allowance};
 use chuishao_domain::notifications::{Announcement, render};
 use chuishao_domain::org::{OrgKind, OrgNode, path_within};
 use chuishao_domain::whistle::{
@@ -248,7 +247,7 @@ async fn append(
                 event_seq: *seq,
                 case_id: w.id,
                 event_kind: e.kind().to_string(),
-                body: render(s, &a),
+                body: render(s, &a, &crate::notifications::wording(&a)),
             });
         }
     }
@@ -286,25 +285,6 @@ impl App {
             .rev()
             .find(|n| matches!(n.kind, OrgKind::Subdistrict | OrgKind::Township))
             .map_or_else(|| raiser.path.clone(), |n| n.path.clone()))
-    }
-
-    /// When unit `u` is supervised again after the supervision due now: one check-in period
-    /// after the one due (periods missed while no worker ran collapse into one). None past the
-    /// loaded calendar years: nothing more fires until a year is imported and the unit moves.
-    fn next_supervision(&self, w: &Whistle, u: &SummonedUnit, now: i64) -> Option<i64> {
-        let period: Allowance = match w.check_in_within {
-            Some(a) => a.into(),
-            None => self.whistle_policy().check_in_allowance(w.kind),
-        };
-        let cal = self.calendar();
-        let mut at = u.next_supervision_at.unwrap_or(u.due_at);
-        for _ in 0..100_000 {
-            at = cal.due(at, period).ok()?;
-            if at > now {
-                return Some(at);
-            }
-        }
-        None
     }
 
     /// The raiser: the named org, or the caller's first binding at a subdistrict, township,
@@ -566,6 +546,7 @@ impl App {
     pub(crate) async fn whistle_tick(&self, now: i64) -> Result<(usize, usize)> {
         let (mut overdue, mut supervisions) = (0, 0);
         let mut district = None;
+        let (cal, escalation) = (self.calendar(), self.deadline_policy().escalation);
         loop {
             let mut tx = self.store.begin().await?;
             let ids = tx.due_whistles(now, crate::deadlines::TICK_BATCH).await?;
@@ -580,14 +561,18 @@ impl App {
                 let due: Vec<SummonedUnit> =
                     w.units.iter().filter(|u| whistle::supervision_due(&w, u, now)).cloned().collect();
                 for u in due {
-                    let to = self.supervising_org(Some(u.org.id), &mut district).await?;
-                    let next = self.next_supervision(&w, &u, now);
-                    let one = whistle::fire_overdue(&w, &u.org.code, now, to, next);
+                    // The levels due now (level 1 at the deadline, 2 and 3 after working days
+                    // overdue, as for case clocks), each once, and when the next one falls due.
+                    let reached = u8::try_from(u.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
+                    let levels = escalation.due_levels(reached, u.due_at, now, &cal);
+                    let targets = self.escalation_targets(Some(u.org.id), &levels, &mut district).await?;
+                    let next = escalation.level_at(levels.last().copied().unwrap_or(reached) + 1, u.due_at, &cal);
+                    let one = whistle::fire_overdue(&w, &u.org.code, now, &targets, next);
                     for e in &one {
                         whistle::apply(&mut w, e, now);
                     }
                     overdue += usize::from(u.overdue_at.is_none());
-                    supervisions += 1;
+                    supervisions += targets.len();
                     events.extend(one);
                 }
                 let expected = w.version;

@@ -79,20 +79,92 @@ fn working_hours_inside_a_day() {
 }
 
 #[test]
-fn refuses_to_guess_past_the_last_year() {
+fn refuses_to_guess_past_the_last_supported_year() {
     use Allowance::*;
-    assert_eq!(due("2026-12-30 10:00", WorkingDays(5)), "calendar_beyond_loaded_years");
-    assert_eq!(due("2026-12-31 17:31", WorkingMs(0)), "calendar_beyond_loaded_years");
-    assert_eq!(due("2026-12-31 16:00", Allowance::working_hours(2)), "calendar_beyond_loaded_years");
-    assert_eq!(due("2026-12-31 16:00", Allowance::working_hours(1)), "2026-12-31 17:00");
-    assert_eq!(due("2024-12-31 10:00", WorkingDays(1)), "calendar_before_loaded_years");
-    assert_eq!(due("2026-12-31 23:00", Allowance::hours(24)), "2027-01-01 23:00");
+    assert_eq!(due("2100-12-30 10:00", WorkingDays(5)), "calendar_beyond_loaded_years");
+    assert_eq!(due("2100-12-31 17:31", WorkingMs(0)), "calendar_beyond_loaded_years");
+    assert_eq!(due("2100-12-31 16:00", Allowance::working_hours(2)), "calendar_beyond_loaded_years");
+    assert_eq!(due("2100-12-31 16:00", Allowance::working_hours(1)), "2100-12-31 17:00");
+    assert_eq!(due("1999-12-31 10:00", WorkingDays(1)), "calendar_before_loaded_years");
+    assert_eq!(due("2100-12-31 23:00", Allowance::hours(24)), "2101-01-01 23:00");
     assert_eq!(due("2026-03-02 10:00", WorkingDays(-1)), "calendar_negative_allowance");
-    let err = Calendar::builtin().due(at("2026-12-30 10:00"), WorkingDays(5)).err().map(|e| e.to_string());
-    assert_eq!(
-        err.as_deref(),
-        Some("the deadline falls after 2026, the last year in the calendar; import the next year's schedule")
-    );
+    let err = Calendar::builtin().due(at("2100-12-30 10:00"), WorkingDays(5)).err().map(|e| e.to_string());
+    assert_eq!(err.as_deref(), Some("the deadline falls after 2100, the last year the calendar supports"));
+    // Official calendars alone still refuse to guess past their last year.
+    let official =
+        Calendar::new(crate::builtin_years(), WorkingHours::default()).unwrap_or_else(|e| unreachable!("{e}"));
+    let code = official.due(at("2026-12-30 10:00"), WorkingDays(5)).map_err(|e| e.code());
+    assert_eq!(code, Err("calendar_beyond_loaded_years"));
+}
+
+/// Hand-computed deadlines on the provisional 2027 (docs/architecture.md, "Deadlines").
+#[test]
+fn provisional_2027() {
+    use Allowance::*;
+    let cal = Calendar::builtin();
+    assert!(cal.is_provisional_year(2027) && !cal.is_provisional_year(2026));
+    // Across the year's end: Thu 31 Dec 2026, then Fri 1 Jan 2027 (New Year's Day) off.
+    assert_eq!(due("2026-12-30 10:00", WorkingDays(5)), "2027-01-07 10:00");
+    // 16:00–17:30 on Thu 31 Dec, then half an hour on Mon 4 Jan.
+    assert_eq!(due("2026-12-31 16:00", Allowance::working_hours(2)), "2027-01-04 09:30");
+    // Spring Festival: 5–8 Feb off, Sat 6 and Sun 7 made up on Tue 9 and Wed 10 Feb.
+    assert_eq!(due("2027-02-04 10:00", WorkingDays(2)), "2027-02-12 10:00");
+    assert_eq!(due("2027-02-04 10:00", WorkingDays(1)), "2027-02-11 10:00");
+    assert_eq!(due("2027-02-04 16:30", Allowance::working_hours(2)), "2027-02-11 10:00");
+    assert_eq!(due("2027-02-06 10:00", WorkingMs(0)), "2027-02-11 09:00");
+    // No adjusted working weekend: Sat 13 Feb stays off.
+    assert_eq!(due("2027-02-12 10:00", WorkingDays(1)), "2027-02-15 10:00");
+    // Labour Day: Sat 1 and Sun 2 May, made up on Mon 3 and Tue 4 May.
+    assert_eq!(due("2027-04-30 10:00", WorkingDays(1)), "2027-05-05 10:00");
+    // Fri 30 Apr, Wed 5 – Fri 7 May, Mon 10 – Wed 12 May.
+    assert_eq!(due("2027-04-29 10:00", WorkingDays(7)), "2027-05-12 10:00");
+    // National Day: Fri 1 – Sun 3 Oct, made up on Mon 4 and Tue 5 Oct.
+    assert_eq!(due("2027-09-30 11:00", WorkingDays(1)), "2027-10-06 11:00");
+    assert_eq!(due("2027-09-30 11:00", WorkingDays(3)), "2027-10-08 11:00");
+    // Mid-Autumn Wed 15 Sep.
+    assert_eq!(due("2027-09-14 10:00", WorkingDays(1)), "2027-09-16 10:00");
+}
+
+/// Hand-computed deadlines on the provisional 2028.
+#[test]
+fn provisional_2028() {
+    use Allowance::*;
+    // New Year's Day Sat 1 Jan, made up on Mon 3 Jan.
+    assert_eq!(due("2027-12-31 10:00", WorkingDays(1)), "2028-01-04 10:00");
+    // Spring Festival Wed 26 Jan: Tue 25 – Fri 28 Jan off.
+    assert_eq!(due("2028-01-24 10:00", WorkingDays(1)), "2028-01-31 10:00");
+    // Mon 24 Jan, then 31 Jan – 4 Feb, 7–11 Feb, 14–17 Feb.
+    assert_eq!(due("2028-01-21 15:00", WorkingDays(15)), "2028-02-17 15:00");
+    // Labour Day Mon 1 – Tue 2 May; Dragon Boat Sun 28 May made up on Mon 29 May.
+    assert_eq!(due("2028-04-28 10:00", WorkingDays(2)), "2028-05-04 10:00");
+    assert_eq!(due("2028-05-26 10:00", WorkingDays(1)), "2028-05-30 10:00");
+    // National Day Sun 1 – Tue 3 Oct with Mid-Autumn on Tue 3 Oct: Sun 1 Oct and the shared
+    // day are made up on Wed 4 and Thu 5 Oct.
+    assert_eq!(due("2028-09-29 10:00", WorkingDays(1)), "2028-10-06 10:00");
+    assert_eq!(due("2028-09-29 10:00", WorkingDays(7)), "2028-10-16 10:00");
+    assert_eq!(due("2028-09-29 17:00", Allowance::working_hours(7)), "2028-10-06 17:00");
+}
+
+#[test]
+fn provisional_years_are_marked() {
+    let cal = Calendar::builtin();
+    assert_eq!(cal.years().len(), 101);
+    let official: Vec<i32> = cal.official_years().map(|y| y.year).collect();
+    assert_eq!(official, vec![2025, 2026]);
+    assert!(!cal.provisional_between(at("2026-02-13 10:00"), at("2026-03-02 10:00")));
+    assert!(cal.provisional_between(at("2026-12-30 10:00"), at("2027-01-07 10:00")));
+    assert!(cal.provisional_between(at("2024-12-30 10:00"), at("2025-01-07 10:00")));
+    assert_eq!(Calendar::year_of(at("2027-01-01 00:00")), 2027);
+    assert_eq!(Calendar::year_of(at("2026-12-31 23:59")), 2026);
+    // An official year laid over the provisional one replaces it.
+    let mut years = crate::builtin_years();
+    years.push(crate::provisional_year(2027).unwrap_or_else(|e| unreachable!("{e}")));
+    let cal =
+        Calendar::with_provisional(years.clone(), WorkingHours::default()).unwrap_or_else(|e| unreachable!("{e}"));
+    assert!(!cal.is_provisional_year(2027));
+    years.push(years[0].clone());
+    let dup = Calendar::with_provisional(years, WorkingHours::default()).map(|_| ()).map_err(|e| e.code());
+    assert_eq!(dup, Err("calendar_duplicate_year"));
 }
 
 #[test]
@@ -116,8 +188,9 @@ fn warning_point_is_in_working_time() {
     assert_eq!(cal.fraction_point(0, 10 * HOUR, false, 4, 5), Ok(8 * HOUR));
 }
 
+/// Instants in the official 2025–2026 and the provisional 2027–2028.
 fn instant() -> impl Strategy<Value = i64> {
-    at("2025-01-01 00:00")..at("2026-06-30 00:00")
+    prop_oneof![at("2025-01-01 00:00")..at("2026-06-30 00:00"), at("2026-10-01 00:00")..at("2028-10-31 00:00")]
 }
 
 fn working_ms() -> impl Strategy<Value = i64> {
@@ -166,7 +239,7 @@ proptest! {
     fn export_then_import_is_identity(
         ranges in proptest::collection::vec((0u32..360, 0u32..9, "\\PC{0,12}"), 0..12),
         extra in proptest::collection::vec((0u32..365, "[a-z\"\\\\ 调休]{0,8}"), 0..12),
-        year in 1990i32..2100,
+        year in 2000i32..=2100,
     ) {
         let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
         let day = |doy: u32| jan1 + chrono::Days::new(u64::from(doy));

@@ -61,6 +61,8 @@ pub enum Command {
     Close,
     Supervise {
         note: String,
+        /// 1–3 (default 1): the level recorded with the supervision.
+        level: u8,
     },
     /// Joins this (duplicate) case into `primary`. The application checks the primary exists,
     /// is visible and open, and appends `DuplicateMerged` to it in the same transaction.

@@ -75,6 +75,10 @@ pub enum CaseEvent {
         /// The supervising organisation, when the timer worker escalated an overdue case.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to_org_id: Option<OrgId>,
+        /// The supervision level: 1 (the handling unit and its subdistrict), 2 (the
+        /// district), 3 (挂牌督办, listed). Absent on supervisions recorded before levels.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level: Option<u8>,
     },
     MergedInto {
         primary_id: CaseId,
@@ -97,11 +101,19 @@ pub enum CaseEvent {
         deadline: DeadlineKind,
         due_at: i64,
     },
-    /// A deadline has passed (written by the timer worker); `period` counts overdue periods.
+    /// A deadline has passed (written by the timer worker). `period` is always 1 now (it
+    /// counted repeated overdue periods before supervision had levels).
     DeadlineOverdue {
         deadline: DeadlineKind,
         due_at: i64,
         period: u32,
+    },
+    /// A deadline moved because the working-day calendar changed under it (an official year
+    /// imported over a provisional one): `from_due_at` was the deadline, `due_at` is.
+    DeadlineRetimed {
+        deadline: DeadlineKind,
+        from_due_at: i64,
+        due_at: i64,
     },
 }
 
@@ -132,6 +144,7 @@ impl CaseEvent {
             CaseEvent::TierChanged { .. } => "tier_changed",
             CaseEvent::DeadlineWarning { .. } => "deadline_warning",
             CaseEvent::DeadlineOverdue { .. } => "deadline_overdue",
+            CaseEvent::DeadlineRetimed { .. } => "deadline_retimed",
         }
     }
 
@@ -143,6 +156,7 @@ impl CaseEvent {
             self,
             CaseEvent::DeadlineWarning { .. }
                 | CaseEvent::DeadlineOverdue { .. }
+                | CaseEvent::DeadlineRetimed { .. }
                 | CaseEvent::Supervised { to_org_id: Some(_), .. }
         )
     }

@@ -219,12 +219,20 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
             }
             vec![CaseEvent::Closed]
         }
-        Command::Supervise { note } => {
+        Command::Supervise { note, level } => {
             if s.is_terminal() {
                 return Err(illegal());
             }
             text("note", note)?;
-            vec![CaseEvent::Supervised { note: note.clone(), count: case.supervision_count + 1, to_org_id: None }]
+            if !(1..=crate::deadlines::MAX_SUPERVISION_LEVEL).contains(level) {
+                return Err(DomainError::invalid("level", "1, 2 or 3"));
+            }
+            vec![CaseEvent::Supervised {
+                note: note.clone(),
+                count: case.supervision_count + 1,
+                to_org_id: None,
+                level: Some(*level),
+            }]
         }
         Command::Merge { primary } => {
             if !matches!(s, S::Received | S::Registered) {
@@ -307,7 +315,10 @@ pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
             case.last_callback = Some(CallbackAnswer { solved: *solved, satisfaction: *satisfaction });
         }
         // Deadline events change the clocks (crate::deadlines), not the case's state.
-        CaseEvent::TierChanged { .. } | CaseEvent::DeadlineWarning { .. } | CaseEvent::DeadlineOverdue { .. } => {}
+        CaseEvent::TierChanged { .. }
+        | CaseEvent::DeadlineWarning { .. }
+        | CaseEvent::DeadlineOverdue { .. }
+        | CaseEvent::DeadlineRetimed { .. } => {}
     }
 }
 

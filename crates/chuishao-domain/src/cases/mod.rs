@@ -8,8 +8,6 @@ mod arbitration;
 mod command;
 mod event;
 mod lifecycle;
-mod public;
-mod staff;
 
 pub use arbitration::{Ruling, arbitrate};
 pub use command::{Action, Command, HandlerRef};
@@ -21,8 +19,6 @@ pub use lifecycle::{decide, execute};
 pub fn apply_event(case: &mut Case, event: &CaseEvent) {
     lifecycle::apply(case, event, None);
 }
-pub use public::{PublicWording, public_wording};
-pub use staff::staff_wording;
 
 use crate::ids::{CaseId, OrgId};
 use serde::{Deserialize, Serialize};

@@ -38,14 +38,59 @@ pub enum DeadlineStatus {
     Overdue,
 }
 
-/// What the timer worker records when a clock falls due.
+/// What the timer worker records when a clock falls due. Each fires at most once per clock;
+/// a catch-up after downtime fires only what is current (no warning once the deadline has
+/// passed), and every escalation level that has come due, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Firing {
     /// The warning share of the allowed time has run.
     Warning,
-    /// The deadline has passed; `period` is 1 at the deadline, 2 one allowed period later…
-    /// Periods missed while no worker ran collapse into one firing naming the latest.
-    Overdue { period: u32 },
+    /// The deadline has passed.
+    Overdue,
+    /// Automatic supervision (督办) at `level`: 1 at the deadline (the handling unit and its
+    /// subdistrict), 2 after `Escalation::district_after_days` working days overdue (the
+    /// district), 3 after a further `listed_after_days` (挂牌督办, listed).
+    Supervision { level: u8 },
+}
+
+/// The highest automatic supervision level.
+pub const MAX_SUPERVISION_LEVEL: u8 = 3;
+
+/// When overdue work escalates: level 2 this many working days after the deadline, level 3
+/// this many working days after level 2. Shared by case clocks and whistles' check-ins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escalation {
+    pub district_after_days: i64,
+    pub listed_after_days: i64,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Escalation { district_after_days: 3, listed_after_days: 7 }
+    }
+}
+
+impl Escalation {
+    /// The instant supervision `level` (1–3) falls due for work due at `due_at`; `None` past
+    /// level 3 or past the calendar.
+    pub fn level_at(&self, level: u8, due_at: i64, cal: &Calendar) -> Option<i64> {
+        match level {
+            1 => Some(due_at),
+            2 => cal.due(due_at, Allowance::WorkingDays(self.district_after_days)).ok(),
+            3 => {
+                let two = self.level_at(2, due_at, cal)?;
+                cal.due(two, Allowance::WorkingDays(self.listed_after_days)).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The levels above `reached` that have come due at `now`, lowest first.
+    pub fn due_levels(&self, reached: u8, due_at: i64, now: i64, cal: &Calendar) -> Vec<u8> {
+        ((reached + 1)..=MAX_SUPERVISION_LEVEL)
+            .take_while(|l| self.level_at(*l, due_at, cal).is_some_and(|at| at <= now))
+            .collect()
+    }
 }
 
 /// One clock on a case.
@@ -69,7 +114,8 @@ pub struct Deadline {
     pub warned_at: Option<i64>,
     pub overdue_at: Option<i64>,
     pub met_at: Option<i64>,
-    /// Overdue periods fired for the current deadline.
+    /// The automatic supervision level reached for the current deadline (0–3; stored in the
+    /// `supervisions` column, which counted overdue periods before levels).
     pub supervisions: u32,
 }
 
@@ -112,8 +158,38 @@ impl Deadline {
     }
 
     /// Recomputes the due and warning instants from the start, the tier's allowance, the
-    /// extensions and the parked time; re-arms what has fired if the deadline moved past `now`.
+    /// extensions and the parked time; re-arms the warning and the overdue mark if the deadline
+    /// moved past `now` (a new deadline granted: an extension, a tier change, a resume). The
+    /// supervision level reached stays: each level fires once per clock, and a missed new
+    /// deadline escalates from there.
     fn recompute(&mut self, now: i64, cal: &Calendar, policy: &DeadlinePolicy) -> Result<(), CalendarError> {
+        self.recompute_due(cal, policy)?;
+        if self.warn_at > now {
+            self.warned_at = None;
+        }
+        if self.due_at > now {
+            self.overdue_at = None;
+        }
+        Ok(())
+    }
+
+    /// Recomputes the due and warning instants on `cal` (a calendar whose schedule changed:
+    /// an official year imported over a provisional one) without re-arming anything, so
+    /// nothing fires twice. Paused clocks stay paused (their deadline as it stood when they
+    /// stopped is recomputed). Returns the old and new deadline when it moved.
+    pub fn retime(&mut self, cal: &Calendar, policy: &DeadlinePolicy) -> Result<Option<(i64, i64)>, CalendarError> {
+        if self.state == ClockState::Met || self.basis == Basis::Wall {
+            return Ok(None);
+        }
+        let (old_due, old_warn) = (self.due_at, self.warn_at);
+        self.recompute_due(cal, policy)?;
+        if self.due_at == old_due && self.warn_at == old_warn {
+            return Ok(None);
+        }
+        Ok(Some((old_due, self.due_at)))
+    }
+
+    fn recompute_due(&mut self, cal: &Calendar, policy: &DeadlinePolicy) -> Result<(), CalendarError> {
         let base = policy.allowance(self.kind, self.tier);
         self.basis = basis_of(base);
         let mut due = cal.due(self.started_at, base)?;
@@ -132,14 +208,12 @@ impl Deadline {
         }
         self.due_at = due;
         self.warn_at = self.back(due, self.allowed_ms * (100 - policy.warning_percent) / 100, cal)?;
-        if self.warn_at > now {
-            self.warned_at = None;
-        }
-        if self.due_at > now {
-            self.overdue_at = None;
-            self.supervisions = 0;
-        }
         Ok(())
+    }
+
+    /// Whether the deadline's computation crosses a year without an official schedule.
+    pub fn provisional(&self, cal: &Calendar) -> bool {
+        self.basis == Basis::Working && cal.provisional_between(self.started_at, self.due_at)
     }
 
     /// The instant `ms` (in this clock's basis) before `t`.
@@ -150,16 +224,9 @@ impl Deadline {
         }
     }
 
-    /// The instant `ms` (in this clock's basis) after `t`.
-    fn forward(&self, t: i64, ms: i64, cal: &Calendar) -> Result<i64, CalendarError> {
-        match self.basis {
-            Basis::Wall => Ok(t + ms),
-            Basis::Working => cal.due(t, Allowance::WorkingMs(ms)),
-        }
-    }
-
-    /// The next instant the timer worker must act on this clock, if any.
-    pub fn next_fire_at(&self, cal: &Calendar) -> Option<i64> {
+    /// The next instant the timer worker must act on this clock, if any: its warning, its
+    /// deadline, then each supervision level once.
+    pub fn next_fire_at(&self, cal: &Calendar, escalation: &Escalation) -> Option<i64> {
         if self.state != ClockState::Running {
             return None;
         }
@@ -169,52 +236,56 @@ impl Deadline {
         if self.overdue_at.is_none() {
             return Some(self.due_at);
         }
-        if self.allowed_ms <= 0 {
-            return None;
-        }
-        // The next overdue period. Past the loaded calendar, wait for an import: nothing fires.
-        let periods = i64::from(self.supervisions.max(1));
-        self.forward(self.due_at, self.allowed_ms.saturating_mul(periods), cal).ok()
+        // The next level; past the calendar or past level 3 nothing fires.
+        let level = u8::try_from(self.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
+        escalation.level_at(level.saturating_add(1), self.due_at, cal)
     }
 
-    /// Fires whatever has fallen due by `now` and records it.
-    pub fn fire(&mut self, now: i64, cal: &Calendar) -> Vec<Firing> {
+    /// Fires whatever has fallen due by `now` and records it: the current state only (a
+    /// warning overtaken by the deadline is recorded as given, not fired), each firing once.
+    pub fn fire(&mut self, now: i64, cal: &Calendar, escalation: &Escalation) -> Vec<Firing> {
         let mut out = Vec::new();
         if self.state != ClockState::Running {
             return out;
         }
-        if self.warned_at.is_none() && self.warn_at <= now && self.warn_at < self.due_at {
-            self.warned_at = Some(now);
-            out.push(Firing::Warning);
-        }
         if now < self.due_at {
+            if self.warned_at.is_none() && self.warn_at <= now && self.warn_at < self.due_at {
+                self.warned_at = Some(now);
+                out.push(Firing::Warning);
+            }
             return out;
         }
         if self.warned_at.is_none() {
             self.warned_at = Some(now);
         }
-        let mut period = self.supervisions;
         if self.overdue_at.is_none() {
             self.overdue_at = Some(now);
-            period = 1;
+            out.push(Firing::Overdue);
         }
-        while let Some(next) = self.next_period_at(period, cal)
-            && next <= now
-        {
-            period += 1;
-        }
-        if period > self.supervisions {
-            self.supervisions = period;
-            out.push(Firing::Overdue { period });
+        let reached = u8::try_from(self.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
+        for level in escalation.due_levels(reached, self.due_at, now, cal) {
+            self.supervisions = u32::from(level);
+            out.push(Firing::Supervision { level });
         }
         out
     }
 
-    fn next_period_at(&self, period: u32, cal: &Calendar) -> Option<i64> {
-        if self.allowed_ms <= 0 || period == 0 {
-            return None;
+    /// Working days late (rounded up) of a clock met after its deadline, or overdue at `now`;
+    /// 0 when on time. Wall-clock clocks count whole days of 24 hours.
+    pub fn days_late(&self, now: i64, cal: &Calendar) -> i64 {
+        let at = match self.state {
+            ClockState::Met => self.met_at.unwrap_or(now),
+            ClockState::Paused => self.paused_at.unwrap_or(now),
+            ClockState::Running => now,
+        };
+        if at <= self.due_at {
+            return 0;
         }
-        self.forward(self.due_at, self.allowed_ms.saturating_mul(i64::from(period)), cal).ok()
+        let (late, day) = match self.basis {
+            Basis::Wall => (at - self.due_at, 86_400_000),
+            Basis::Working => (cal.working_ms_between(self.due_at, at).unwrap_or(0), cal.hours().day_ms()),
+        };
+        if day <= 0 { 0 } else { (late + day - 1) / day }
     }
 
     /// What to show at `now`.

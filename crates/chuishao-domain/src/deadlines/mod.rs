@@ -11,13 +11,16 @@
 //! - A dispatcher's tier change recomputes the acceptance and resolution deadlines from their
 //!   start with the new tier's allowances.
 //! - At `warning_percent` of the allowed time the worker fires a warning, at the deadline an
-//!   overdue event and a supervision (督办), and again after each further period of the allowed
-//!   time.
+//!   overdue event and a level-1 supervision (督办); level 2 (the district) and level 3 (挂牌督办,
+//!   listed) follow after configurable numbers of working days overdue. Each fires once per
+//!   clock; a catch-up fires only the current state.
+//! - An official year imported over a provisional one re-times clocks (`Deadline::retime`)
+//!   without re-arming what has fired.
 
 mod clock;
 mod policy;
 
-pub use clock::{ClockState, Deadline, DeadlineStatus, Firing, react};
+pub use clock::{ClockState, Deadline, DeadlineStatus, Escalation, Firing, MAX_SUPERVISION_LEVEL, react};
 pub use policy::{DeadlinePolicy, parse_allowance};
 
 use serde::{Deserialize, Serialize};

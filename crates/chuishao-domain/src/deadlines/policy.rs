@@ -2,7 +2,7 @@
 //! Beijing 接诉即办 tiers; a deployment may change them (see docs/operations.md).
 
 use crate::category::UrgencyTier;
-use crate::deadlines::DeadlineKind;
+use crate::deadlines::{DeadlineKind, Escalation};
 use chuishao_calendar::Allowance;
 
 /// Allowances per tier and clock.
@@ -20,6 +20,8 @@ pub struct DeadlinePolicy {
     pub verification: Allowance,
     /// Share of the allowed time after which the warning fires, in percent (1–99).
     pub warning_percent: i64,
+    /// When overdue work escalates to the district (level 2) and is listed (level 3).
+    pub escalation: Escalation,
 }
 
 impl Default for DeadlinePolicy {
@@ -33,6 +35,7 @@ impl Default for DeadlinePolicy {
             acceptance_emergency: Allowance::WallMs(30 * 60_000),
             verification: Allowance::WorkingDays(1),
             warning_percent: 80,
+            escalation: Escalation::default(),
         }
     }
 }
@@ -52,8 +55,10 @@ impl DeadlinePolicy {
     }
 
     /// Reads `key = "allowance"` lines (TOML), e.g. `normal = "7wd"`, `acceptance = "2wh"`,
-    /// `emergency = "2h"`, `acceptance_emergency = "30m"`, `warning_percent = 80`. Keys left
-    /// out keep their defaults.
+    /// `emergency = "2h"`, `acceptance_emergency = "30m"`, `warning_percent = 80`, and the
+    /// escalation in working days: `district_after = "3wd"` (level 2 after that long overdue),
+    /// `listed_after = "7wd"` (level 3 that long after level 2). Keys left out keep their
+    /// defaults.
     pub fn parse(text: &str) -> Result<Self, String> {
         let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
         let mut p = DeadlinePolicy::default();
@@ -68,6 +73,16 @@ impl DeadlinePolicy {
             }
             let text = value.as_str().ok_or_else(|| format!("{key}: write a string like \"7wd\""))?;
             let a = parse_allowance(text).map_err(|e| format!("{key}: {e}"))?;
+            if matches!(key.as_str(), "district_after" | "listed_after") {
+                let Allowance::WorkingDays(days) = a else {
+                    return Err(format!("{key}: write working days, e.g. \"3wd\""));
+                };
+                match key.as_str() {
+                    "district_after" => p.escalation.district_after_days = days,
+                    _ => p.escalation.listed_after_days = days,
+                }
+                continue;
+            }
             let slot = match key.as_str() {
                 "emergency" => &mut p.emergency,
                 "utilities" => &mut p.utilities,

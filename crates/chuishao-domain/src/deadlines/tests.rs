@@ -80,7 +80,7 @@ fn accept_resolve_verify_meet_their_clocks() {
     assert_eq!(clock(&clocks, DeadlineKind::Acceptance).status(at("2026-03-30 10:00")), DeadlineStatus::Met);
     let res = clock(&clocks, DeadlineKind::Resolution);
     assert_eq!((res.state, res.met_at), (ClockState::Met, Some(at("2026-02-24 10:00"))));
-    assert_eq!(res.next_fire_at(&Calendar::builtin()), None);
+    assert_eq!(res.next_fire_at(&Calendar::builtin(), &Escalation::default()), None);
     let ver = clock(&clocks, DeadlineKind::Verification);
     assert_eq!(ver.due_at, at("2026-02-25 10:00"));
     let done = run(
@@ -102,7 +102,7 @@ fn parking_pauses_and_unparking_resumes_with_the_time_left() {
     );
     let res = clock(&clocks, DeadlineKind::Resolution);
     assert_eq!(res.status(at("2026-03-20 10:00")), DeadlineStatus::Paused);
-    assert_eq!(res.next_fire_at(&Calendar::builtin()), None);
+    assert_eq!(res.next_fire_at(&Calendar::builtin(), &Escalation::default()), None);
     assert_eq!(res.remaining_ms(at("2026-03-20 10:00"), &Calendar::builtin()), 35 * HOUR);
     let clocks = run(
         &[
@@ -169,25 +169,122 @@ fn a_return_drops_the_handlers_clocks() {
 }
 
 #[test]
-fn firing_warns_then_escalates_each_period() {
-    let cal = Calendar::builtin();
+fn firing_warns_then_escalates_level_by_level() {
+    let (cal, esc) = (Calendar::builtin(), Escalation::default());
     let mut clocks = run(&[("2026-02-13 10:00", dispatched())], UrgencyTier::Normal);
     let res = clocks.iter_mut().find(|d| d.kind == DeadlineKind::Resolution).unwrap_or_else(|| unreachable!());
-    assert_eq!(res.next_fire_at(&cal), Some(at("2026-02-27 15:42")));
-    assert_eq!(res.fire(at("2026-02-27 15:41"), &cal), vec![]);
-    assert_eq!(res.fire(at("2026-02-27 15:42"), &cal), vec![Firing::Warning]);
-    assert_eq!(res.next_fire_at(&cal), Some(at("2026-03-02 10:00")));
-    assert_eq!(res.fire(at("2026-03-02 10:00"), &cal), vec![Firing::Overdue { period: 1 }]);
-    // The next period of 7 working days ends on Wed 11 Mar 10:00.
-    assert_eq!(res.next_fire_at(&cal), Some(at("2026-03-11 10:00")));
-    assert_eq!(res.fire(at("2026-03-02 12:00"), &cal), vec![]);
-    // After downtime, missed periods collapse into one firing naming the latest.
-    assert_eq!(res.fire(at("2026-03-20 10:00"), &cal), vec![Firing::Overdue { period: 3 }]);
-    assert_eq!(res.next_fire_at(&cal), Some(at("2026-03-31 10:00")));
-    // Catch-up of a clock never looked at: warning and overdue at once.
+    assert_eq!(res.next_fire_at(&cal, &esc), Some(at("2026-02-27 15:42")));
+    assert_eq!(res.fire(at("2026-02-27 15:41"), &cal, &esc), vec![]);
+    assert_eq!(res.fire(at("2026-02-27 15:42"), &cal, &esc), vec![Firing::Warning]);
+    assert_eq!(res.next_fire_at(&cal, &esc), Some(at("2026-03-02 10:00")));
+    assert_eq!(res.fire(at("2026-03-02 10:00"), &cal, &esc), vec![Firing::Overdue, Firing::Supervision { level: 1 }]);
+    // Level 2 three working days overdue (Tue 3 – Thu 5 Mar), level 3 seven more.
+    assert_eq!(res.next_fire_at(&cal, &esc), Some(at("2026-03-05 10:00")));
+    assert_eq!(res.fire(at("2026-03-02 12:00"), &cal, &esc), vec![]);
+    assert_eq!(res.fire(at("2026-03-05 10:00"), &cal, &esc), vec![Firing::Supervision { level: 2 }]);
+    assert_eq!(res.next_fire_at(&cal, &esc), Some(at("2026-03-16 10:00")));
+    assert_eq!(res.fire(at("2026-03-16 10:00"), &cal, &esc), vec![Firing::Supervision { level: 3 }]);
+    // No per-period repetition: nothing more, however long it stays overdue.
+    assert_eq!(res.next_fire_at(&cal, &esc), None);
+    assert_eq!(res.fire(at("2026-03-31 10:00"), &cal, &esc), vec![]);
+    assert_eq!(res.days_late(at("2026-03-31 10:00"), &cal), 21);
+}
+
+#[test]
+fn catch_up_fires_the_current_state_only() {
+    let (cal, esc) = (Calendar::builtin(), Escalation::default());
+    // A clock never looked at until after its deadline: overdue and level 1, no warning.
     let mut clocks = run(&[("2026-02-13 10:00", dispatched())], UrgencyTier::Normal);
     let acc = clocks.iter_mut().find(|d| d.kind == DeadlineKind::Acceptance).unwrap_or_else(|| unreachable!());
-    assert_eq!(acc.fire(at("2026-02-13 13:31"), &cal), vec![Firing::Warning, Firing::Overdue { period: 1 }]);
+    assert_eq!(acc.fire(at("2026-02-13 13:31"), &cal, &esc), vec![Firing::Overdue, Firing::Supervision { level: 1 }]);
+    assert!(acc.warned_at.is_some(), "the overtaken warning counts as given");
+    assert_eq!(acc.fire(at("2026-02-13 13:32"), &cal, &esc), vec![]);
+    // After long downtime every level due fires once, lowest first.
+    let mut clocks = run(&[("2026-02-13 10:00", dispatched())], UrgencyTier::Emergency);
+    let res = clocks.iter_mut().find(|d| d.kind == DeadlineKind::Resolution).unwrap_or_else(|| unreachable!());
+    let all = [
+        Firing::Overdue,
+        Firing::Supervision { level: 1 },
+        Firing::Supervision { level: 2 },
+        Firing::Supervision { level: 3 },
+    ];
+    assert_eq!(res.fire(at("2026-03-31 10:00"), &cal, &esc), all.to_vec());
+    assert_eq!(res.fire(at("2026-03-31 12:00"), &cal, &esc), vec![]);
+    assert_eq!(res.days_late(at("2026-03-31 10:00"), &cal), 46, "24-hour days for a wall-clock clock");
+}
+
+#[test]
+fn an_official_year_retimes_without_refiring() {
+    let provisional = Calendar::builtin();
+    let policy = DeadlinePolicy::default();
+    // 2027 as a made-up official schedule: 5–13 Feb off, Saturday 20 Feb worked.
+    let mut years = chuishao_calendar::builtin_years();
+    let mut y2027 = chuishao_calendar::provisional_year(2027).unwrap_or_else(|e| unreachable!("{e}"));
+    y2027.holidays.retain(|h| chrono::Datelike::month(&h.from) != 2);
+    let d = |s: &str| chrono_free_date(s);
+    y2027
+        .holidays
+        .push(chuishao_calendar::Holiday { name: "春节".into(), from: d("2027-02-05"), to: d("2027-02-13") });
+    let worked = chuishao_calendar::AdjustedDay { name: "调休".into(), date: d("2027-02-20") };
+    years.push(
+        chuishao_calendar::CalendarYear::new(2027, y2027.holidays, vec![worked])
+            .unwrap_or_else(|e| unreachable!("{e}")),
+    );
+    let official = Calendar::with_provisional(years, chuishao_calendar::WorkingHours::default())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let start = ms_of("2027-02-04 10:00");
+    let mut clocks = Vec::new();
+    react(&mut clocks, &dispatched(), UrgencyTier::Normal, start, &provisional, &policy)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let res = clocks.iter_mut().find(|d| d.kind == DeadlineKind::Resolution).unwrap_or_else(|| unreachable!());
+    // Provisional: 11, 12, 15–19 Feb.
+    assert_eq!(res.due_at, ms_of("2027-02-19 10:00"));
+    assert!(res.provisional(&provisional));
+    let warned = res.fire(ms_of("2027-02-18 10:00"), &provisional, &policy.escalation);
+    assert_eq!(warned, vec![Firing::Warning]);
+    // Official: 15–19 Feb, Saturday 20, Monday 22 Feb.
+    assert_eq!(res.retime(&official, &policy), Ok(Some((ms_of("2027-02-19 10:00"), ms_of("2027-02-22 10:00")))));
+    assert!(!res.provisional(&official));
+    assert!(res.warned_at.is_some(), "the warning is not re-armed");
+    assert_eq!(res.retime(&official, &policy), Ok(None), "idempotent");
+    assert_eq!(res.next_fire_at(&official, &policy.escalation), Some(ms_of("2027-02-22 10:00")));
+    // A paused clock stays paused.
+    let mut clocks = Vec::new();
+    react(&mut clocks, &dispatched(), UrgencyTier::Normal, start, &provisional, &policy)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    react(
+        &mut clocks,
+        &CaseEvent::Parked { reason: "x".into() },
+        UrgencyTier::Normal,
+        start + HOUR,
+        &provisional,
+        &policy,
+    )
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    let res = clocks.iter_mut().find(|d| d.kind == DeadlineKind::Resolution).unwrap_or_else(|| unreachable!());
+    assert!(res.retime(&official, &policy).is_ok_and(|m| m.is_some()));
+    assert_eq!((res.state, res.next_fire_at(&official, &policy.escalation)), (ClockState::Paused, None));
+}
+
+/// "YYYY-MM-DD" as a date.
+fn chrono_free_date(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// "YYYY-MM-DD HH:MM" in +08:00 to UTC milliseconds, any date.
+fn ms_of(s: &str) -> i64 {
+    let (date, time) = s.split_once(' ').unwrap_or((s, "00:00"));
+    let mut p = date.split('-').map(|x| x.parse::<i64>().unwrap_or(0));
+    let (y, m, d) = (p.next().unwrap_or(0), p.next().unwrap_or(0), p.next().unwrap_or(0));
+    // Days from civil (proleptic Gregorian), 1970-01-01 = 0.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let (h, min) = time.split_once(':').unwrap_or(("0", "0"));
+    days * 24 * HOUR + h.parse::<i64>().unwrap_or(0) * HOUR + min.parse::<i64>().unwrap_or(0) * 60_000 - 8 * HOUR
 }
 
 #[test]
@@ -196,13 +293,14 @@ fn an_extension_rearms_the_clock() {
     let policy = DeadlinePolicy::default();
     let mut clocks = run(&[("2026-02-13 10:00", dispatched())], UrgencyTier::Normal);
     for d in clocks.iter_mut() {
-        d.fire(at("2026-03-02 10:00"), &cal);
+        d.fire(at("2026-03-02 10:00"), &cal, &policy.escalation);
     }
     let ext = CaseEvent::ExtensionApproved { days: 5 };
     react(&mut clocks, &ext, UrgencyTier::Normal, at("2026-03-02 11:00"), &cal, &policy).unwrap_or_default();
     let res = clock(&clocks, DeadlineKind::Resolution);
     assert_eq!(res.due_at, at("2026-03-09 10:00"));
-    assert_eq!((res.overdue_at, res.supervisions), (None, 0));
+    // The overdue mark re-arms for the new deadline; level 1, already fired, stays fired.
+    assert_eq!((res.overdue_at, res.supervisions), (None, 1));
     // 84 working hours allowed now; the warning re-arms 16.8 h before the new deadline.
     assert_eq!((res.warn_at, res.warned_at), (at("2026-03-04 15:42"), None));
     assert_eq!(res.status(at("2026-03-02 11:00")), DeadlineStatus::Running);
@@ -221,6 +319,36 @@ fn policy_parses_and_refuses() {
 }
 
 proptest! {
+    /// Whatever instants the worker happens to tick at: each firing at most once, never a
+    /// warning once overdue, levels in order and only after the overdue mark.
+    #[test]
+    fn each_firing_happens_once_and_in_order(start in 0i64..300 * 24, gaps in proptest::collection::vec(0i64..400, 1..30), tier in 0usize..4) {
+        let (cal, policy) = (Calendar::builtin(), DeadlinePolicy::default());
+        let tier = [UrgencyTier::Emergency, UrgencyTier::Utilities, UrgencyTier::Normal, UrgencyTier::Complex][tier];
+        let t0 = 1_735_660_800_000 + start * HOUR;
+        let mut clocks = Vec::new();
+        react(&mut clocks, &dispatched(), tier, t0, &cal, &policy)?;
+        for d in clocks.iter_mut() {
+            let (mut now, mut fired) = (t0, Vec::new());
+            for g in &gaps {
+                now += g * HOUR;
+                fired.extend(d.fire(now, &cal, &policy.escalation));
+            }
+            let count = |f: Firing| fired.iter().filter(|x| **x == f).count();
+            prop_assert!(count(Firing::Warning) <= 1 && count(Firing::Overdue) <= 1, "{fired:?}");
+            let overdue = fired.iter().position(|f| *f == Firing::Overdue);
+            if let (Some(o), Some(w)) = (overdue, fired.iter().position(|f| *f == Firing::Warning)) {
+                prop_assert!(w < o, "warning after overdue: {fired:?}");
+            }
+            let levels: Vec<(usize, u8)> = fired.iter().enumerate().filter_map(|(i, f)| match f {
+                Firing::Supervision { level } => Some((i, *level)),
+                _ => None,
+            }).collect();
+            prop_assert!(levels.windows(2).all(|w| w[0].1 < w[1].1), "{fired:?}");
+            prop_assert!(levels.iter().all(|(i, _)| overdue.is_some_and(|o| o < *i)), "{fired:?}");
+        }
+    }
+
     #[test]
     fn parking_keeps_the_time_left(start in 0i64..300 * 24, park in 0i64..600, length in 0i64..2000, tier in 0usize..4) {
         let cal = Calendar::builtin();

@@ -239,36 +239,44 @@ pub fn supervision_due(w: &Whistle, u: &SummonedUnit, now: Millis) -> bool {
 }
 
 /// The events the timer worker writes at `now` for unit `unit`: the first time its check-in
-/// deadline has passed, `check_in_overdue` and a supervision (督办) to `to_org_id`; each further
-/// period it is still out, another supervision. `next_at` is when the next one falls due
-/// (computed by the application on the calendar; none: no further supervision). Nothing when
-/// the unit is not due.
+/// deadline has passed, `check_in_overdue`; then one supervision (督办) per level that has come
+/// due, `(level, supervising organisation)` as the application computed them on the calendar
+/// (level 1 at the deadline, 2 and 3 after working days overdue, as for case clocks). Each
+/// level is recorded once; `next_at` is when the next level falls due (none after level 3).
+/// Nothing when the unit is not due.
 pub fn fire_overdue(
     w: &Whistle,
     unit: &str,
     now: Millis,
-    to_org_id: Option<OrgId>,
+    levels: &[(u8, Option<OrgId>)],
     next_at: Option<Millis>,
 ) -> Vec<WhistleEvent> {
     let Some(u) = w.units.iter().find(|u| u.org.code == unit) else { return Vec::new() };
     if !supervision_due(w, u, now) {
         return Vec::new();
     }
-    let count = u.supervisions + 1;
     let mut out = Vec::new();
-    let note = if u.overdue_at.is_none() {
+    if u.overdue_at.is_none() {
         out.push(WhistleEvent::CheckInOverdue { unit: u.org.code.clone(), due_at: u.due_at });
-        format!("{} 未按时报到，自动督办 (did not check in by the deadline)", u.org.code)
-    } else {
-        format!("{} 仍未报到，第{count}次督办 (still not checked in: supervision {count})", u.org.code)
-    };
-    out.push(WhistleEvent::Supervised {
-        unit: u.org.code.clone(),
-        count,
-        to_org_id,
-        note,
-        next_at: next_at.filter(|t| *t > now),
-    });
+    }
+    let fresh: Vec<&(u8, Option<OrgId>)> = levels.iter().filter(|(l, _)| u32::from(*l) > u.supervisions).collect();
+    for (i, (level, to_org_id)) in fresh.iter().enumerate() {
+        let code = &u.org.code;
+        let note = match level {
+            1 => format!("{code} 未按时报到，自动督办 (did not check in by the deadline: supervision level 1)"),
+            2 => format!("{code} 仍未报到，报区督办 (still not checked in: supervision level 2, to the district)"),
+            _ => format!("{code} 仍未报到，挂牌督办 (still not checked in: supervision level 3, listed)"),
+        };
+        let last = i + 1 == fresh.len();
+        out.push(WhistleEvent::Supervised {
+            unit: code.clone(),
+            count: u32::from(*level),
+            to_org_id: *to_org_id,
+            note,
+            next_at: if last { next_at.filter(|t| *t > now) } else { None },
+            level: Some(*level),
+        });
+    }
     out
 }
 

@@ -211,8 +211,9 @@ pub struct SummonedUnit {
     pub done_at: Option<Millis>,
     /// Set by the timer worker when the check-in deadline passed without a check-in.
     pub overdue_at: Option<Millis>,
+    /// The supervision level reached (0–3).
     pub supervisions: u32,
-    /// When a unit still out is next supervised again (one check-in period after the last).
+    /// When a unit still out is next supervised again (the next level).
     #[serde(default)]
     pub next_supervision_at: Option<Millis>,
     pub rating: Option<u8>,
@@ -341,9 +342,13 @@ pub enum WhistleEvent {
         count: u32,
         to_org_id: Option<OrgId>,
         note: String,
-        /// When the unit is supervised again if it still has not checked in.
+        /// When the unit is supervised again (the next level) if it still has not checked in.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next_at: Option<Millis>,
+        /// The supervision level (1–3); absent on supervisions recorded before levels, when
+        /// `count` counted check-in periods.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level: Option<u8>,
     },
 }
 

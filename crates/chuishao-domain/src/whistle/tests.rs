@@ -132,13 +132,18 @@ fn check_in_rules() {
     assert_eq!(run(&w, &staff(1), unknown, 1).unwrap_err().code(), "validation_failed");
 }
 
-/// Fires whatever is due for every unit, the next period `period` ms after the last one.
-fn tick(w: &mut Whistle, now: i64, period: i64) -> Vec<WhistleEvent> {
+/// Fires whatever is due for every unit; supervision level L falls due `(L - 1) * step` ms
+/// after the deadline (the application counts working days instead).
+fn tick(w: &mut Whistle, now: i64, step: i64) -> Vec<WhistleEvent> {
     let mut all = Vec::new();
     for code in w.units.iter().map(|u| u.org.code.clone()).collect::<Vec<_>>() {
-        let next =
-            w.units.iter().find(|u| u.org.code == code).map(|u| u.next_supervision_at.unwrap_or(u.due_at) + period);
-        for e in fire_overdue(w, &code, now, Some(OrgId(1)), next) {
+        let Some(u) = w.units.iter().find(|u| u.org.code == code).cloned() else { continue };
+        let at = |level: u8| u.due_at + i64::from(level - 1) * step;
+        let levels: Vec<(u8, Option<OrgId>)> =
+            (1..=3u8).filter(|l| at(*l) <= now).map(|l| (l, Some(OrgId(i64::from(l))))).collect();
+        let reached = levels.last().map_or(0, |(l, _)| *l);
+        let next = (reached < 3).then(|| at(reached + 1));
+        for e in fire_overdue(w, &code, now, &levels, next) {
             apply(w, &e, now);
             all.push(e);
         }
@@ -147,7 +152,7 @@ fn tick(w: &mut Whistle, now: i64, period: i64) -> Vec<WhistleEvent> {
 }
 
 #[test]
-fn a_unit_still_out_is_supervised_each_period_until_it_checks_in() {
+fn a_unit_still_out_is_escalated_level_by_level_until_it_checks_in() {
     let mut w = whistle(WhistleKind::Emergency, 2);
     assert_eq!(w.check_in_within, Some(CheckInWithin::WallMs(1_000)));
     w = run(&w, &staff(0), ack(0), 1).unwrap();
@@ -163,11 +168,14 @@ fn a_unit_still_out_is_supervised_each_period_until_it_checks_in() {
     assert_eq!(w.units[1].overdue_at, Some(1_000));
     assert_eq!(w.units[1].supervisions, 1);
     assert_eq!(w.units[1].next_supervision_at, Some(2_000));
-    // Not again within the period; again once it has run, and only a supervision.
+    // Not again before the next level; level 2 once it has come due, and only a supervision.
     assert!(tick(&mut w, 1_999, 1_000).is_empty());
     let events = tick(&mut w, 2_000, 1_000);
     assert_eq!(events.iter().map(WhistleEvent::kind).collect::<Vec<_>>(), ["whistle_supervised"]);
-    assert!(matches!(&events[0], WhistleEvent::Supervised { count: 2, next_at: Some(3_000), .. }), "{events:?}");
+    assert!(
+        matches!(&events[0], WhistleEvent::Supervised { count: 2, level: Some(2), next_at: Some(3_000), .. }),
+        "{events:?}"
+    );
     assert_eq!(w.units[1].supervisions, 2);
     // A late check-in stops it, and is recorded late.
     w = run(&w, &staff(1), ack(1), 2_500).unwrap();
@@ -175,6 +183,24 @@ fn a_unit_still_out_is_supervised_each_period_until_it_checks_in() {
     assert!(w.units[1].late);
     assert_eq!(next_fire_at(&w, &w.units[1]), None);
     assert!(tick(&mut w, 10_000, 1_000).is_empty());
+}
+
+#[test]
+fn after_downtime_every_level_due_fires_once_and_then_nothing_more() {
+    let mut w = whistle(WhistleKind::Emergency, 1);
+    let events = tick(&mut w, 50_000, 1_000);
+    let kinds: Vec<&str> = events.iter().map(WhistleEvent::kind).collect();
+    assert_eq!(kinds, ["whistle_check_in_overdue", "whistle_supervised", "whistle_supervised", "whistle_supervised"]);
+    let levels: Vec<Option<u8>> = events
+        .iter()
+        .filter_map(|e| match e {
+            WhistleEvent::Supervised { level, .. } => Some(*level),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(levels, [Some(1), Some(2), Some(3)]);
+    assert_eq!((w.units[0].supervisions, next_fire_at(&w, &w.units[0])), (3, None));
+    assert!(tick(&mut w, 5_000_000, 1_000).is_empty(), "no per-period repetition");
 }
 
 #[test]
@@ -186,7 +212,7 @@ fn supervision_stops_when_the_whistle_is_no_longer_open() {
     assert!(tick(&mut w, 5_000, 1_000).is_empty());
     // Without a next instant (past the calendar) nothing more fires either.
     let mut w = whistle(WhistleKind::Emergency, 1);
-    for e in fire_overdue(&w.clone(), "D0", 1_000, None, None) {
+    for e in fire_overdue(&w.clone(), "D0", 1_000, &[(1, None)], None) {
         apply(&mut w, &e, 1_000);
     }
     assert_eq!(w.units[0].supervisions, 1);

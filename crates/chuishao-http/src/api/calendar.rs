@@ -7,7 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chuishao_app::deadlines::{CalendarImport, CalendarView, CalendarYearView, DueQuery, DueView};
 
-/// The loaded years (holidays and adjusted working days) and the working hours.
+/// The official years (holidays and adjusted working days), the provisional ones and the
+/// working hours.
 #[utoipa::path(get, path = "/api/v1/calendar", tag = "deadlines", security(("bearer" = [])),
     responses((status = 200, body = CalendarView), (status = 401, body = ErrorBody)))]
 pub async fn calendar(State(s): State<AppState>, _auth: Auth) -> Result<Json<CalendarView>, ApiError> {
@@ -15,7 +16,8 @@ pub async fn calendar(State(s): State<AppState>, _auth: Auth) -> Result<Json<Cal
 }
 
 /// When something is due: `from` plus `working_days`, `working_hours` or wall-clock `hours`.
-/// A working-time deadline past the last loaded year is refused
+/// `provisional` says whether the working time counted crosses a year without an official
+/// schedule. Past 2100, the last supported year, a deadline is refused
 /// (`calendar_beyond_loaded_years`), never guessed.
 #[utoipa::path(get, path = "/api/v1/calendar/due", tag = "deadlines", security(("bearer" = [])), params(DueQuery),
     responses((status = 200, body = DueView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -27,8 +29,26 @@ pub async fn due(
     Ok(Json(s.app.due(&q)?))
 }
 
-/// Imports or replaces a year's schedule (admin). Validated first: overlapping or
-/// contradictory days and a gap between loaded years are refused and nothing is stored.
+/// One supported year (2000–2100), official or provisional.
+#[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "deadlines", security(("bearer" = [])),
+    params(("year" = i32, Path)),
+    responses((status = 200, body = CalendarYearView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn year(
+    State(s): State<AppState>,
+    _auth: Auth,
+    Path(year): Path<String>,
+) -> Result<Json<CalendarYearView>, ApiError> {
+    Ok(Json(s.app.calendar_year_view(parse_year(&year)?)?))
+}
+
+fn parse_year(year: &str) -> Result<i32, chuishao_app::AppError> {
+    year.parse().map_err(|_| chuishao_app::AppError::invalid("year", "a year such as 2027"))
+}
+
+/// Imports or replaces a year's official schedule (admin); it replaces the provisional one and
+/// re-times the running clocks that depend on it. Validated first: overlapping or
+/// contradictory days, a year outside 2000–2100, a file for another year (the path's, or one
+/// that works a statutory holiday day) are refused and nothing is stored.
 #[utoipa::path(put, path = "/api/v1/calendar/{year}", tag = "deadlines", security(("bearer" = [])),
     params(("year" = i32, Path)), request_body = CalendarImport,
     responses((status = 200, body = CalendarYearView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -39,6 +59,5 @@ pub async fn import_year(
     Path(year): Path<String>,
     ApiJson(body): ApiJson<CalendarImport>,
 ) -> Result<Json<CalendarYearView>, ApiError> {
-    let year: i32 = year.parse().map_err(|_| chuishao_app::AppError::invalid("year", "a year such as 2027"))?;
-    Ok(Json(s.app.import_calendar_year_as(&actor, year, &body.source).await?))
+    Ok(Json(s.app.import_calendar_year_as(&actor, parse_year(&year)?, &body.source).await?))
 }

@@ -89,7 +89,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(patrol::finish))
         .routes(routes!(calendar::calendar))
         .routes(routes!(calendar::due))
-        .routes(routes!(calendar::import_year))
+        .routes(routes!(calendar::year, calendar::import_year))
         .routes(routes!(notifications::deliveries))
         .routes(routes!(notifications::retry))
         .routes(routes!(notifications::subscriptions, notifications::create_subscription))

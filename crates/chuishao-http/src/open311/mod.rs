@@ -6,6 +6,8 @@
 //! `Authorization: Bearer`. `POST requests` may carry `media` file parts (multipart): they go
 //! through the residents' photo pipeline and are served back as the request's `media_url`.
 
+mod error;
+mod params;
 mod xml;
 
 use crate::AppState;
@@ -13,8 +15,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chuishao_app::residents::open311::{self as o311, Open311Error, is_english};
+use chuishao_app::residents::open311::{self as o311, is_english};
 use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, clean_all};
+use error::{Open311Error, naming};
+use params::{Params, parse_pairs};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -27,27 +31,6 @@ enum Format {
     Xml,
 }
 
-/// Request parameters: query first, then the form body; empty values dropped.
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-}
-
-fn parse_pairs(s: &str) -> Vec<(String, String)> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(s)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.trim().to_string()))
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
-}
-
 fn render<T: Serialize>(status: StatusCode, format: Format, root: &str, item: &str, body: &T) -> Response {
     let value = serde_json::to_value(body).unwrap_or(Value::Null);
     match format {
@@ -58,8 +41,8 @@ fn render<T: Serialize>(status: StatusCode, format: Format, root: &str, item: &s
 }
 
 fn error(format: Format, e: &Open311Error) -> Response {
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    render(status, format, "errors", "error", &json!([{"code": e.status, "description": e.description}]))
+    let body = json!([{"code": e.status.as_u16(), "description": e.description}]);
+    render(e.status, format, "errors", "error", &body)
 }
 
 /// Splits `name.json` / `name.xml`; no suffix means JSON.
@@ -129,7 +112,7 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
             "application/x-www-form-urlencoded" | "" => {
                 let bytes: Bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
                     Ok(b) => b,
-                    Err(_) => return error(guess, &too_large()),
+                    Err(_) => return error(guess, &Open311Error::too_large()),
                 };
                 params.extend(parse_pairs(std::str::from_utf8(&bytes).unwrap_or("")));
             }
@@ -180,11 +163,26 @@ async fn route(
     let last = segments.last().copied().unwrap_or("discovery");
     let (name, format) = split_format(last).map_err(|e| (Format::Json, e))?;
     let fail = |e: Open311Error| (format, e);
+    let app_fail = |e: chuishao_app::AppError| (format, Open311Error::from(e));
     let app = &s.app;
     let get = *method == Method::GET || *method == Method::HEAD;
     let post = *method == Method::POST;
-    let api_key = || params.get("api_key").or_else(|| bearer(headers));
-    let not_allowed = || (format, Open311Error { status: 405, description: format!("{method} not allowed here") });
+    let not_allowed = || {
+        let description = format!("{method} not allowed here");
+        (format, Open311Error { status: StatusCode::METHOD_NOT_ALLOWED, description })
+    };
+    // An integrator's key: from the query, the form or `Authorization: Bearer`.
+    let integrator = || async {
+        let key = params.get("api_key").or_else(|| bearer(headers)).ok_or_else(|| {
+            fail(Open311Error::forbidden(
+                "api_key is required: an integrator's API token (chuishao users create-token)",
+            ))
+        })?;
+        app.open311_actor(&key).await.map_err(|e| match e {
+            chuishao_app::AppError::Unauthenticated => fail(Open311Error::forbidden("api_key is not valid")),
+            other => app_fail(other),
+        })
+    };
     // Uploaded photos are served here: their paths become URLs on this host.
     let origin = base.strip_suffix(PREFIX).unwrap_or(base);
     let absolute = |mut r: o311::ServiceRequest| {
@@ -204,35 +202,28 @@ async fn route(
             if !get {
                 return Err(not_allowed());
             }
-            let services = app.open311_services(en).await.map_err(fail)?;
+            let services = app.open311_services(en).await.map_err(app_fail)?;
             Ok(render(StatusCode::OK, format, "services", "service", &services))
         }
         (2, Some("services" | "service")) => {
             if !get {
                 return Err(not_allowed());
             }
-            let d = app.open311_service_definition(name, en).await.map_err(fail)?;
+            let d =
+                app.open311_service_definition(name, en).await.map_err(|e| fail(naming("service_code", name)(e)))?;
             Ok(render(StatusCode::OK, format, "service_definition", "", &d))
         }
         (1, Some(_)) if name == "requests" => {
             if post {
-                let actor = app.open311_actor(api_key().as_deref()).await.map_err(fail)?;
-                let req = o311::NewRequest { media, ..new_request(params) };
+                let actor = integrator().await?;
+                let req = o311::NewRequest { media, ..params::new_request(params).map_err(fail)? };
                 let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-                let created = app.open311_create(&actor, &req, key, en, &s.photo_dir).await.map_err(fail)?;
+                let created = app.open311_create(&actor, &req, key, en, &s.photo_dir).await.map_err(app_fail)?;
                 Ok(render(StatusCode::CREATED, format, "service_requests", "request", &[created]))
             } else if get {
-                let q = o311::RequestQuery {
-                    service_request_id: params.get("service_request_id"),
-                    service_code: params.get("service_code"),
-                    start_date: params.get("start_date"),
-                    end_date: params.get("end_date"),
-                    status: params.get("status"),
-                    page: params.get("page"),
-                    page_size: params.get("page_size"),
-                };
+                let q = params::request_filter(params).map_err(fail)?;
                 let list: Vec<_> =
-                    app.open311_requests(&q, en).await.map_err(fail)?.into_iter().map(absolute).collect();
+                    app.open311_requests(&q, en).await.map_err(app_fail)?.into_iter().map(absolute).collect();
                 Ok(render(StatusCode::OK, format, "service_requests", "request", &list))
             } else {
                 Err(not_allowed())
@@ -242,72 +233,36 @@ async fn route(
             if !get {
                 return Err(not_allowed());
             }
-            let r = absolute(app.open311_request(name, en).await.map_err(fail)?);
+            let r = app.open311_request(name, en).await.map_err(|e| fail(naming("service_request_id", name)(e)))?;
+            let r = absolute(r);
             Ok(render(StatusCode::OK, format, "service_requests", "request", &[r]))
         }
         (2, Some("tokens")) => {
             if !get {
                 return Err(not_allowed());
             }
-            let t = app.open311_token(name).await.map_err(fail)?;
+            let t = app.open311_token(name).await.map_err(|e| fail(naming("token", name)(e)))?;
             Ok(render(StatusCode::OK, format, "service_requests", "request", &[t]))
         }
         (1, Some(_)) if name == "servicerequestupdates" => {
             if post {
-                let actor = app.open311_actor(api_key().as_deref()).await.map_err(fail)?;
-                let u = o311::NewUpdate {
-                    service_request_id: params.get("service_request_id"),
-                    description: params.get("description"),
-                    media_url: params.get("media_url"),
-                    status: params.get("status"),
-                    update_id: params.get("update_id"),
-                };
-                let done = app.open311_post_update(&actor, &u).await.map_err(fail)?;
+                let actor = integrator().await?;
+                let u = params::new_update(params).map_err(fail)?;
+                let id = u.service_request_id.clone();
+                let done = app
+                    .open311_post_update(&actor, &u)
+                    .await
+                    .map_err(|e| fail(naming("service_request_id", &id)(e)))?;
                 Ok(render(StatusCode::OK, format, "service_request_updates", "request_update", &[done]))
             } else if get {
-                let list = app
-                    .open311_updates(params.get("start_date").as_deref(), params.get("end_date").as_deref(), en)
-                    .await
-                    .map_err(fail)?;
+                let (start, end) = params::update_window(params).map_err(fail)?;
+                let list = app.open311_updates(start, end, en).await.map_err(app_fail)?;
                 Ok(render(StatusCode::OK, format, "service_request_updates", "request_update", &list))
             } else {
                 Err(not_allowed())
             }
         }
         _ => Err(fail(Open311Error::not_found(format!("no such Open311 resource: {}", segments.join("/"))))),
-    }
-}
-
-/// `POST requests` fields. `attribute[CODE]` become attributes; `media_url` may repeat.
-fn new_request(p: &Params) -> o311::NewRequest {
-    let attributes =
-        p.0.iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix("attribute[").and_then(|r| r.strip_suffix(']')).map(|code| (code.to_string(), v.clone()))
-            })
-            .collect();
-    o311::NewRequest {
-        service_code: p.get("service_code"),
-        lat: p.get("lat"),
-        long: p.get("long"),
-        address_string: p.get("address_string"),
-        description: p.get("description"),
-        attributes,
-        media_urls: p.all("media_url"),
-        media: Vec::new(),
-        first_name: p.get("first_name"),
-        last_name: p.get("last_name"),
-        phone: p.get("phone"),
-    }
-}
-
-fn too_large() -> Open311Error {
-    Open311Error {
-        status: 413,
-        description: format!(
-            "request body too large: at most {MAX_PHOTOS_PER_CASE} media files of {} MB each",
-            MAX_PHOTO_BYTES / (1024 * 1024)
-        ),
     }
 }
 
@@ -322,7 +277,7 @@ async fn multipart_fields(
     let req = Request::from_parts(parts.clone(), body);
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
+            Open311Error::too_large()
         } else {
             Open311Error::bad_request(format!("unreadable multipart body: {}", e.body_text()))
         }

@@ -7,10 +7,8 @@
 //! later): [`Lang`]/[`Msgs`] from the catalogue, [`PageLang`] (the extractor),
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
+mod clocks;
 mod console;
-mod console_admin;
-mod console_i18n;
-mod console_whistles;
 pub mod csrf;
 pub mod i18n;
 mod report;
@@ -51,17 +49,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let from_query =
-            parts.uri.query().unwrap_or("").split('&').filter_map(|kv| kv.strip_prefix("lang=")).find_map(Lang::parse);
-        if let Some(lang) = from_query {
-            return Ok(PageLang { lang, from_query: true });
-        }
-        let from_cookie = cookie(parts, "lang").and_then(|v| Lang::parse(&v));
-        Ok(PageLang { lang: from_cookie.unwrap_or_default(), from_query: false })
+        Ok(PageLang::of(parts))
     }
 }
 
 impl PageLang {
+    /// The language a request asks for.
+    pub fn of(parts: &Parts) -> PageLang {
+        let from_query =
+            parts.uri.query().unwrap_or("").split('&').filter_map(|kv| kv.strip_prefix("lang=")).find_map(Lang::parse);
+        if let Some(lang) = from_query {
+            return PageLang { lang, from_query: true };
+        }
+        let from_cookie = cookie(parts, "lang").and_then(|v| Lang::parse(&v));
+        PageLang { lang: from_cookie.unwrap_or_default(), from_query: false }
+    }
+
     pub fn msgs(self) -> Msgs {
         Msgs(self.lang)
     }
@@ -141,6 +144,23 @@ async fn report_js() -> Response {
 }
 
 /// Every web page and asset.
+/// The year whose holiday schedule is due for import (`App::provisional_year_due`), put on
+/// console requests for the admin banner.
+#[derive(Debug, Clone, Copy)]
+pub struct CalendarNotice(pub Option<i32>);
+
+/// Middleware: console pages learn whether a holiday schedule is due for import.
+pub async fn calendar_notice(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.uri().path().starts_with("/console") {
+        req.extensions_mut().insert(CalendarNotice(s.app.provisional_year_due()));
+    }
+    next.run(req).await
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/site.css", get(site_css))
@@ -150,6 +170,4 @@ pub fn routes() -> Router<AppState> {
         .merge(track::routes())
         .merge(report::routes())
         .merge(console::routes())
-        .merge(console_whistles::routes())
-        .merge(console_admin::routes())
 }

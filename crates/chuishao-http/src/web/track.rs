@@ -110,8 +110,14 @@ async fn track(State(s): State<AppState>, lang: PageLang, Path(code): Path<Strin
         (false, false)
     };
     let (token, fresh) = csrf::token(&parts);
-    let place =
-        [case.subdistrict.as_deref(), case.community.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let place = match lang.lang {
+        super::Lang::En if !case.place_en.is_empty() => case.place_en.join(" · "),
+        _ => [case.subdistrict.as_deref(), case.community.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+    };
     let result = case
         .timeline
         .iter()

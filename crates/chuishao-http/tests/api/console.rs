@@ -263,13 +263,9 @@ fn png_and_disguised_script() -> (Vec<u8>, Vec<u8>) {
 
 #[tokio::test]
 async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused() {
-    let t = spawn_app().await;
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = chuishao_http::router_with_photo_dir(t.app.clone(), dir.path().to_path_buf());
-    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let files_stored = || std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0);
+    let t = spawn_app_with(Options { photos: true, ..Options::default() }).await;
+    let base = t.base.clone();
+    let files_stored = || t.photos_stored();
 
     let (_, c) = t.post(&t.admin, "/api/v1/cases", case_body("E0101", GRID)).await;
     let id = id_of(&c);
@@ -326,7 +322,7 @@ async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused(
     let evidence = resolved["data"]["evidence"][0].as_str().unwrap().to_string();
     let key = evidence.strip_prefix("photo:").unwrap();
     assert_eq!(key.len(), 32, "{evidence}");
-    let stored = std::fs::read(dir.path().join(format!("{key}.jpg"))).unwrap();
+    let stored = std::fs::read(t.photo_dir().join(format!("{key}.jpg"))).unwrap();
     assert!(stored.starts_with(&[0xFF, 0xD8, 0xFF]), "re-encoded as JPEG");
 
     // Shown on the desk and, as the unit's result, on the public tracking page.
@@ -341,7 +337,6 @@ async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused(
     assert_eq!(st, StatusCode::CONFLICT);
     assert!(html.contains("其他人刚刚修改了此案件"));
     assert_eq!(files_stored(), 2, "a refused resolution keeps no photo");
-    server.abort();
     t.stop().await;
 }
 
@@ -382,9 +377,25 @@ async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision()
     let svg = desk.split("id=\"map-snippet\"").nth(1).unwrap().split("</figure>").next().unwrap();
     assert!(svg.contains("<svg") && svg.contains("class=\"outline\"") && svg.contains("class=\"pin\""), "{svg}");
 
+    // The headline is the resolution deadline, every clock named, durations in words; no
+    // banner for a dispatcher.
+    let due = desk.split("id=\"due\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(due.contains("data-clock=\"resolution\"") && due.contains("办理时限") && due.contains("剩余 "), "{due}");
+    assert!(clocks.contains("data-clock=\"acceptance\"") && clocks.contains("data-clock=\"resolution\""), "{clocks}");
+    assert!(!desk.contains("id=\"calendar-notice\""));
+
     // In English, the same timeline in English.
     let (_, en) = page(&t, &disp, &format!("/console/cases/{id}?lang=en")).await;
     assert!(en.contains("Received through the API") && en.contains("Supervised (time 1)"), "{en}");
+    let due = en.split("id=\"due\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(due.contains(" left</span>"), "{due}");
+    assert!(en.contains("data-clock-words=\"{} left|{} overdue|"), "console.js gets the page's words");
+
+    // Admins are told (from 1 November) that next year's schedule is still provisional.
+    let (_, adm, _) = login(&t, "admin", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, board) = page(&t, &adm.unwrap(), "/console/board").await;
+    let notice = board.split("id=\"calendar-notice\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(notice.contains("2027年的国务院放假安排尚未导入"), "{notice}");
     t.stop().await;
 }
 

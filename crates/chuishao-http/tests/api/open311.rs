@@ -358,12 +358,8 @@ async fn open311_service_request_updates_both_ways() {
 
 #[tokio::test]
 async fn open311_media_uploads_go_through_the_photo_pipeline() {
-    let t = spawn_app().await;
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = chuishao_http::router_with_photo_dir(t.app.clone(), dir.path().to_path_buf());
-    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let t = spawn_app_with(Options { photos: true, ..Options::default() }).await;
+    let base = t.base.clone();
     let key = t.token("integrator").await;
     let (jpeg, png) = super::report::dirty_jpeg_and_png();
     let send = |files: Vec<(&'static str, Vec<u8>)>| {
@@ -384,7 +380,7 @@ async fn open311_media_uploads_go_through_the_photo_pipeline() {
             (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null), text)
         }
     };
-    let files_stored = || std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0);
+    let files_stored = || t.photos_stored();
 
     // Refusals: a script named .jpg, a file over 10 MB, five files, a body over the limit.
     let mut big = jpeg.clone();
@@ -408,7 +404,7 @@ async fn open311_media_uploads_go_through_the_photo_pipeline() {
     assert_eq!(s, StatusCode::CREATED, "{text}");
     let id = created[0]["service_request_id"].as_str().unwrap().to_string();
     assert_eq!(files_stored(), 4, "two photos and their thumbnails");
-    for f in std::fs::read_dir(dir.path()).unwrap() {
+    for f in std::fs::read_dir(t.photo_dir()).unwrap() {
         let bytes = std::fs::read(f.unwrap().path()).unwrap();
         assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
         assert!(!bytes.windows(4).any(|w| w == b"Exif") && !bytes.windows(3).any(|w| w == b"GPS"));
@@ -426,6 +422,5 @@ async fn open311_media_uploads_go_through_the_photo_pipeline() {
     let case = t.app.store.case_by_tracking_code(&id).await.unwrap().unwrap();
     assert_eq!(t.app.store.case_photo_keys(case.id).await.unwrap().len(), 2);
     assert_eq!(t.case_count().await, 1);
-    server.abort();
     t.stop().await;
 }

@@ -227,12 +227,8 @@ pub(super) fn dirty_jpeg_and_png() -> (Vec<u8>, Vec<u8>) {
 
 #[tokio::test]
 async fn photos_are_recognised_by_content_cleaned_and_capped() {
-    let t = spawn_app().await;
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = chuishao_http::router_with_photo_dir(t.app.clone(), dir.path().to_path_buf());
-    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let t = spawn_app_with(Options { photos: true, ..Options::default() }).await;
+    let base = t.base.clone();
     let (jpeg, png) = dirty_jpeg_and_png();
     let tr = &t;
     let send = |files: Vec<(&'static str, Vec<u8>)>| {
@@ -276,13 +272,13 @@ async fn photos_are_recognised_by_content_cleaned_and_capped() {
     let (s, _) = send(vec![("huge.jpg", vec![0u8; 50 * 1024 * 1024])]).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(t.case_count().await, 0, "refusals stored nothing");
-    assert_eq!(std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0), 0);
+    assert_eq!(t.photos_stored(), 0);
 
     // Two good photos: stored cleaned, with thumbnails.
     let (s, done) = send(vec![("a.jpg", jpeg), ("b.png", png)]).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done.matches(".thumb.jpg").count(), 2, "{done}");
-    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(t.photo_dir()).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 4);
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
@@ -301,7 +297,6 @@ async fn photos_are_recognised_by_content_cleaned_and_capped() {
     let code = tracking_code_in(&done);
     let case = t.app.store.case_by_tracking_code(&code).await.unwrap().unwrap();
     assert_eq!(t.app.store.case_photo_keys(case.id).await.unwrap().len(), 2);
-    server.abort();
     t.stop().await;
 }
 

@@ -3,8 +3,8 @@
 
 use super::org;
 use chuishao_domain::org::OrgKind;
-use chuishao_store::testing::{TestDb, pg_url};
-use chuishao_store::{Engine, GeoNodeWrite, StreetWrite};
+use chuishao_store::testing::TestDb;
+use chuishao_store::{GeoNodeWrite, StreetWrite};
 
 conformance!(geo_writes_create_update_and_bump_the_revision, geo_writes_roll_back_whole);
 

@@ -2,10 +2,15 @@
 // server-sent events. Everything works without this script.
 (function () {
   "use strict";
+  // Durations in the page language, with the catalogue's templates (web/clocks.rs does the
+  // same on the server): left, overdue, days, days+hours, hours+minutes, minutes.
+  var words = (document.body.dataset.clockWords || "{} left|{} overdue|{} d|{} d {} h|{} h {} min|{} min").split("|");
+  function fill(t, vals) { var i = 0; return t.replace(/\{\}/g, function () { return String(vals[i++]); }); }
   function fmt(ms) {
-    var neg = ms < 0, m = Math.floor(Math.abs(ms) / 60000);
-    var s = m >= 2880 ? Math.floor(m / 1440) + "d" : Math.floor(m / 60) + "h" + String(m % 60).padStart(2, "0") + "m";
-    return (neg ? "-" : "") + s;
+    var m = Math.floor(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m / 60) % 24;
+    var span = d >= 10 ? fill(words[2], [d]) : d >= 1 ? fill(words[3], [d, h])
+      : m >= 60 ? fill(words[4], [Math.floor(m / 60), m % 60]) : fill(words[5], [m]);
+    return (ms < 0 ? words[1] : words[0]).replace("{}", span);
   }
   function tick() {
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {

@@ -1,0 +1,104 @@
+//! The case desk's forms: every action posts here with the case version the desk showed.
+//! Result photos (the multipart resolve form) go through the residents' photo pipeline; a
+//! ruling on a return goes through `arbitrate`; "register and dispatch" is one change of two
+//! steps. Refusals re-render the desk with the reason, or answer 403.
+
+use super::desk::case_page;
+use super::{Form, PageError, PageResult, StaffForm};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chuishao_app::cases::TransitionInput;
+use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTOS_PER_CASE, PhotoError, clean};
+use chuishao_app::{AppError, FieldError};
+use chuishao_domain::DomainError;
+use chuishao_domain::ids::CaseId;
+
+fn to_input(f: &Form, action: &str, version: i64) -> TransitionInput {
+    TransitionInput {
+        action: action.to_string(),
+        version,
+        reason: f.opt("reason"),
+        category_code: f.opt("category_code"),
+        urgency: f.opt("urgency"),
+        handler_code: f.opt("handler_code"),
+        note: f.opt("note"),
+        days: f.opt("days").and_then(|d| d.parse().ok()),
+        result: f.opt("result"),
+        evidence: f
+            .opt("evidence")
+            .map(|e| e.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()),
+        passed: (action == "verify").then_some(true),
+        tier: f.opt("tier"),
+        ..TransitionInput::default()
+    }
+}
+
+/// Runs uploaded photos through the residents' photo pipeline (off the async threads).
+/// Photos come only with a resolution; the error is a message key.
+async fn clean_photos(files: Vec<axum::body::Bytes>, allowed: bool) -> Result<Vec<CleanPhoto>, &'static str> {
+    if files.is_empty() {
+        return Ok(vec![]);
+    }
+    if !allowed {
+        return Err("case.photo_not_here");
+    }
+    if files.len() > MAX_PHOTOS_PER_CASE {
+        return Err("report.err.photo_count");
+    }
+    match tokio::task::spawn_blocking(move || files.iter().map(|b| clean(b)).collect::<Result<Vec<_>, _>>()).await {
+        Ok(Ok(photos)) => Ok(photos),
+        Ok(Err(PhotoError::TooLarge)) => Err("report.err.photo_size"),
+        Ok(Err(PhotoError::TooMany)) => Err("report.err.photo_count"),
+        Ok(Err(_)) => Err("report.err.photo_type"),
+        Err(_) => Err("error.internal"),
+    }
+}
+
+/// `POST /console/cases/{id}/act`: one action, then back to the desk (`?done=1`).
+pub(super) async fn act(State(s): State<AppState>, Path(id): Path<String>, posted: StaffForm) -> PageResult {
+    let StaffForm { staff, mut form } = posted;
+    let Ok(id) = id.parse::<i64>() else { return Err(PageError::not_found(staff.lang)) };
+    let action = form.get("action").unwrap_or_default().to_string();
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let photos = match clean_photos(std::mem::take(&mut form.files), action == "resolve").await {
+        Ok(p) => p,
+        Err(key) => return case_page(&s, &staff, id, unprocessable, Some(key), vec![]).await,
+    };
+    let actor = staff.actor();
+    let result = if !photos.is_empty() {
+        let input = to_input(&form, &action, version);
+        s.app.resolve_with_photos(actor, CaseId(id), &input, &photos, &s.photo_dir).await
+    } else if action == "arbitrate" {
+        let handler = form.get("handler_code").unwrap_or("");
+        let reason = form.get("reason").unwrap_or("");
+        s.app.arbitrate(actor, CaseId(id), version, handler, reason).await.map(|(_, v)| v)
+    } else if action == "register_dispatch" {
+        // One change: if the dispatch is refused, the case is not left registered.
+        let steps = [to_input(&form, "register", version), to_input(&form, "dispatch", version)];
+        s.app.transition_steps(actor, CaseId(id), version, &steps).await
+    } else {
+        s.app.transition(actor, CaseId(id), &to_input(&form, &action, version)).await
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/console/cases/{id}?done=1")).into_response()),
+        Err(AppError::Domain(DomainError::VersionConflict { .. }))
+        | Err(AppError::Domain(DomainError::IllegalTransition { .. })) => {
+            case_page(&s, &staff, id, StatusCode::CONFLICT, Some("case.stale"), vec![]).await
+        }
+        Err(AppError::Domain(DomainError::Invalid { field, reason })) => {
+            let errors = vec![FieldError { field: field.to_string(), message: reason }];
+            case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await
+        }
+        Err(AppError::Invalid(errors)) => case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await,
+        Err(AppError::Domain(DomainError::Forbidden(_))) | Err(AppError::Forbidden(_)) => {
+            Err(staff.refuse(StatusCode::FORBIDDEN, "case.forbidden"))
+        }
+        Err(AppError::NotFound(_)) => {
+            case_page(&s, &staff, id, StatusCode::FORBIDDEN, Some("case.forbidden"), vec![]).await
+        }
+        Err(e) => Err(staff.fail(e)),
+    }
+}
