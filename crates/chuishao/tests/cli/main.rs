@@ -1,9 +1,11 @@
 //! The binary as an operator runs it, in one test binary: the CLI's geography and user
-//! administration commands, and a crash in the middle of a load.
+//! administration commands, moving, backing up and restoring data, configuration files, and a
+//! crash in the middle of a load.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod crash;
 mod geo;
+mod ops;
 mod users;
 
 use std::process::Command;

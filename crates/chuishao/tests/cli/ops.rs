@@ -2,21 +2,10 @@
 //! database (`migrate-data`, SQLite → PostgreSQL when `CHUISHAO_TEST_PG_URL` is set, else
 //! SQLite → SQLite), backing up and restoring, and checking configuration files. Each
 //! refusal is a clear error that changes nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use super::chuishao;
 use chuishao_store::testing::{TestDb, default_engine};
 use std::process::Command;
-
-fn chuishao(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chuishao"))
-        .args(args)
-        .env("CHUISHAO_DATABASE_URL", db)
-        .env("CHUISHAO_LOG", "warn")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
 
 /// Rows per table of a database, from a fresh connection.
 async fn counts(url: &str) -> Vec<(String, i64)> {
