@@ -8,6 +8,8 @@
 #                                  metrics on each node
 #   deploy/cluster.sh BIN drill    also the failure drills under steady load: kill -9 a node,
 #                                  then restart PostgreSQL (figures in docs/operations.md)
+#   deploy/cluster.sh BIN intake   also intake through the balancer with two nodes, then with
+#                                  one (figures in docs/benchmarks.md; WRITERS, SECONDS)
 #
 # PostgreSQL is a private cluster (initdb in a temporary directory, its own port), so that
 # restarting it disturbs nobody else on the machine. HAProxy comes from Debian's package,
@@ -112,5 +114,12 @@ if [ "$MODE" = drill ]; then
   sleep 2
   [ "$(duplicates)" = 0 ] || { echo "a timer fired twice" >&2; exit 1; }
   echo "  timer events after the drills: $(fired), none fired twice"
+fi
+if [ "$MODE" = intake ]; then
+  for n in 2 1; do
+    if [ "$n" = 1 ]; then kill "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true; sleep 2; fi
+    "$BIN" drill load --lb "http://$LB" "${nodes[@]}" --database-url "$DB" --name "intake, $n node(s)" \
+      --seconds "${SECONDS_EACH:-20}" --writers "${WRITERS:-16}" --followers 1
+  done
 fi
 echo "cluster: all checks passed"

@@ -47,7 +47,7 @@ fn wavy_ring(cx: f64, cy: f64, radius: f64, n: usize, seed: u64) -> Vec<[f64; 2]
         .map(|k| {
             let a = step * k as f64;
             let r = radius * (1.0 + 0.08 * (a * 13.0).sin()) + radius * step * 0.2 * jitter();
-            [(cx + r * a.cos() * 1e7).round() / 1e7, (cy + r * a.sin() * 1e7).round() / 1e7]
+            [((cx + r * a.cos()) * 1e7).round() / 1e7, ((cy + r * a.sin()) * 1e7).round() / 1e7]
         })
         .collect();
     ring.push(ring[0]);

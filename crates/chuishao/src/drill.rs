@@ -468,22 +468,23 @@ async fn load(l: LoadArgs) -> Result<()> {
             log
         })
     };
-    let fault = l.fault.clone();
     let fault_at = Duration::from_secs(l.fault_at);
-    let fault_task = tokio::spawn(async move {
-        tokio::time::sleep(fault_at).await;
-        if let Some(cmd) = fault {
+    let fault_task = l.fault.clone().map(|cmd| {
+        tokio::spawn(async move {
+            tokio::time::sleep(fault_at).await;
             let t = Instant::now();
             let out = tokio::process::Command::new("sh").arg("-c").arg(&cmd).output().await;
             eprintln!("fault `{cmd}` ran in {:.1} s: {:?}", t.elapsed().as_secs_f64(), out.map(|o| o.status));
-        }
+        })
     });
     tokio::time::sleep(Duration::from_secs(l.seconds)).await;
     stop.store(true, Ordering::Relaxed);
     for t in tasks {
         let _ = t.await;
     }
-    let _ = fault_task.await;
+    if let Some(f) = fault_task {
+        let _ = f.await;
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
     stop_followers.store(true, Ordering::Relaxed);
     let ready_log = readiness.await.unwrap_or_default();
@@ -516,7 +517,10 @@ async fn load(l: LoadArgs) -> Result<()> {
         delivered += log.intersection(seen).count();
     }
     let secs = l.seconds as f64;
-    println!("{} ({} s, fault at {} s: {})", l.name, l.seconds, l.fault_at, l.fault.as_deref().unwrap_or("none"));
+    match &l.fault {
+        Some(f) => println!("{} ({} s, fault at {} s: {f})", l.name, l.seconds, l.fault_at),
+        None => println!("{} ({} s, {} writers)", l.name, l.seconds, l.writers),
+    }
     println!(
         "  intake acknowledged: {} ({:.0}/s), failed requests: {}",
         acked.len(),
