@@ -4,6 +4,7 @@
 
 mod api;
 mod error;
+pub mod export;
 mod extract;
 mod limit;
 mod open311;
