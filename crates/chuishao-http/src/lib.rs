@@ -5,6 +5,7 @@
 mod api;
 pub mod client;
 mod error;
+pub mod export;
 mod extract;
 mod limit;
 mod metrics;
