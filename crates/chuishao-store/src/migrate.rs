@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "user_admin", "0010_user_admin"),
     migration!(12, "whistle place", "0012_whistle_place"),
     migration!(30, "cache versions", "0030_cache_versions"),
+    migration!(35, "public text", "0035_public_text"),
 ];
 
 /// The schema version a fully migrated database reports.
