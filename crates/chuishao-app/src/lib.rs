@@ -60,6 +60,8 @@ pub struct App {
     public_views: residents::view_cache::PublicViewCache,
     /// The versions the org, category and calendar caches were loaded at.
     cache_versions: caches::CacheVersions,
+    /// What the public sees of a case (listing, redaction, generalised places).
+    public_policy: residents::public_text::PublicPolicy,
 }
 
 impl std::fmt::Debug for App {
@@ -82,6 +84,7 @@ impl App {
             patrol: patrol::PatrolSettings::default(),
             public_views: residents::view_cache::PublicViewCache::default(),
             cache_versions: caches::CacheVersions::default(),
+            public_policy: residents::public_text::PublicPolicy::default(),
         }
     }
 

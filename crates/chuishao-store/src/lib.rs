@@ -42,7 +42,7 @@ pub use migrate::latest_schema_version;
 pub use notifications::{DeliveryRow, NewDelivery};
 pub use ops::{OutboxBacklog, PoolStats};
 pub use patrol::{PatrolFilter, PatrolRow, StreetPersonRow, StreetRow};
-pub use residents::{EventListener, PublicCaseFilter, PublicEventRow};
+pub use residents::{EventListener, PublicCaseFilter, PublicEventRow, PublicTextRow};
 pub use rows::OrgRow;
 pub use snapshot::{ChainHead, PgSnapshot};
 pub use transfer::{CopyReport, NOT_COPIED, SEEDED};

@@ -14,6 +14,9 @@ pub struct PublicCaseFilter {
     pub statuses: Vec<String>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
+    /// The public listing's rule: only cases of these sources, unless a dispatcher listed or
+    /// unlisted the case (`case_public_text.listed`). `None`: every case.
+    pub listed_sources: Option<Vec<String>>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -62,6 +65,19 @@ impl Store {
                 }
                 if let Some(v) = f.created_to {
                     qb.push(" and created_at <= ").push_bind(v);
+                }
+                if let Some(sources) = &f.listed_sources {
+                    qb.push(" and coalesce((select p.listed from case_public_text p where p.case_id = cases.id), ");
+                    if sources.is_empty() {
+                        qb.push("1 = 0)");
+                    } else {
+                        qb.push("source in (");
+                        let mut sep = qb.separated(", ");
+                        for v in sources {
+                            sep.push_bind(v.clone());
+                        }
+                        qb.push("))");
+                    }
                 }
             }
             qb.push(" order by created_at desc, id desc limit ").push_bind(f.limit).push(" offset ").push_bind(f.offset);
@@ -272,6 +288,55 @@ impl Tx {
                     .await?;
             });
         }
+        Ok(())
+    }
+}
+
+/// A dispatcher's choice of a case's public text (see `chuishao_app::residents::public_text`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PublicTextRow {
+    pub case_id: i64,
+    pub mode: String,
+    pub text: Option<String>,
+    pub listed: Option<bool>,
+    pub updated_by: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl Store {
+    /// The public text setting of a case, if a dispatcher made one.
+    pub async fn public_text(&self, case_id: i64) -> Result<Option<PublicTextRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select case_id, mode, text, listed, updated_by, updated_at from case_public_text where case_id = $1",
+            )
+            .bind(case_id)
+            .fetch_optional(&mut *conn)
+            .await?
+        }))
+    }
+}
+
+impl Tx {
+    /// Writes (or replaces) a case's public text setting.
+    pub async fn put_public_text(&mut self, r: &PublicTextRow) -> Result<()> {
+        run!(self.conn(), conn => {
+            sqlx::query(
+                "insert into case_public_text (case_id, mode, text, listed, updated_by, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6) on conflict (case_id) do update set mode = excluded.mode, \
+                 text = excluded.text, listed = excluded.listed, updated_by = excluded.updated_by, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(r.case_id)
+            .bind(&r.mode)
+            .bind(&r.text)
+            .bind(r.listed)
+            .bind(r.updated_by)
+            .bind(r.updated_at)
+            .execute(&mut *conn)
+            .await?;
+        });
         Ok(())
     }
 }

@@ -25,6 +25,7 @@ pub struct Config {
     pub whistles: Whistles,
     pub patrol: Patrol,
     pub notifications: Notifications,
+    pub privacy: Privacy,
 }
 
 /// Listen addresses, the photo directory and who may tell us the client's address.
@@ -223,6 +224,30 @@ impl Default for Notifications {
     }
 }
 
+/// What the public sees of cases, and reporters' data at rest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Privacy {
+    /// Sources whose cases Open311 lists publicly (hotline and staff-entered cases are not by
+    /// default; a dispatcher may list or unlist a case).
+    pub public_sources: Vec<String>,
+    /// Extra regular expressions whose matches are hidden in public text, besides the
+    /// built-in phone, ID-card, e-mail, plate and bank-card patterns.
+    pub redact_patterns: Vec<String>,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy {
+            public_sources: chuishao_app::residents::public_text::DEFAULT_LISTED_SOURCES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            redact_patterns: Vec::new(),
+        }
+    }
+}
+
 /// Where each environment variable goes in the file's table. Values are read with the type the
 /// setting has (numbers, `true`/`false`, comma-separated lists); `Table` variables name a TOML
 /// file whose table becomes the setting.
@@ -249,6 +274,7 @@ pub const ENV: &[(&str, &str)] = &[
     ("CHUISHAO_PATROL_PERIOD_HOURS", "patrol.period_hours"),
     ("CHUISHAO_PATROL_CHECKLIST", "patrol.checklist"),
     ("CHUISHAO_DELIVERY_TIMEOUT_SECS", "notifications.delivery_timeout_secs"),
+    ("CHUISHAO_PUBLIC_SOURCES", "privacy.public_sources"),
 ];
 
 /// A setting that is wrong, named by its key (`limits.report_burst`) or by the environment
@@ -450,6 +476,12 @@ impl Config {
         if self.notifications.delivery_timeout_secs == 0 {
             return err("notifications.delivery_timeout_secs", "must be positive".into());
         }
+        for s in &self.privacy.public_sources {
+            if chuishao_domain::cases::Source::parse(s).is_none() {
+                return err("privacy.public_sources", format!("{s:?}: one of web, open311, hotline, patrol, api"));
+            }
+        }
+        self.public_policy().map_err(|e| ("privacy.redact_patterns".to_string(), e))?;
         Ok(())
     }
 
@@ -461,6 +493,14 @@ impl Config {
     /// The whistle policy the `[whistles.policy]` table describes.
     pub fn whistle_policy(&self) -> Result<chuishao_domain::whistle::WhistlePolicy, String> {
         chuishao_domain::whistle::WhistlePolicy::parse(&table_text(&self.whistles.policy))
+    }
+
+    /// The public text policy `[privacy]` describes.
+    pub fn public_policy(&self) -> Result<chuishao_app::residents::public_text::PublicPolicy, String> {
+        Ok(chuishao_app::residents::public_text::PublicPolicy {
+            redactor: chuishao_app::residents::public_text::Redactor::new(&self.privacy.redact_patterns)?,
+            listed_sources: self.privacy.public_sources.clone(),
+        })
     }
 
     /// The rate limits for the HTTP layer.

@@ -172,7 +172,8 @@ async fn open_app(cfg: &config::Config) -> Result<App> {
     let mut app = App::new(store, Arc::new(SystemClock))
         .with_geo_limits(cfg.geo_limits())
         .with_geo_fallback_m(cfg.geo.fallback_m)
-        .with_patrol_period_ms((cfg.patrol.period_hours * 3_600_000.0) as i64);
+        .with_patrol_period_ms((cfg.patrol.period_hours * 3_600_000.0) as i64)
+        .with_public_policy(cfg.public_policy().map_err(|e| anyhow::anyhow!("privacy.redact_patterns: {e}"))?);
     if !cfg.patrol.checklist.is_empty() {
         let text = std::fs::read_to_string(&cfg.patrol.checklist)
             .with_context(|| format!("reading patrol.checklist {}", cfg.patrol.checklist))?;

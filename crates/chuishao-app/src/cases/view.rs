@@ -7,7 +7,6 @@ use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::{CaseId, OrgId};
-use chuishao_i18n::cases::public as public_wording;
 use chuishao_store::{CaseRow, EventRecord};
 use serde::Serialize;
 use std::sync::Arc;
@@ -117,6 +116,16 @@ pub struct PublicCaseView {
     #[serde(skip)]
     pub place_en: Vec<String>,
     pub handler_unit: Option<OrgRefView>,
+    /// The description as the public text policy lets the public see it (redacted, edited
+    /// or withheld by a dispatcher; see `residents::public_text`).
+    pub description: String,
+    /// The place generalised to subdistrict and community.
+    pub address: Option<String>,
+    /// The same in English (for the English tracking page).
+    #[serde(skip)]
+    pub description_en: String,
+    #[serde(skip)]
+    pub address_en: Option<String>,
     pub created_at: String,
     pub closed_at: Option<String>,
     pub timeline: Vec<PublicTimelineEntry>,
@@ -152,7 +161,7 @@ pub fn status_words(s: CaseStatus) -> (&'static str, &'static str) {
 }
 
 impl App {
-    async fn org_ref(&self, id: Option<i64>) -> Result<Option<OrgRefView>> {
+    pub(crate) async fn org_ref(&self, id: Option<i64>) -> Result<Option<OrgRefView>> {
         Ok(match id {
             Some(id) => self.org(OrgId(id)).await?.map(|n| OrgRefView::from(&*n)),
             None => None,
@@ -272,6 +281,11 @@ impl App {
         self.case_view(row, reporter).await
     }
 
+    /// The reporter's name, for hiding it from public text (never shown).
+    pub(crate) async fn reporter_name(&self, id: CaseId) -> Result<Option<String>> {
+        Ok(self.store.reporter(id).await?.and_then(|(name, _)| name))
+    }
+
     /// The reporter unmasked, for a dispatcher who must call back. The access itself is
     /// written to the audit chain, so a leak can be traced to who looked.
     pub async fn reveal_reporter(&self, actor: &Actor, id: CaseId) -> Result<ReporterView> {
@@ -357,11 +371,7 @@ impl App {
             if matches!(event, CaseEvent::Resolved { .. }) {
                 result_photos = crate::console::evidence::resolution_photos(&event);
             }
-            let unit = match event.handler_id() {
-                Some(h) => self.org(h).await?,
-                None => None,
-            };
-            if let Some(w) = public_wording(&event, unit.as_deref().map(|u| (u.name_zh.as_str(), u.name_en.as_str()))) {
+            if let Some(w) = self.public_event_words(&event).await? {
                 timeline.push(PublicTimelineEntry {
                     at: rfc3339(e.created_at),
                     kind: e.kind,
@@ -371,6 +381,7 @@ impl App {
             }
         }
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        let public = self.public_text(&row).await?;
         let (subdistrict, community) = (self.org_ref(row.subdistrict_id).await?, self.org_ref(row.community_id).await?);
         let place_en = [&subdistrict, &community].into_iter().flatten().map(|o| o.name_en.clone()).collect();
         let name = |o: Option<OrgRefView>| o.map(|o| o.name_zh);
@@ -386,6 +397,10 @@ impl App {
             community: name(community),
             place_en,
             handler_unit: self.org_ref(row.handler_id).await?,
+            description: public.description_zh,
+            address: public.address_zh,
+            description_en: public.description_en,
+            address_en: public.address_en,
             created_at: rfc3339(row.created_at),
             closed_at: row.closed_at.map(rfc3339),
             timeline,

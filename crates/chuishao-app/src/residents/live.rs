@@ -13,7 +13,6 @@ use crate::time::rfc3339;
 use crate::{App, AppError, Result};
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::TrackingCode;
-use chuishao_i18n::cases::public as public_wording;
 use chuishao_store::PublicEventRow;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -281,11 +280,7 @@ impl App {
     /// The public update an event makes, or `None` for an internal event.
     async fn live_update(&self, row: &PublicEventRow) -> Result<Option<LiveUpdate>> {
         let Ok(event) = serde_json::from_str::<CaseEvent>(&row.payload) else { return Ok(None) };
-        let unit = match event.handler_id() {
-            Some(h) => self.org(h).await?,
-            None => None,
-        };
-        let Some(w) = public_wording(&event, unit.as_deref().map(|u| (u.name_zh.as_str(), u.name_en.as_str()))) else {
+        let Some(w) = self.public_event_words(&event).await? else {
             return Ok(None);
         };
         let status = CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;

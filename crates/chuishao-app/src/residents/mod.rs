@@ -6,5 +6,6 @@ pub mod live;
 pub mod nearby;
 pub mod open311;
 pub mod photos;
+pub mod public_text;
 pub mod report;
 pub mod view_cache;

@@ -14,7 +14,6 @@ use crate::{App, AppError};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::TrackingCode;
-use chuishao_i18n::cases::public as public_wording;
 use chuishao_store::{CaseRow, PublicCaseFilter};
 use serde::Serialize;
 
@@ -402,19 +401,20 @@ impl App {
             })
             .map(|d| rfc3339(d.due_at));
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        let public = self.public_text(&row).await?;
         Ok(ServiceRequest {
             service_request_id: row.tracking_code,
             status: open311_status(status),
             status_notes: None,
             service_name: category.as_ref().map(|c| if en { c.name_en.clone() } else { c.name_zh.clone() }),
             service_code: row.category_code,
-            description: row.description,
+            description: public.description(en).to_string(),
             agency_responsible: handler.map(|h| if en { h.name_en.clone() } else { h.name_zh.clone() }),
             service_notice: None,
             requested_datetime: rfc3339(row.created_at),
             updated_datetime: rfc3339(row.updated_at),
             expected_datetime: expected,
-            address: row.address,
+            address: public.address(en).map(str::to_string),
             address_id: None,
             zipcode: None,
             lat: row.lat.map(round),
@@ -439,6 +439,7 @@ impl App {
             f.created_to = q.end.map(|e| if e % 1000 == 0 { e + 999 } else { e });
             f.created_from =
                 Some(q.start.unwrap_or_else(|| q.end.unwrap_or_else(|| self.now_ms()) - DEFAULT_WINDOW_MS));
+            f.listed_sources = Some(self.listed_sources());
         }
         let rows = self.store.public_cases(&f).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -482,18 +483,13 @@ impl App {
                     service_request_id: r.tracking_code,
                     status: update_status("", current),
                     updated_datetime: rfc3339(r.created_at),
-                    description: v["description"].as_str().unwrap_or_default().to_string(),
+                    description: self.public_line(v["description"].as_str().unwrap_or_default()),
                     media_url: v["media_url"].as_str().map(str::to_string),
                 });
                 continue;
             }
             let Ok(event) = serde_json::from_str::<CaseEvent>(&r.payload) else { continue };
-            let unit = match event.handler_id() {
-                Some(h) => self.org(h).await?,
-                None => None,
-            };
-            let Some(w) = public_wording(&event, unit.as_deref().map(|u| (u.name_zh.as_str(), u.name_en.as_str())))
-            else {
+            let Some(w) = self.public_event_words(&event).await? else {
                 continue;
             };
             out.push(RequestUpdate {
@@ -548,7 +544,7 @@ impl App {
             service_request_id: row.tracking_code,
             status: update_status("", current),
             updated_datetime: rfc3339(now),
-            description: description.to_string(),
+            description: self.public_line(description),
             media_url: u.media_url.clone(),
         })
     }

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chuishao_app::cases::{CaseListQuery, CasePage, CaseView, EventView, NewCaseInput, ReporterView, TransitionInput};
+use chuishao_app::residents::public_text::{PublicTextInput, PublicTextView};
 use chuishao_domain::ids::CaseId;
 
 /// Files a new case. With `Idempotency-Key`, repeating the same body returns the same case
@@ -105,4 +106,36 @@ pub async fn reveal_reporter(
     Path(id): Path<String>,
 ) -> Result<Json<ReporterView>, ApiError> {
     Ok(Json(s.app.reveal_reporter(&actor, CaseId(path_id(&id)?)).await?))
+}
+
+/// What the public sees of a case (Open311, the tracking page, public JSON): the description
+/// after redaction or as a dispatcher edited or withheld it, the generalised place, and
+/// whether the case is listed. Dispatchers and admins in scope.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/public-text", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = PublicTextView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn public_text(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<PublicTextView>, ApiError> {
+    Ok(Json(s.app.public_text_view(&actor, CaseId(path_id(&id)?), false).await?))
+}
+
+/// Edits (`edited` with `text`), withholds (`withheld`) or restores (`auto`) the public
+/// description, and lists or unlists the case (`listed`; null: as its source decides). Each
+/// change is a `public_text_set` event in the audit chain.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/public-text", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = PublicTextInput,
+    responses((status = 200, body = PublicTextView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_public_text(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PublicTextInput>,
+) -> Result<Json<PublicTextView>, ApiError> {
+    Ok(Json(s.app.set_public_text(&actor, CaseId(path_id(&id)?), &input, false).await?))
 }

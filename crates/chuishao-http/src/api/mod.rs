@@ -68,6 +68,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::case_events))
         .routes(routes!(cases::transition))
         .routes(routes!(cases::reveal_reporter))
+        .routes(routes!(cases::public_text, cases::set_public_text))
         .routes(routes!(reference::orgs))
         .routes(routes!(reference::departments))
         .routes(routes!(reference::categories))

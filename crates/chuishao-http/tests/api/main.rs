@@ -16,6 +16,7 @@ mod geo;
 mod languages;
 mod open311;
 mod patrol;
+mod public_text;
 mod report;
 mod residents;
 mod whistle;

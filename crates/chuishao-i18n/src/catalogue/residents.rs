@@ -12,6 +12,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("track.status", "当前状态", "Status"),
     ("track.category", "问题类别", "Category"),
     ("track.place", "所在地区", "Area"),
+    ("track.description", "问题描述", "Description"),
     ("track.handler", "承办单位", "Handling unit"),
     ("track.created", "反映时间", "Reported"),
     ("track.closed", "结案时间", "Closed"),

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chuishao_app::cases::TransitionInput;
 use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTOS_PER_CASE, PhotoError, clean};
+use chuishao_app::residents::public_text::{PublicTextInput, PublicTextMode};
 use chuishao_app::{AppError, FieldError};
 use chuishao_domain::DomainError;
 use chuishao_domain::ids::CaseId;
@@ -99,6 +100,33 @@ pub(super) async fn act(State(s): State<AppState>, Path(id): Path<String>, poste
         Err(AppError::NotFound(_)) => {
             case_page(&s, &staff, id, StatusCode::FORBIDDEN, Some("case.forbidden"), vec![]).await
         }
+        Err(e) => Err(staff.fail(e)),
+    }
+}
+
+/// `POST /console/cases/{id}/public-text`: a dispatcher edits, withholds or restores what the
+/// public sees, or lists/unlists the case; then back to the desk (`?done=1`).
+pub(super) async fn public_text(State(s): State<AppState>, Path(id): Path<String>, posted: StaffForm) -> PageResult {
+    let StaffForm { staff, form } = posted;
+    let Ok(id) = id.parse::<i64>() else { return Err(PageError::not_found(staff.lang)) };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let Some(mode) = form.get("mode").and_then(PublicTextMode::parse) else {
+        let errors = vec![FieldError { field: "mode".into(), message: "auto, edited or withheld".into() }];
+        return case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await;
+    };
+    let listed = match form.get("listed").unwrap_or("") {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let text = if mode == PublicTextMode::Edited { form.opt("text") } else { None };
+    let input = PublicTextInput { mode, text, listed };
+    let en = matches!(staff.lang.lang, crate::web::Lang::En);
+    match s.app.set_public_text(staff.actor(), CaseId(id), &input, en).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/cases/{id}?done=1")).into_response()),
+        Err(AppError::Invalid(errors)) => case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await,
+        Err(AppError::Forbidden(_)) => Err(staff.refuse(StatusCode::FORBIDDEN, "case.forbidden")),
+        Err(AppError::NotFound(_)) => Err(staff.refuse(StatusCode::NOT_FOUND, "case.not_found")),
         Err(e) => Err(staff.fail(e)),
     }
 }

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chuishao_app::cases::CaseView;
 use chuishao_app::console::desk::{DeskEvent, LinkedWhistle};
+use chuishao_app::residents::public_text::PublicTextView;
 use chuishao_app::{AppError, FieldError};
 use chuishao_domain::access::Role;
 use chuishao_domain::cases::Action;
@@ -40,6 +41,8 @@ struct CasePage {
     is_error: bool,
     reporter_photos: Vec<String>,
     result_photos: Vec<String>,
+    /// What the public sees, for dispatchers who may change it.
+    public: Option<PublicTextView>,
 }
 
 /// One timeline line in the page language.
@@ -110,7 +113,14 @@ pub(super) async fn case_page(
         Some(s.app.due_at(&c).await.map_err(|e| staff.fail(e))?)
     };
     let now = s.app.now_ms();
+    let public = match s.app.public_text_view(actor, CaseId(id), matches!(staff.lang.lang, crate::web::Lang::En)).await
+    {
+        Ok(p) => Some(p),
+        Err(AppError::Forbidden(_)) => None,
+        Err(e) => return Err(staff.fail(e)),
+    };
     let page = CasePage {
+        public,
         t: staff.t(),
         switch_href: staff.switch_href(&format!("/console/cases/{id}")),
         chrome: staff.chrome(""),

@@ -98,6 +98,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/overdue", get(board::overdue))
         .route("/console/cases/{id}", get(desk::case_desk))
         .route("/console/cases/{id}/act", post(act::act).layer(axum::extract::DefaultBodyLimit::max(photo_limit)))
+        .route("/console/cases/{id}/public-text", post(act::public_text))
         .merge(whistles::routes())
         .merge(admin::routes())
 }
