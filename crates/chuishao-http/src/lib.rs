@@ -10,8 +10,10 @@ mod extract;
 mod limit;
 mod metrics;
 mod open311;
+mod upload;
 pub mod web;
 
+pub use chuishao_app::residents::photos::PhotoLimits;
 pub use client::{ClientAddr, TrustedProxies, client_addr};
 pub use error::ApiError;
 pub use limit::{Limits, Rate};
@@ -39,6 +41,8 @@ pub struct AppState {
     pub photo_dir: std::sync::Arc<std::path::PathBuf>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub proxies: std::sync::Arc<TrustedProxies>,
+    /// Photo decoding: limits per photo and the node's decoding slots.
+    pub decode: chuishao_app::residents::photos::DecodePool,
 }
 
 impl AppState {
@@ -59,6 +63,8 @@ pub struct HttpSettings {
     pub limits: Limits,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// Limits on decoding uploaded photos.
+    pub photo_limits: PhotoLimits,
 }
 
 impl Default for HttpSettings {
@@ -67,6 +73,7 @@ impl Default for HttpSettings {
             photo_dir: default_photo_dir(),
             limits: Limits::default(),
             trusted_proxies: TrustedProxies::default(),
+            photo_limits: PhotoLimits::default(),
         }
     }
 }
@@ -100,6 +107,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         limiter: limit::RateLimiter::new(settings.limits),
         photo_dir: std::sync::Arc::new(settings.photo_dir),
         proxies: std::sync::Arc::new(settings.trusted_proxies),
+        decode: chuishao_app::residents::photos::DecodePool::new(settings.photo_limits),
     };
     let router = api
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))

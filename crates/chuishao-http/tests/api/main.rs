@@ -9,6 +9,7 @@
 mod harness;
 use harness::*;
 
+mod bombs;
 mod cases;
 mod console;
 mod console_admin;
