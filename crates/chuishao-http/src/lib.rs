@@ -26,6 +26,17 @@ use std::future::Future;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+/// Whether text holds a control character other than line breaks and tabs (NUL, escape,
+/// DEL, C1 …): such text is refused everywhere with the code `control_characters`.
+pub fn has_control_characters(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The first of `pairs` (name, value) whose name or value holds a control character.
+pub(crate) fn control_field<'a>(pairs: impl IntoIterator<Item = &'a (String, String)>) -> Option<&'a str> {
+    pairs.into_iter().find(|(k, v)| has_control_characters(k) || has_control_characters(v)).map(|(k, _)| k.as_str())
+}
+
 /// Largest request body accepted by the JSON API (photos arrive through their own route).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -43,6 +54,8 @@ pub struct AppState {
     pub proxies: std::sync::Arc<TrustedProxies>,
     /// Photo decoding: limits per photo and the node's decoding slots.
     pub decode: chuishao_app::residents::photos::DecodePool,
+    /// Whether every cookie is marked `Secure` (off only for plain-HTTP deployments).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -65,6 +78,8 @@ pub struct HttpSettings {
     pub trusted_proxies: TrustedProxies,
     /// Limits on decoding uploaded photos.
     pub photo_limits: PhotoLimits,
+    /// Every cookie `Secure` (the default); off for a console served over plain HTTP.
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpSettings {
@@ -74,6 +89,7 @@ impl Default for HttpSettings {
             limits: Limits::default(),
             trusted_proxies: TrustedProxies::default(),
             photo_limits: PhotoLimits::default(),
+            secure_cookies: true,
         }
     }
 }
@@ -108,6 +124,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         photo_dir: std::sync::Arc::new(settings.photo_dir),
         proxies: std::sync::Arc::new(settings.trusted_proxies),
         decode: chuishao_app::residents::photos::DecodePool::new(settings.photo_limits),
+        secure_cookies: settings.secure_cookies,
     };
     let router = api
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
@@ -119,6 +136,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::calendar_notice))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), client::refuse_untrusted_forwarding))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::security_headers))
         .layer(axum::middleware::from_fn(metrics::record_request))
         .layer(TraceLayer::new_for_http())
         .with_state(state);

@@ -41,6 +41,10 @@ pub struct Server {
     /// Load balancers and reverse proxies whose `X-Forwarded-For` is believed: addresses or
     /// CIDR blocks (`10.0.0.0/8`). Empty: the peer's address is the client's.
     pub trusted_proxies: Vec<String>,
+    /// Mark every cookie `Secure` (browsers then send them over HTTPS and to localhost only).
+    /// Set false only for a console served over plain HTTP on an intranet address;
+    /// `serve --demo` leaves it off.
+    pub secure_cookies: bool,
 }
 
 impl Default for Server {
@@ -50,6 +54,7 @@ impl Default for Server {
             metrics_listen: String::new(),
             photo_dir: "chuishao-photos".into(),
             trusted_proxies: Vec::new(),
+            secure_cookies: true,
         }
     }
 }
@@ -258,6 +263,7 @@ pub const ENV: &[(&str, &str)] = &[
     ("CHUISHAO_METRICS_LISTEN", "server.metrics_listen"),
     ("CHUISHAO_PHOTO_DIR", "server.photo_dir"),
     ("CHUISHAO_TRUSTED_PROXIES", "server.trusted_proxies"),
+    ("CHUISHAO_SECURE_COOKIES", "server.secure_cookies"),
     ("CHUISHAO_DATABASE_URL", "database.url"),
     ("CHUISHAO_LOG", "log.filter"),
     ("CHUISHAO_LOG_JSON", "log.json"),

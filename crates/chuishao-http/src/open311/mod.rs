@@ -158,6 +158,9 @@ async fn answer(s: AppState, req: Request) -> Response {
     } else {
         drop(body);
     }
+    if let Some(name) = crate::control_field(&params) {
+        return error(guess, &Open311Error::bad_request(format!("{name}: control_characters: {}", control_text())));
+    }
     let params = Params(params);
     let base = format!(
         "{}://{}{}",
@@ -177,6 +180,11 @@ type Routed = Result<Response, (Format, Open311Error)>;
 fn segment_name<'a>(segments: &[&'a str]) -> &'a str {
     let last = segments.last().copied().unwrap_or("");
     split_format(last).map(|(n, _)| n).unwrap_or(last)
+}
+
+/// The catalogue's wording of the `control_characters` refusal (English, as Open311's errors).
+fn control_text() -> &'static str {
+    crate::web::Msgs(crate::web::Lang::En).t("error.control_characters")
 }
 
 fn key_required() -> Open311Error {

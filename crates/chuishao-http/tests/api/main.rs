@@ -14,6 +14,7 @@ mod cases;
 mod console;
 mod console_admin;
 mod geo;
+mod hardening;
 mod languages;
 mod open311;
 mod patrol;

@@ -134,6 +134,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.rate_limited", "操作太频繁，请稍后再试。", "Too many attempts; please wait a moment and try again."),
     ("error.internal", "服务暂时不可用，请稍后再试。", "The service is unavailable; please try again later."),
     (
+        "error.control_characters",
+        "内容含有不允许的控制字符，请删除后重试。",
+        "The text contains control characters, which are not allowed; remove them and try again.",
+    ),
+    (
         "error.busy",
         "正在处理的照片太多，请稍后再试。",
         "Too many photos are being processed; please try again shortly.",

@@ -185,7 +185,10 @@ impl Form {
             parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await.map_err(|_| bad(vec![]))?;
-            let fields = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad(vec![]))?;
+            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad(vec![]))?;
+            if crate::control_field(&fields).is_some() {
+                return Err((StatusCode::UNPROCESSABLE_ENTITY, "error.control_characters", vec![]));
+            }
             return Ok(Form { fields, files: vec![] });
         }
         if !content_type.starts_with("multipart/form-data") {
@@ -193,6 +196,9 @@ impl Form {
         }
         // The parts keep the route's body limit (the resolve form's photos).
         match read_multipart(parts, body, "photo", false, gate).await {
+            Ok(u) if crate::control_field(&u.fields).is_some() => {
+                Err((StatusCode::UNPROCESSABLE_ENTITY, "error.control_characters", vec![]))
+            }
             Ok(u) => Ok(Form { fields: u.fields, files: u.files }),
             Err(UploadError::TooLarge) => Err((StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size", vec![])),
             Err(UploadError::Refused((), fields)) => Err((StatusCode::FORBIDDEN, "error.csrf", fields)),

@@ -196,9 +196,9 @@ async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -
     use crate::upload::{UploadError, field, read_multipart};
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if !content_type.starts_with("multipart/form-data") {
-        return match crate::web::track::form::<Fields>(parts, body).await {
-            Some(f) => Body::Parsed(Box::new(f), vec![]),
-            None => Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
+        return match crate::web::track::form_checked::<Fields>(parts, body).await {
+            Ok(f) => Body::Parsed(Box::new(f), vec![]),
+            Err(key) => Body::Refused(refusal_status(key), key),
         };
     }
     let gate = async |fields: &[(String, String)]| {
@@ -210,6 +210,9 @@ async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -
         Err(UploadError::Refused(..)) => return Body::Refused(StatusCode::FORBIDDEN, "error.csrf"),
         Err(_) => return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
     };
+    if crate::control_field(&upload.fields).is_some() {
+        return Body::Refused(StatusCode::UNPROCESSABLE_ENTITY, "error.control_characters");
+    }
     let Ok(encoded) = serde_urlencoded::to_string(&upload.fields) else {
         return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
     };
@@ -217,6 +220,11 @@ async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -
         return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
     };
     Body::Parsed(Box::new(fields), upload.files)
+}
+
+/// The status of a form refusal's catalogue key.
+fn refusal_status(key: &str) -> StatusCode {
+    if key == "error.control_characters" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST }
 }
 
 /// A refusal that says when to come back.
