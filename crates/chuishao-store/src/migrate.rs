@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "whistle place", "0012_whistle_place"),
     migration!(30, "cache versions", "0030_cache_versions"),
     migration!(35, "public text", "0035_public_text"),
+    migration!(36, "vault", "0036_vault"),
 ];
 
 /// The schema version a fully migrated database reports.
