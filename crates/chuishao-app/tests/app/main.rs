@@ -7,4 +7,5 @@ mod common;
 mod deadlines;
 mod demo_whistles;
 mod notifications;
+mod records;
 mod vault;

@@ -107,7 +107,12 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
             }
             handler_ok(handler)?;
             opt_text("note", note)?;
-            vec![CaseEvent::Dispatched { handler_id: handler.id, note: note.clone() }]
+            vec![CaseEvent::Dispatched {
+                handler_id: handler.id,
+                note: note.clone(),
+                handler_kind: Some(handler.kind),
+                handler_path: Some(handler.path.clone()),
+            }]
         }
         Command::Accept => {
             if s != S::Dispatched || case.parked {
@@ -189,13 +194,10 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 vec![CaseEvent::VerificationPassed { note: note.clone() }]
             } else {
                 // A failed check sends the work straight back to the same handler (重办).
-                let handler_id = handler_id.ok_or_else(illegal)?;
+                let handler = case.handler.as_ref().ok_or_else(illegal)?;
                 vec![
                     CaseEvent::VerificationFailed { note: note.clone() },
-                    CaseEvent::Reopened {
-                        reason: note.clone().unwrap_or_else(|| "verification failed".into()),
-                        handler_id,
-                    },
+                    reopened(note.clone().unwrap_or_else(|| "verification failed".into()), handler),
                 ]
             }
         }
@@ -204,14 +206,14 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 return Err(illegal());
             }
             text("reason", reason)?;
-            let handler_id = match handler {
+            let handler = match handler {
                 Some(h) => {
                     handler_ok(h)?;
-                    h.id
+                    h
                 }
-                None => handler_id.ok_or_else(illegal)?,
+                None => case.handler.as_ref().ok_or_else(illegal)?,
             };
-            vec![CaseEvent::Reopened { reason: reason.clone(), handler_id }]
+            vec![reopened(reason.clone(), handler)]
         }
         Command::Close => {
             if s != S::Verified {
@@ -261,9 +263,13 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
     Ok(events)
 }
 
-/// Folds one event into the case. Handler paths come from `handler` for events that assign a
-/// unit (the caller passes the unit the command named); other events ignore it.
-pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
+fn reopened(reason: String, h: &HandlerRef) -> CaseEvent {
+    CaseEvent::Reopened { reason, handler_id: h.id, handler_kind: Some(h.kind), handler_path: Some(h.path.clone()) }
+}
+
+/// Folds one event into the case: everything it needs is in the event (a unit's kind and path
+/// travel with the events that assign it). `Received` is folded by `Case::from_received`.
+pub fn apply(case: &mut Case, event: &CaseEvent) {
     use CaseStatus as S;
     match event {
         CaseEvent::Received { .. } => {}
@@ -275,7 +281,7 @@ pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
         CaseEvent::Rejected { .. } => case.status = S::Rejected,
         CaseEvent::Dispatched { .. } => {
             case.status = S::Dispatched;
-            case.handler = handler.cloned();
+            case.handler = event.assigned_handler();
         }
         CaseEvent::Accepted { .. } => case.status = S::Accepted,
         CaseEvent::Returned { .. } => {
@@ -299,8 +305,8 @@ pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
         CaseEvent::VerificationFailed { .. } => {}
         CaseEvent::Reopened { .. } => {
             case.status = S::Dispatched;
-            if let Some(h) = handler {
-                case.handler = Some(h.clone());
+            if let Some(h) = event.assigned_handler() {
+                case.handler = Some(h);
             }
             case.reopen_count += 1;
         }
@@ -331,13 +337,8 @@ pub fn execute(
     expected_version: i64,
 ) -> Result<Vec<CaseEvent>, DomainError> {
     let events = decide(case, actor, cmd, expected_version)?;
-    let handler = match cmd {
-        Command::Dispatch { handler, .. } => Some(handler),
-        Command::Reopen { handler, .. } => handler.as_ref(),
-        _ => None,
-    };
     for e in &events {
-        apply(case, e, handler);
+        apply(case, e);
     }
     case.version += 1;
     Ok(events)
