@@ -266,6 +266,13 @@ pub struct Privacy {
     /// Extra regular expressions whose matches are hidden in public text, besides the
     /// built-in phone, ID-card, e-mail, plate and bank-card patterns.
     pub redact_patterns: Vec<String>,
+    /// The reporter vault's key file (one `ID=64 hex digits` per line, the last seals). Empty:
+    /// on SQLite `DATABASE_FILE.vault.keys`, made on first start; on PostgreSQL none
+    /// (contact details stored plain, with a warning). Never inside the database's backups.
+    pub vault_key_file: String,
+    /// Days after a case ends (closed, rejected, merged) its reporter's contact details are
+    /// removed by the timer worker (and `chuishao privacy purge`); 0: kept for ever.
+    pub contact_retention_days: u32,
 }
 
 impl Default for Privacy {
@@ -276,6 +283,8 @@ impl Default for Privacy {
                 .map(|s| s.to_string())
                 .collect(),
             redact_patterns: Vec::new(),
+            vault_key_file: String::new(),
+            contact_retention_days: chuishao_app::vault::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -312,6 +321,8 @@ pub const ENV: &[(&str, &str)] = &[
     ("CHUISHAO_PATROL_CHECKLIST", "patrol.checklist"),
     ("CHUISHAO_DELIVERY_TIMEOUT_SECS", "notifications.delivery_timeout_secs"),
     ("CHUISHAO_PUBLIC_SOURCES", "privacy.public_sources"),
+    ("CHUISHAO_VAULT_KEY_FILE", "privacy.vault_key_file"),
+    ("CHUISHAO_CONTACT_RETENTION_DAYS", "privacy.contact_retention_days"),
 ];
 
 /// A setting that is wrong, named by its key (`limits.report_burst`) or by the environment
