@@ -493,6 +493,16 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
                     Command::Register { .. } | Command::Reject { .. } | Command::Merge { .. } => {}
                     _ => prop_assert_eq!(&case.handler, &before.handler),
                 }
+                // A dispatch of a returned case is a ruling: back to the unit that returned it
+                // only with a reason, and the event says which ruling it was.
+                if let Command::Dispatch { handler, note } = &cmd {
+                    if before.returned_by == Some(handler.id) {
+                        prop_assert!(note.as_deref().is_some_and(|n| !n.trim().is_empty()), "upheld without a reason");
+                    }
+                    let ruled = matches!(events.as_slice(), [CaseEvent::Dispatched { ruling: Some(_), .. }]);
+                    prop_assert_eq!(ruled, before.returned_by.is_some());
+                    prop_assert_eq!(case.returned_by, None);
+                }
                 if matches!(cmd, Command::Reopen { .. } | Command::Verify { passed: false, .. }) {
                     prop_assert_eq!(case.reopen_count, before.reopen_count + 1);
                 }

@@ -13,14 +13,14 @@ pub use arbitration::{Ruling, arbitrate};
 pub use command::{Action, Command, HandlerRef};
 pub use event::CaseEvent;
 pub(crate) use lifecycle::{MAX_TEXT, text};
-pub use lifecycle::{decide, execute};
+pub use lifecycle::{decide, execute, merge_into, recall};
 
 /// Folds an event that names no new handler (e.g. one appended to another case by a merge).
 pub fn apply_event(case: &mut Case, event: &CaseEvent) {
     lifecycle::apply(case, event, None);
 }
 
-use crate::ids::{CaseId, OrgId};
+use crate::ids::{CaseId, OrgId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Where a case is in its lifecycle.
@@ -189,6 +189,15 @@ pub struct Case {
     pub merged_into: Option<CaseId>,
     pub duplicate_count: u32,
     pub last_callback: Option<CallbackAnswer>,
+    /// The unit whose return awaits the dispatcher's ruling: set by a return, cleared by the
+    /// next dispatch (the ruling). The stored row does not keep it; it is recalled from the
+    /// case's events when the case is loaded ([`recall`]).
+    #[serde(default)]
+    pub returned_by: Option<OrgId>,
+    /// Who resolved the result now awaiting verification, for separation of duties (recalled
+    /// from the actor of the latest `resolved` event when loaded).
+    #[serde(default)]
+    pub resolved_by: Option<UserId>,
     /// Optimistic concurrency version: 1 at receipt, +1 per accepted command.
     pub version: i64,
 }
@@ -211,6 +220,8 @@ impl Case {
             merged_into: None,
             duplicate_count: 0,
             last_callback: None,
+            returned_by: None,
+            resolved_by: None,
             version: 1,
         }
     }
@@ -226,4 +237,13 @@ impl Case {
     pub fn handler_id(&self) -> Option<OrgId> {
         self.handler.as_ref().map(|h| h.id)
     }
+
+    /// What dispatching this case to `handler` rules on a pending return: `None` when no
+    /// return awaits a ruling (a plain dispatch).
+    pub fn ruling_for(&self, handler: &HandlerRef) -> Option<Ruling> {
+        self.returned_by.map(|by| if by == handler.id { Ruling::Insist } else { Ruling::Redispatch })
+    }
 }
+
+#[cfg(test)]
+mod rules_tests;
