@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod ops;
 pub mod orgs;
 pub mod patrol;
+pub mod record;
 pub mod residents;
 pub mod time;
 pub mod whistles;

@@ -30,6 +30,14 @@ id_type!(
     /// A user's id.
     UserId
 );
+id_type!(
+    /// A whistle's id.
+    WhistleId
+);
+id_type!(
+    /// A patrol's id.
+    PatrolId
+);
 
 /// The alphabet of tracking codes: digits and upper-case letters without the look-alikes
 /// 0/O, 1/I/L, so a code read out over the phone or typed from a receipt survives.

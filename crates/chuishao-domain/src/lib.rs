@@ -13,6 +13,7 @@ pub mod ids;
 pub mod notifications;
 pub mod org;
 pub mod patrol;
+pub mod record;
 pub mod whistle;
 
 pub use error::DomainError;

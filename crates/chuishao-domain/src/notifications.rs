@@ -84,7 +84,9 @@ impl Subscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Announcement<'a> {
     pub seq: i64,
-    pub case_id: i64,
+    /// The record the event belongs to.
+    pub stream: crate::record::StreamKind,
+    pub stream_id: i64,
     pub kind: &'a str,
     /// The event's JSON.
     pub data: &'a Value,
@@ -118,9 +120,13 @@ pub fn render(sub: &Subscription, a: &Announcement<'_>, words: &Wording) -> Stri
     let text = if detail.is_empty() { format!("{title}\n{}", a.at) } else { format!("{title}\n{detail}\n{}", a.at) };
     let markdown = format!("### {title}\n> {}\n\n{}", if detail.is_empty() { "—" } else { detail.as_str() }, a.at);
     let body = match (sub.channel, sub.format) {
-        (Channel::Webhook, _) => json!({
-            "seq": a.seq, "case_id": a.case_id, "kind": a.kind, "at": a.at, "data": a.data,
+        (Channel::Webhook, _) if a.stream == crate::record::StreamKind::Case => json!({
+            "seq": a.seq, "case_id": a.stream_id, "kind": a.kind, "at": a.at, "data": a.data,
             "subscription": sub.name,
+        }),
+        (Channel::Webhook, _) => json!({
+            "seq": a.seq, "stream": a.stream.as_str(), "stream_id": a.stream_id, "kind": a.kind, "at": a.at,
+            "data": a.data, "subscription": sub.name,
         }),
         (Channel::Wecom, Format::Markdown) => json!({"msgtype": "markdown", "markdown": {"content": markdown}}),
         (Channel::Wecom, _) => json!({"msgtype": "text", "text": {"content": text}}),
@@ -188,7 +194,14 @@ mod tests {
     #[test]
     fn robot_formats() {
         let data = json!({"type": "supervised", "note": "办理超时，自动督办", "count": 1});
-        let a = Announcement { seq: 7, case_id: 42, kind: "supervised", data: &data, at: "2026-03-02T10:00:00+08:00" };
+        let a = Announcement {
+            seq: 7,
+            stream: crate::record::StreamKind::Case,
+            stream_id: 42,
+            kind: "supervised",
+            data: &data,
+            at: "2026-03-02T10:00:00+08:00",
+        };
         assert_eq!(a.detail_source(), Some(Ok("办理超时，自动督办")));
         let words = Wording {
             title: "吹哨 Chuishao：案件 case 42 督办 supervised".into(),

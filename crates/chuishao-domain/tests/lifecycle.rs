@@ -17,11 +17,12 @@ use std::collections::HashSet;
 use chuishao_domain::DomainError;
 use chuishao_domain::access::{Actor, Role, RoleBinding};
 use chuishao_domain::cases::{
-    Action, Case, CaseEvent, CaseStatus, Command, HandlerRef, Satisfaction, Urgency, execute,
+    Action, Case, CaseEvent, CaseStatus, Command, HandlerRef, Satisfaction, Source, Urgency, execute,
 };
 use chuishao_domain::category::{Catalogue, CategoryClass, UrgencyTier};
 use chuishao_domain::ids::{CaseId, OrgId, UserId};
 use chuishao_domain::org::OrgKind;
+use chuishao_domain::record::{Record, Recorded};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -425,11 +426,54 @@ struct Coverage {
     errors: HashSet<&'static str>,
 }
 
+/// The case the log `log` folds to from nothing (stream id 1).
+fn fold_log(log: &[(i64, CaseEvent, Option<UserId>)]) -> Option<Case> {
+    <Case as Record>::fold(log.iter().map(|(version, event, _)| Recorded {
+        stream_id: 1,
+        version: *version,
+        at: 0,
+        event,
+    }))
+}
+
+/// The state the rules decide on: the fold, plus what a loaded case recalls from its events
+/// and their actors (`cases::recall`: a pending return, who resolved).
+fn recalled(log: &[(i64, CaseEvent, Option<UserId>)]) -> Option<Case> {
+    let mut case = fold_log(log)?;
+    for (_, event, actor) in log {
+        chuishao_domain::cases::recall(&mut case, event, *actor);
+    }
+    Some(case)
+}
+
+/// The projection the row keeps (the fold): the case without what it recalls.
+fn projection(case: &Case) -> Case {
+    Case { returned_by: None, resolved_by: None, ..case.clone() }
+}
+
 fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
     let mut case = new_case();
     let mut successes = 0i64;
+    // 5. The state is always the fold of its events from nothing: apply needs only them.
+    let mut log = vec![(
+        1,
+        CaseEvent::Received {
+            source: Source::Web,
+            category_code: Some("E0101".into()),
+            urgency: Urgency::Normal,
+            description: "路灯不亮".into(),
+            lat: None,
+            lon: None,
+            address: None,
+            location_org_id: None,
+            location_path: Some(GRID_PATH.into()),
+        },
+        None,
+    )];
     check_invariants(&case)?;
     for step in steps {
+        prop_assert_eq!(fold_log(&log), Some(projection(&case)), "the case is not the fold of its events");
+        prop_assert_eq!(recalled(&log), Some(case.clone()), "a loaded case would not recall its history");
         cov.statuses.insert(case.status);
         let before = case.clone();
         let before_bytes = serde_json::to_vec(&case).unwrap();
@@ -459,6 +503,7 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
             }
             Ok(events) => {
                 successes += 1;
+                log.extend(events.iter().map(|e| (case.version, e.clone(), Some(actor(who).user_id))));
                 prop_assert_eq!(step.version_offset, 0, "succeeded with a wrong version");
                 // 3. Events, version, and the transition is in the table.
                 prop_assert!(!events.is_empty());
@@ -543,6 +588,8 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
         check_invariants(&case)?;
         prop_assert_eq!(case.version, 1 + successes);
     }
+    prop_assert_eq!(fold_log(&log), Some(projection(&case)), "the case is not the fold of its events");
+    prop_assert_eq!(recalled(&log), Some(case.clone()), "a loaded case would not recall its history");
     cov.statuses.insert(case.status);
     Ok(())
 }

@@ -76,10 +76,11 @@ fn every_kind() -> Vec<CaseEvent> {
             lon: None,
             address: None,
             location_org_id: None,
+            location_path: None,
         },
         CaseEvent::Registered { category_code: Some("E0101".into()), urgency: Urgency::Urgent },
         CaseEvent::Rejected { reason: s() },
-        CaseEvent::Dispatched { handler_id: h, note: Some(s()), ruling: None },
+        CaseEvent::Dispatched { handler_id: h, note: Some(s()), handler_kind: None, handler_path: None, ruling: None },
         CaseEvent::Accepted { handler_id: h },
         CaseEvent::Returned { handler_id: h, reason: s() },
         CaseEvent::ExtensionRequested { days: 3, reason: s() },
@@ -90,7 +91,7 @@ fn every_kind() -> Vec<CaseEvent> {
         CaseEvent::Resolved { handler_id: h, result: s(), evidence: vec!["photo:x".into()] },
         CaseEvent::VerificationPassed { note: None },
         CaseEvent::VerificationFailed { note: Some(s()) },
-        CaseEvent::Reopened { reason: s(), handler_id: h },
+        CaseEvent::Reopened { reason: s(), handler_id: h, handler_kind: None, handler_path: None },
         CaseEvent::Closed,
         CaseEvent::Supervised { note: s(), count: 2, to_org_id: Some(h), level: Some(2) },
         CaseEvent::MergedInto { primary_id: CaseId(9) },
@@ -149,7 +150,13 @@ fn reasons_and_notes_are_shown_to_staff() {
 
 #[test]
 fn public_words_name_the_unit_and_leave_internal_steps_out() {
-    let e = CaseEvent::Dispatched { handler_id: OrgId(1), note: Some("内部说明".into()), ruling: None };
+    let e = CaseEvent::Dispatched {
+        handler_id: OrgId(1),
+        note: Some("内部说明".into()),
+        handler_kind: None,
+        handler_path: None,
+        ruling: None,
+    };
     let w = cases::public(&e, Some(("水务局", "the water authority"))).unwrap_or_default();
     assert_eq!((w.zh.as_str(), w.en.as_str()), ("已派遣至水务局", "Dispatched to the water authority"));
     assert_eq!(cases::public(&every_kind()[0], None).unwrap_or_default().zh, "诉求已受理");
@@ -193,6 +200,9 @@ fn robot_titles_carry_both_languages() {
     assert_eq!(notify::title(42, "supervised"), "吹哨 Chuishao：案件 case 42 督办 supervised");
     assert!(notify::title(42, "received").contains("案件 case 42"));
     assert_eq!(notify::kind_words("something_new"), "something_new");
+    // Other records are named by their kind, not as a case.
+    let whistle = notify::record_title(chuishao_domain::record::StreamKind::Whistle, 7, "whistle_raised");
+    assert_eq!(whistle, "吹哨 Chuishao：吹哨 whistle 7 已吹哨 whistle raised");
     assert_eq!(notify::deadline_detail("resolution"), "时限 deadline: resolution");
 }
 

@@ -135,6 +135,34 @@ impl Store {
         }))
     }
 
+    /// The largest id of stream `stream` in the log (0 when it has none).
+    pub async fn stream_max_id(&self, stream: &str) -> Result<i64> {
+        let mut c = self.read().await?;
+        let max: Option<i64> = run!(c.conn(), conn => {
+            sqlx::query_scalar("select max(stream_id) from events where stream = $1")
+                .bind(stream)
+                .fetch_one(&mut *conn)
+                .await?
+        });
+        Ok(max.unwrap_or(0))
+    }
+
+    /// The events of the `stream` records with ids in `(after, upto]`, by record then order.
+    pub async fn stream_events_between(&self, stream: &str, after: i64, upto: i64) -> Result<Vec<EventRecord>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(&format!(
+                "select {EVENT_COLUMNS} from events where stream = $1 and stream_id > $2 and stream_id <= $3
+                 order by stream_id, seq"
+            ))
+            .bind(stream)
+            .bind(after)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
     /// Walks the whole chain in pages and recomputes every hash; also checks the head.
     pub async fn verify_chain(&self) -> Result<AuditReport> {
         let mut c = self.read().await?;

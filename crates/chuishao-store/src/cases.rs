@@ -485,6 +485,20 @@ impl Store {
         }))
     }
 
+    /// The cases with ids in `(after, upto]`, by id, and the largest case id (0 when none).
+    pub async fn cases_between(&self, after: i64, upto: i64) -> Result<(Vec<CaseRow>, i64)> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let rows = sqlx::query_as(&format!("select {CASE_COLUMNS} from cases where id > $1 and id <= $2 order by id"))
+                .bind(after)
+                .bind(upto)
+                .fetch_all(&mut *conn)
+                .await?;
+            let max: Option<i64> = sqlx::query_scalar("select max(id) from cases").fetch_one(&mut *conn).await?;
+            (rows, max.unwrap_or(0))
+        }))
+    }
+
     /// The case an idempotency key already produced for this user, with the request hash.
     pub async fn idempotent_case(&self, user_id: i64, key: &str) -> Result<Option<(String, CaseId)>> {
         let mut c = self.read().await?;

@@ -32,6 +32,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "patrol", "0008_patrol"),
     migration!(10, "user_admin", "0010_user_admin"),
     migration!(12, "whistle place", "0012_whistle_place"),
+    migration!(13, "outbox stream", "0013_outbox_stream"),
+    migration!(14, "whistle cases", "0014_whistle_cases"),
     migration!(30, "cache versions", "0030_cache_versions"),
     migration!(35, "public text", "0035_public_text"),
 ];
@@ -45,12 +47,12 @@ const CREATE_TABLE: &str = "create table if not exists schema_migrations (
     version bigint primary key, name text not null, applied_at bigint not null)";
 
 macro_rules! migrate_with {
-    ($pool:expr, $sql:ident, $now:expr) => {{
+    ($pool:expr, $sql:ident, $now:expr, $upto:expr) => {{
         sqlx::query(CREATE_TABLE).execute($pool).await?;
         let applied: Vec<i64> =
             sqlx::query_scalar("select version from schema_migrations order by version").fetch_all($pool).await?;
         let mut count = 0;
-        for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version) && m.version <= $upto) {
             let mut tx = $pool.begin().await?;
             sqlx::raw_sql(m.$sql)
                 .execute(&mut *tx)
@@ -73,12 +75,18 @@ impl Store {
     /// Applies every migration not yet applied; returns how many ran. Safe to call on every
     /// start: several nodes starting together on PostgreSQL serialise on an advisory lock.
     pub async fn migrate(&self, now_ms: i64) -> Result<usize> {
+        self.migrate_up_to(i64::MAX, now_ms).await
+    }
+
+    /// Applies the migrations not yet applied up to version `upto` (tests of a migration's
+    /// data step: build the older schema, fill it, then `migrate`).
+    pub async fn migrate_up_to(&self, upto: i64, now_ms: i64) -> Result<usize> {
         Ok(match &self.backend {
-            Backend::Sqlite { write, .. } => migrate_with!(write, sqlite, now_ms),
+            Backend::Sqlite { write, .. } => migrate_with!(write, sqlite, now_ms, upto),
             Backend::Postgres(pool) => {
                 let mut lock = pool.acquire().await?;
                 sqlx::query("select pg_advisory_lock(7201)").execute(&mut *lock).await?;
-                let result: Result<usize> = async { Ok(migrate_with!(pool, postgres, now_ms)) }.await;
+                let result: Result<usize> = async { Ok(migrate_with!(pool, postgres, now_ms, upto)) }.await;
                 sqlx::query("select pg_advisory_unlock(7201)").execute(&mut *lock).await?;
                 result?
             }

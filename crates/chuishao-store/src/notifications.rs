@@ -45,7 +45,9 @@ impl TryFrom<SubscriptionRow> for Subscription {
 pub struct NewDelivery {
     pub subscription_id: i64,
     pub event_seq: i64,
-    pub case_id: i64,
+    /// The record the event belongs to: its stream kind (`case`, `whistle`, …) and id.
+    pub stream: &'static str,
+    pub stream_id: i64,
     pub event_kind: String,
     pub body: String,
 }
@@ -56,7 +58,10 @@ pub struct DeliveryRow {
     pub id: i64,
     pub subscription_id: i64,
     pub event_seq: i64,
+    /// The case's id for a case's event, else 0 (see `stream`, `stream_id`).
     pub case_id: i64,
+    pub stream: String,
+    pub stream_id: i64,
     pub event_kind: String,
     pub body: String,
     pub state: String,
@@ -71,7 +76,7 @@ pub struct DeliveryRow {
     pub secret: Option<String>,
 }
 
-const DELIVERY_COLUMNS: &str = "o.id, o.subscription_id, o.event_seq, o.case_id, o.event_kind, o.body, o.state, \
+const DELIVERY_COLUMNS: &str = "o.id, o.subscription_id, o.event_seq, o.case_id, o.stream, o.stream_id, o.event_kind, o.body, o.state, \
     o.attempts, o.next_attempt_at, o.last_status, o.last_error, o.created_at, o.delivered_at, s.channel, s.url, s.secret";
 
 impl Tx {
@@ -115,13 +120,15 @@ impl Tx {
         for chunk in rows.chunks(500) {
             run!(self.conn(), conn => {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "insert into notification_outbox (subscription_id, event_seq, case_id, event_kind, body, state, attempts,
-                        next_attempt_at, created_at) ",
+                    "insert into notification_outbox (subscription_id, event_seq, case_id, stream, stream_id, event_kind,
+                        body, state, attempts, next_attempt_at, created_at) ",
                 );
                 qb.push_values(chunk, |mut b, r| {
                     b.push_bind(r.subscription_id)
                         .push_bind(r.event_seq)
-                        .push_bind(r.case_id)
+                        .push_bind(if r.stream == "case" { r.stream_id } else { 0 })
+                        .push_bind(r.stream)
+                        .push_bind(r.stream_id)
                         .push_bind(r.event_kind.as_str())
                         .push_bind(r.body.as_str())
                         .push_bind("pending")

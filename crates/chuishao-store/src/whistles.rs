@@ -20,7 +20,6 @@ pub struct WhistleRow {
     pub address: String,
     pub lat: f64,
     pub lon: f64,
-    pub case_ids: String,
     /// The folded state (JSON).
     pub state: String,
     pub version: i64,
@@ -30,7 +29,7 @@ pub struct WhistleRow {
 }
 
 const COLUMNS: &str = "id, kind, status, raised_by_org_id, raised_by_path, place_path, title, description, address, lat, lon, \
-    case_ids, state, version, raised_at, updated_at, closed_at";
+    state, version, raised_at, updated_at, closed_at";
 
 /// A whistle to insert (its state is written right after, once the id is known).
 #[derive(Debug, Clone)]
@@ -44,7 +43,8 @@ pub struct NewWhistleRow<'a> {
     pub address: &'a str,
     pub lat: f64,
     pub lon: f64,
-    pub case_ids: String,
+    /// The linked cases, in the order given (each keeps its own lifecycle).
+    pub case_ids: &'a [i64],
     pub raised_at: i64,
 }
 
@@ -66,13 +66,14 @@ pub struct WhistleUnitRow {
 }
 
 impl Tx {
-    /// Inserts a whistle (state `{}` and version 1 until `save_whistle`); returns its id.
+    /// Inserts a whistle (state `{}` and version 1 until `save_whistle`) and its case links;
+    /// returns its id.
     pub async fn insert_whistle(&mut self, w: &NewWhistleRow<'_>) -> Result<i64> {
-        Ok(run!(self.conn(), conn => {
+        let id: i64 = run!(self.conn(), conn => {
             sqlx::query_scalar(
                 "insert into whistles (kind, status, raised_by_org_id, raised_by_path, title, description, address,
-                    lat, lon, case_ids, state, version, raised_at, updated_at, place_path)
-                 values ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, '{}', 1, $10, $10, $11) returning id",
+                    lat, lon, state, version, raised_at, updated_at, place_path)
+                 values ($1, 'open', $2, $3, $4, $5, $6, $7, $8, '{}', 1, $9, $9, $10) returning id",
             )
             .bind(w.kind)
             .bind(w.raised_by_org_id)
@@ -82,12 +83,27 @@ impl Tx {
             .bind(w.address)
             .bind(w.lat)
             .bind(w.lon)
-            .bind(&w.case_ids)
             .bind(w.raised_at)
             .bind(w.place_path)
             .fetch_one(&mut *conn)
             .await?
-        }))
+        });
+        let mut links: Vec<(i64, i64)> = Vec::with_capacity(w.case_ids.len());
+        for (position, case_id) in w.case_ids.iter().enumerate() {
+            if !links.iter().any(|(c, _)| c == case_id) {
+                links.push((*case_id, position as i64));
+            }
+        }
+        if !links.is_empty() {
+            run!(self.conn(), conn => {
+                let mut qb = sqlx::QueryBuilder::new("insert into whistle_cases (whistle_id, case_id, position) ");
+                qb.push_values(&links, |mut b, (case_id, position)| {
+                    b.push_bind(id).push_bind(*case_id).push_bind(*position);
+                });
+                qb.build().execute(&mut *conn).await?;
+            });
+        }
+        Ok(id)
     }
 
     /// The whistle, read (and on PostgreSQL locked) inside the write transaction.
@@ -201,11 +217,34 @@ impl Store {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {
             sqlx::query_as(
-                "select id, title, status from whistles where ',' || case_ids || ',' like $1 order by id desc limit 20",
+                "select w.id, w.title, w.status from whistle_cases l join whistles w on w.id = l.whistle_id
+                 where l.case_id = $1 order by w.id desc limit 20",
             )
-            .bind(format!("%,{case_id},%"))
+            .bind(case_id)
             .fetch_all(&mut *conn)
             .await?
+        }))
+    }
+
+    /// The cases whistle `whistle_id` links, in the order given when it was raised.
+    pub async fn whistle_case_ids(&self, whistle_id: i64) -> Result<Vec<i64>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_scalar("select case_id from whistle_cases where whistle_id = $1 order by position")
+                .bind(whistle_id)
+                .fetch_all(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// The whistles with ids in `(after, upto]`, by id, and the largest whistle id (0 when none).
+    pub async fn whistles_between(&self, after: i64, upto: i64) -> Result<(Vec<WhistleRow>, i64)> {
+        let sql = format!("select {COLUMNS} from whistles where id > $1 and id <= $2 order by id");
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            let rows = sqlx::query_as(&sql).bind(after).bind(upto).fetch_all(&mut *conn).await?;
+            let max: Option<i64> = sqlx::query_scalar("select max(id) from whistles").fetch_one(&mut *conn).await?;
+            (rows, max.unwrap_or(0))
         }))
     }
 

@@ -83,6 +83,14 @@ fn main() {
     }
     let mut all = trials();
     all.extend(geo::trials());
+    for (engine, name) in [(Engine::Sqlite, "sqlite"), (Engine::Postgres, "postgres")] {
+        all.push(
+            libtest_mimic::Trial::test(format!("{name}::whistle_case_lists_move_into_links"), move || {
+                block_on(whistle_case_lists_move_into_links(engine))
+            })
+            .with_ignored_flag(engine == Engine::Postgres && pg_url().is_none()),
+        );
+    }
     all.push(
         libtest_mimic::Trial::test("sqlite_and_postgres_schemas_match", || {
             block_on(sqlite_and_postgres_schemas_match())
@@ -428,4 +436,41 @@ async fn sqlite_and_postgres_schemas_match() {
     );
     lite.cleanup().await;
     pg.cleanup().await;
+}
+
+/// Migration 14 turns each whistle's comma-separated case list into link rows, in order,
+/// dropping ids of cases that do not exist, and the case's whistles are found through them.
+async fn whistle_case_lists_move_into_links(engine: Engine) {
+    let db = TestDb::unmigrated(engine).await.unwrap();
+    db.store.migrate_up_to(13, 0).await.unwrap();
+    db.exec("insert into org_nodes (id, code, kind, name_zh, name_en, path, created_at) values (1, '110199', 'district', '区', 'District', '/1/', 0)")
+        .await
+        .unwrap();
+    for id in [1, 2, 3] {
+        db.exec(&format!(
+            "insert into cases (id, tracking_code, source, urgency, status, description, location_path, parked,
+                 extension_days, supervision_count, reopen_count, duplicate_count, version, created_at, updated_at)
+             values ({id}, 'T{id}', 'web', 'normal', 'received', 'x', '/1/', false, 0, 0, 0, 0, 1, 0, 0)"
+        ))
+        .await
+        .unwrap();
+    }
+    for (id, list) in [(1, "3,1,999"), (2, ""), (3, "2")] {
+        db.exec(&format!(
+            "insert into whistles (id, kind, status, raised_by_org_id, raised_by_path, title, description, address,
+                 lat, lon, case_ids, state, version, raised_at, updated_at, place_path)
+             values ({id}, 'routine', 'open', 1, '/1/', 't', '', 'a', 0, 0, '{list}', '{{}}', 1, 0, 0, '/1/')"
+        ))
+        .await
+        .unwrap();
+    }
+    db.store.migrate(0).await.unwrap();
+    assert_eq!(db.store.whistle_case_ids(1).await.unwrap(), vec![3, 1], "in order, unknown ids dropped");
+    assert_eq!(db.store.whistle_case_ids(2).await.unwrap(), Vec::<i64>::new());
+    assert_eq!(db.store.whistle_case_ids(3).await.unwrap(), vec![2]);
+    let of = |rows: Vec<(i64, String, String)>| rows.into_iter().map(|(id, _, _)| id).collect::<Vec<_>>();
+    assert_eq!(of(db.store.whistles_for_case(1).await.unwrap()), vec![1]);
+    assert_eq!(of(db.store.whistles_for_case(2).await.unwrap()), vec![3]);
+    assert_eq!(of(db.store.whistles_for_case(999).await.unwrap()), Vec::<i64>::new());
+    db.cleanup().await;
 }

@@ -199,6 +199,9 @@ async fn generate(cfg: &crate::config::Config, target: u64) -> Result<()> {
                 idempotency: None,
             });
         }
+        for r in &mut records {
+            r.event_payload = received_payload(&r.row);
+        }
         let mut tx = store.begin().await?;
         let (ids, _) = tx.insert_intake_batch(&records).await?;
         let mut events: Vec<(i64, i64, i64, Option<i64>, CaseEvent)> = Vec::new();
@@ -408,6 +411,22 @@ pub async fn run(cfg: &crate::config::Config, args: BenchScaleArgs) -> Result<()
             measure(base, cases, requests, clients, seconds, pid).await
         }
     }
+}
+
+/// The `received` event of a generated case, complete (so `audit verify` folds it).
+fn received_payload(row: &NewCaseRow) -> String {
+    let event = CaseEvent::Received {
+        source: chuishao_domain::cases::Source::parse(&row.source).unwrap_or(chuishao_domain::cases::Source::Web),
+        category_code: row.category_code.clone(),
+        urgency: Urgency::parse(&row.urgency).unwrap_or(Urgency::Normal),
+        description: row.description.clone(),
+        lat: row.lat,
+        lon: row.lon,
+        address: row.address.clone(),
+        location_org_id: row.grid_id.or(row.community_id).or(row.subdistrict_id).map(chuishao_domain::ids::OrgId),
+        location_path: Some(row.location_path.clone()),
+    };
+    serde_json::to_string(&event).unwrap_or_default()
 }
 
 #[cfg(test)]

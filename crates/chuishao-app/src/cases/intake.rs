@@ -332,6 +332,7 @@ impl App {
             lon: input.lon,
             address: address.clone(),
             location_org_id: located.grid.or(located.community).or(located.subdistrict),
+            location_path: Some(located.path.clone()),
         };
         Ok(Prepared {
             row: NewCaseRow {
@@ -418,12 +419,18 @@ async fn write_batch(store: &Store, jobs: &[IntakeJob]) -> Result<Vec<chuishao_d
     let records: Vec<IntakeRecord> = jobs.iter().map(|j| j.record.clone()).collect();
     let mut tx = store.begin().await?;
     let (ids, seqs) = tx.insert_intake_batch(&records).await?;
-    let announced: Vec<(i64, i64, &CaseEvent)> =
-        seqs.iter().zip(&ids).zip(jobs).map(|((seq, id), j)| (*seq, id.0, &j.event)).collect();
-    let scopes: Vec<(i64, Vec<String>)> =
-        ids.iter().zip(jobs).map(|(id, j)| (id.0, vec![j.record.row.location_path.clone()])).collect();
     let now = jobs.first().map(|j| j.record.row.created_at).unwrap_or_default();
-    crate::notifications::enqueue(&mut tx, &announced, &scopes, now).await?;
+    let mut announced = Vec::with_capacity(jobs.len());
+    for ((seq, id), j) in seqs.iter().zip(&ids).zip(jobs) {
+        announced.push(crate::record::Announced {
+            seq: *seq,
+            stream_id: id.0,
+            kind: j.event.kind(),
+            data: serde_json::to_value(&j.event).map_err(|e| AppError::Internal(e.to_string()))?,
+            paths: vec![j.record.row.location_path.clone()],
+        });
+    }
+    crate::record::announce(&mut tx, chuishao_domain::record::StreamKind::Case, &announced, now).await?;
     tx.commit().await?;
     for j in jobs {
         chuishao_metrics::metrics().cases_received.inc(&[j.record.row.source.as_str()]);

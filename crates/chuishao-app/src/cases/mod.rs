@@ -8,7 +8,6 @@ mod view;
 pub use intake::{IntakeQueue, MAX_DESCRIPTION, NewCaseInput, ReporterInput, SubmitOutcome};
 pub use query::{CaseListQuery, CasePage};
 pub use transition::TransitionInput;
-pub(crate) use transition::{append_case_events, case_scope};
 pub use view::{
     CaseView, EventView, PublicCaseView, PublicTimelineEntry, ReporterView, mask_name, mask_phone, status_words,
 };

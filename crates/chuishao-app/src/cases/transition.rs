@@ -2,12 +2,15 @@
 //! and persisted — the folded case row and the new events in one transaction.
 
 use crate::cases::view::CaseView;
+use crate::record::{Change, Stored, append};
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
+use chuishao_domain::cases::Case;
 use chuishao_domain::cases::{Action, CaseEvent, Command, HandlerRef, Satisfaction, Urgency, execute};
 use chuishao_domain::category::UrgencyTier;
 use chuishao_domain::ids::{CaseId, OrgId};
-use chuishao_store::NewEvent;
+use chuishao_domain::record::Record;
+use chuishao_store::Tx;
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /api/v1/cases/{id}/transitions`: the action, the version the client
@@ -67,46 +70,34 @@ pub struct TransitionInput {
     pub tier: Option<String>,
 }
 
-/// Appends `(case_id, case_version, event)` to the log, chained, in one statement per chunk.
-/// Writes the outbox rows for subscriptions that want them in the same transaction; `scopes`
-/// gives each case's location and handler paths (for subscriptions scoped to part of the tree).
-pub(crate) async fn append_case_events(
-    tx: &mut chuishao_store::Tx,
-    events: &[(i64, i64, CaseEvent)],
-    scopes: &[(i64, Vec<String>)],
-    actor_id: Option<i64>,
-    now: i64,
-) -> Result<()> {
-    let payloads: Vec<String> = events
-        .iter()
-        .map(|(_, _, e)| serde_json::to_string(e).map_err(|x| AppError::Internal(x.to_string())))
-        .collect::<Result<_>>()?;
-    let rows: Vec<NewEvent<'_>> = events
-        .iter()
-        .zip(payloads)
-        .map(|((case_id, version, e), payload)| NewEvent {
-            stream: "case",
-            stream_id: *case_id,
-            stream_version: *version,
-            kind: e.kind(),
-            payload,
-            actor_id,
-            created_at: now,
-        })
-        .collect();
-    let seqs = tx.append_events(&rows).await?;
-    let announced: Vec<(i64, i64, &CaseEvent)> =
-        seqs.iter().zip(events).map(|(seq, (case_id, _, e))| (*seq, *case_id, e)).collect();
-    crate::notifications::enqueue(tx, &announced, scopes, now).await
-}
-
-/// A case's location and handler paths, for notification scopes.
-pub(crate) fn case_scope(case: &chuishao_domain::cases::Case) -> (i64, Vec<String>) {
-    let mut paths = vec![case.location_path.clone()];
-    if let Some(h) = &case.handler {
-        paths.push(h.path.clone());
+impl Stored for Case {
+    async fn save<'a>(tx: &'a mut Tx, changes: &'a [Change<Case>], now: i64) -> Result<Option<&'a Change<Case>>> {
+        // The timer's events (system events at an unchanged version) only ever move the
+        // supervision count: one batched update, versions untouched.
+        let mut supervised = Vec::new();
+        for c in changes {
+            let system = c.expected == c.state.version && c.events.iter().all(|(_, e)| e.is_system());
+            if system {
+                if c.events.iter().any(|(_, e)| matches!(e, CaseEvent::Supervised { .. })) {
+                    supervised.push((c.state.id.0, c.state.supervision_count));
+                }
+            } else if !tx.update_case_state(&c.state, c.expected, now).await? {
+                return Ok(Some(c));
+            }
+        }
+        if !supervised.is_empty() {
+            tx.set_case_supervision_counts(&supervised, now).await?;
+        }
+        Ok(None)
     }
-    (case.id.0, paths)
+
+    fn scope_paths(case: &Case, _event: &CaseEvent) -> Vec<String> {
+        let mut paths = vec![case.location_path.clone()];
+        if let Some(h) = &case.handler {
+            paths.push(h.path.clone());
+        }
+        paths
+    }
 }
 
 /// A ruling on a return keeps, besides the ruling as data, the platform's note in both
@@ -274,47 +265,35 @@ impl App {
         tx.recall_case(&mut case).await?;
         let before = case.version;
         let mut clocks_changed = false;
-        let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
-        let mut scopes = Vec::new();
+        let mut events: Vec<(i64, CaseEvent)> = Vec::new();
+        let mut primaries: Vec<Change<Case>> = Vec::new();
         for (i, cmd) in cmds.iter().enumerate() {
             let expected = if i == 0 { version } else { case.version };
-            let mut events = execute(&mut case, actor, cmd, expected)?;
-            word_rulings(&mut events);
-            clocks_changed |= self.react_clocks(&mut tx, &case, &events, now).await?;
-            appended.extend(events.into_iter().map(|e| (id.0, case.version, e)));
+            let mut decided = execute(&mut case, actor, cmd, expected)?;
+            word_rulings(&mut decided);
+            clocks_changed |= self.react_clocks(&mut tx, &case, &decided, now).await?;
+            events.extend(decided.into_iter().map(|e| (case.version, e)));
             if let Command::Merge { primary } = cmd {
                 let prow = tx
                     .case_for_update(*primary)
                     .await?
                     .ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
-                let mut pcase = prow.to_domain()?;
+                let pcase = prow.to_domain()?;
                 let ev = chuishao_domain::cases::merge_into(&case, &pcase, actor)?;
                 let pbefore = pcase.version;
-                chuishao_domain::cases::apply_event(&mut pcase, &ev);
-                pcase.version += 1;
-                if !tx.update_case_state(&pcase, pbefore, now).await? {
-                    return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
-                        expected: pbefore,
-                        current: pbefore + 1,
-                    }));
-                }
-                appended.push((primary.0, pcase.version, ev));
-                scopes.push(case_scope(&pcase));
+                let pcase = Case::fold_onto(pcase, std::slice::from_ref(&ev), pbefore + 1, now);
+                primaries.push(Change::at_version(pcase, pbefore, vec![ev]));
             }
         }
-        if !tx.update_case_state(&case, before, now).await? {
-            return Err(AppError::Domain(chuishao_domain::DomainError::VersionConflict {
-                expected: before,
-                current: before + 1,
-            }));
-        }
-        scopes.push(case_scope(&case));
-        append_case_events(&mut tx, &appended, &scopes, Some(actor.user_id.0), now).await?;
+        let touched: Vec<i64> = std::iter::once(id.0).chain(primaries.iter().map(|p| p.state.id.0)).collect();
+        let mut changes = vec![Change { state: case, expected: before, events }];
+        changes.extend(primaries);
+        append(&mut tx, &changes, Some(actor.user_id.0), now).await?;
         tx.commit().await?;
         for cmd in &cmds {
             chuishao_metrics::metrics().case_transitions.inc(&[cmd.action().as_str()]);
         }
-        self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));
+        self.public_views_changed(touched);
         if clocks_changed {
             self.wake_timer();
         }

@@ -295,16 +295,9 @@ impl App {
         }
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        tx.append_events(&[chuishao_store::NewEvent {
-            stream: "access",
-            stream_id: id.0,
-            stream_version: 0,
-            kind: "reporter_revealed",
-            payload: "{}".into(),
-            actor_id: Some(actor.user_id.0),
-            created_at: now,
-        }])
-        .await?;
+        let access = chuishao_domain::record::StreamKind::Access;
+        crate::record::log_fact(&mut tx, access, id.0, 0, "reporter_revealed", "{}".into(), Some(actor.user_id.0), now)
+            .await?;
         tx.commit().await?;
         let (name, phone) = self.store.reporter(id).await?.unwrap_or((None, None));
         Ok(ReporterView { name, phone, masked: false })

@@ -7,7 +7,7 @@ use crate::auth::token_hash;
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::ids::UserId;
-use chuishao_store::{NewEvent, ThrottleRow, Tx};
+use chuishao_store::{ThrottleRow, Tx};
 use rand::RngCore;
 
 /// How long a browser session lives.
@@ -65,16 +65,9 @@ fn throttle_key(username: &str) -> String {
 }
 
 async fn audit(tx: &mut Tx, user: Option<UserId>, kind: &str, payload: serde_json::Value, now: i64) -> Result<()> {
-    tx.append_events(&[NewEvent {
-        stream: "account",
-        stream_id: user.map_or(0, |u| u.0),
-        stream_version: 0,
-        kind,
-        payload: payload.to_string(),
-        actor_id: user.map(|u| u.0),
-        created_at: now,
-    }])
-    .await?;
+    let account = chuishao_domain::record::StreamKind::Account;
+    let id = user.map_or(0, |u| u.0);
+    crate::record::log_fact(tx, account, id, 0, kind, payload.to_string(), user.map(|u| u.0), now).await?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use chuishao_domain::access::{Actor, Role, RoleBinding};
 use chuishao_domain::admin::{self as rules, AdminRefusal, Target};
 use chuishao_domain::ids::{OrgId, UserId};
 use chuishao_domain::org::OrgNode;
-use chuishao_store::{DirectoryRow, NewEvent, StoreError, TokenRow, Tx};
+use chuishao_store::{DirectoryRow, StoreError, TokenRow, Tx};
 use rand::Rng;
 use std::collections::HashMap;
 
@@ -130,16 +130,9 @@ async fn audit(
 ) -> AdminResult<()> {
     let mut payload = payload;
     payload["by"] = serde_json::Value::String(admin.username.clone());
-    tx.append_events(&[NewEvent {
-        stream: "account",
-        stream_id: user.0,
-        stream_version: 0,
-        kind,
-        payload: payload.to_string(),
-        actor_id: Some(admin.user_id.0),
-        created_at: now,
-    }])
-    .await?;
+    let account = chuishao_domain::record::StreamKind::Account;
+    let actor_id = Some(admin.user_id.0);
+    crate::record::log_fact(tx, account, user.0, 0, kind, payload.to_string(), actor_id, now).await?;
     Ok(())
 }
 

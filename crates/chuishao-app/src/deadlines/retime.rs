@@ -12,7 +12,7 @@
 //! rows are taken `for update skip locked` (PostgreSQL); a case a user's transaction holds is
 //! retried after a short pause.
 
-use crate::cases::{append_case_events, case_scope};
+use crate::record::{Change, append};
 use crate::{App, Result};
 use chuishao_calendar::{CST_OFFSET_MS, Calendar};
 use chuishao_domain::cases::CaseEvent;
@@ -85,32 +85,27 @@ impl App {
             skipped.extend(ids.iter().filter(|id| !locked.contains(id)));
             let clocks = tx.deadlines_of_cases(&locked).await?;
             let mut changed = Vec::new();
-            let mut appended = Vec::new();
-            let mut scopes = Vec::new();
+            let mut changes = Vec::new();
             for row in rows {
                 let case = row.to_domain()?;
-                let mut any = false;
+                let mut events = Vec::new();
                 for (_, mut d) in clocks.iter().filter(|(id, _)| *id == row.id).cloned() {
                     if let Some((from, to)) = retime_one(&mut d, &cal, &policy)? {
-                        appended.push((
-                            row.id,
-                            case.version,
-                            CaseEvent::DeadlineRetimed { deadline: d.kind, from_due_at: from, due_at: to },
-                        ));
+                        events.push(CaseEvent::DeadlineRetimed { deadline: d.kind, from_due_at: from, due_at: to });
                         changed.push((row.id, d));
-                        any = true;
                     }
                 }
-                if any {
-                    scopes.push(case_scope(&case));
+                if !events.is_empty() {
+                    let version = case.version;
+                    changes.push(Change::at_version(case, version, events));
                 }
             }
             tx.rewrite_deadlines(&super::worker::clock_writes(&changed, &cal, &escalation)).await?;
-            append_case_events(&mut tx, &appended, &scopes, None, now).await?;
+            append(&mut tx, &changes, None, now).await?;
             tx.commit().await?;
             moved += changed.len();
-            self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));
-            if !appended.is_empty() {
+            self.public_views_changed(changes.iter().map(|c| c.state.id.0));
+            if !changes.is_empty() {
                 self.wake_delivery();
             }
         }

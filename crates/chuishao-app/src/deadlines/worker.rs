@@ -17,8 +17,8 @@
 //! case's timeline and the hash chain but do not bump the case's version: a user editing the
 //! case never gets a version conflict because a clock fired.
 
-use crate::cases::{append_case_events, case_scope};
 use crate::deadlines::SupervisionTarget;
+use crate::record::{Change, append};
 use crate::{App, Result};
 use chuishao_calendar::Calendar;
 use chuishao_domain::cases::{CaseEvent, apply_event};
@@ -173,9 +173,8 @@ impl App {
                 *level = (*level).max(d.supervisions);
             }
             let mut appended: Vec<(i64, i64, CaseEvent)> = Vec::new();
-            let mut scopes = Vec::new();
+            let mut changes = Vec::new();
             let mut fired = Vec::new();
-            let mut supervised = Vec::new();
             let mut lags_ms: Vec<i64> = Vec::new();
             for row in rows {
                 let case_id = row.id;
@@ -221,17 +220,16 @@ impl App {
                         }
                     }
                 }
-                if events.iter().any(|e| matches!(e, CaseEvent::Supervised { .. })) {
-                    supervised.push((case_id, case.supervision_count));
-                }
-                scopes.push(case_scope(&case));
                 // Same version: system events do not bump it.
-                appended.extend(events.into_iter().map(|e| (case_id, case.version, e)));
+                appended.extend(events.iter().map(|e| (case_id, case.version, e.clone())));
+                if !events.is_empty() {
+                    let version = case.version;
+                    changes.push(Change::at_version(case, version, events));
+                }
                 fired.extend(clocks.into_iter().map(|d| (case_id, d)));
             }
             tx.rewrite_deadlines(&clock_writes(&fired, &cal, &escalation)).await?;
-            tx.set_case_supervision_counts(&supervised, now).await?;
-            append_case_events(&mut tx, &appended, &scopes, None, now).await?;
+            append(&mut tx, &changes, None, now).await?;
             tx.commit().await?;
             record_timer_metrics(&appended, &lags_ms);
             self.public_views_changed(appended.iter().map(|(case_id, _, _)| *case_id));

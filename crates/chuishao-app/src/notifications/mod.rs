@@ -6,9 +6,8 @@ use crate::time::rfc3339;
 use crate::{App, AppError, Result};
 use base64::Engine as _;
 use chuishao_domain::access::{Actor, Role};
-use chuishao_domain::cases::CaseEvent;
-use chuishao_domain::notifications::{Announcement, Channel, Format, Subscription, Wording, backoff_ms, judge, render};
-use chuishao_store::{DeliveryRow, NewDelivery, Tx};
+use chuishao_domain::notifications::{Announcement, Channel, Format, Subscription, Wording, backoff_ms, judge};
+use chuishao_store::DeliveryRow;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -35,7 +34,7 @@ pub(crate) fn wording(a: &Announcement<'_>) -> Wording {
         Some(Err(clock)) => chuishao_i18n::notify::deadline_detail(clock),
         None => String::new(),
     };
-    Wording { title: chuishao_i18n::notify::title(a.case_id, a.kind), detail }
+    Wording { title: chuishao_i18n::notify::record_title(a.stream, a.stream_id, a.kind), detail }
 }
 
 fn client_with(timeout: Duration) -> reqwest::Client {
@@ -131,7 +130,11 @@ pub struct DeliveryView {
     pub subscription_id: i64,
     pub channel: String,
     pub event_seq: i64,
+    /// The case's id for a case's event, else 0.
     pub case_id: i64,
+    /// The record the event belongs to: `case`, `whistle`, …
+    pub stream: String,
+    pub stream_id: i64,
     pub event_kind: String,
     /// `pending`, `delivered` or `dead`.
     pub state: String,
@@ -151,6 +154,8 @@ impl From<DeliveryRow> for DeliveryView {
             channel: r.channel,
             event_seq: r.event_seq,
             case_id: r.case_id,
+            stream: r.stream,
+            stream_id: r.stream_id,
             event_kind: r.event_kind,
             state: r.state,
             attempts: r.attempts,
@@ -168,39 +173,6 @@ impl From<DeliveryRow> for DeliveryView {
 pub struct DeliveryReport {
     pub delivered: usize,
     pub failed: usize,
-}
-
-/// Writes the outbox rows for appended case events, in the caller's transaction. `events` are
-/// `(seq, case_id, event)`; `scopes` gives each case's location and handler paths.
-pub(crate) async fn enqueue(
-    tx: &mut Tx,
-    events: &[(i64, i64, &CaseEvent)],
-    scopes: &[(i64, Vec<String>)],
-    now: i64,
-) -> Result<()> {
-    let subs = tx.active_subscriptions().await?;
-    if subs.is_empty() {
-        return Ok(());
-    }
-    let at = rfc3339(now);
-    let mut rows = Vec::new();
-    for (seq, case_id, e) in events {
-        let paths: Vec<&str> =
-            scopes.iter().filter(|(id, _)| id == case_id).flat_map(|(_, p)| p.iter().map(String::as_str)).collect();
-        let data = serde_json::to_value(e).map_err(|x| AppError::Internal(x.to_string()))?;
-        for s in subs.iter().filter(|s| s.matches(e.kind(), &paths)) {
-            let a = Announcement { seq: *seq, case_id: *case_id, kind: e.kind(), data: &data, at: &at };
-            rows.push(NewDelivery {
-                subscription_id: s.id,
-                event_seq: *seq,
-                case_id: *case_id,
-                event_kind: e.kind().to_string(),
-                body: render(s, &a, &wording(&a)),
-            });
-        }
-    }
-    tx.enqueue_deliveries(&rows, now).await?;
-    Ok(())
 }
 
 impl App {

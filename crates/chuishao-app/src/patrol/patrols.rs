@@ -9,7 +9,7 @@ use crate::{App, AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::patrol::{ItemKind, Patrol, PatrolStatus, TrackPoint};
-use chuishao_store::{NewEvent, PatrolFilter, PatrolRow, Tx};
+use chuishao_store::{PatrolFilter, PatrolRow, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -372,15 +372,7 @@ pub(super) async fn patrol_event(
     actor_id: i64,
     now: i64,
 ) -> Result<()> {
-    tx.append_events(&[NewEvent {
-        stream: "patrol",
-        stream_id: id,
-        stream_version: version,
-        kind,
-        payload,
-        actor_id: Some(actor_id),
-        created_at: now,
-    }])
-    .await?;
+    let patrol = chuishao_domain::record::StreamKind::Patrol;
+    crate::record::log_fact(tx, patrol, id, version, kind, payload, Some(actor_id), now).await?;
     Ok(())
 }

@@ -8,7 +8,6 @@ use crate::time::rfc3339;
 use crate::{App, AppError, Result};
 use chuishao_domain::cases::CaseStatus;
 use chuishao_domain::ids::TrackingCode;
-use chuishao_store::NewEvent;
 use serde::Serialize;
 
 /// Default radius of the hint, in metres.
@@ -16,7 +15,7 @@ pub const DEFAULT_RADIUS_M: f64 = 50.0;
 /// How far back the hint looks, in days.
 pub const WINDOW_DAYS: i64 = 30;
 /// The event stream of "me too" confirmations.
-pub const ME_TOO_STREAM: &str = "me_too";
+pub const ME_TOO_STREAM: &str = chuishao_domain::record::StreamKind::MeToo.as_str();
 
 /// One nearby open case, as the public may see it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -94,16 +93,9 @@ impl App {
         }
         let actor = self.channel_actor().await?;
         let mut tx = self.store.begin().await?;
-        tx.append_events(&[NewEvent {
-            stream: ME_TOO_STREAM,
-            stream_id: row.id,
-            stream_version: 0,
-            kind: "me_too",
-            payload: "{}".into(),
-            actor_id: Some(actor.user_id.0),
-            created_at: self.now_ms(),
-        }])
-        .await?;
+        let me_too = chuishao_domain::record::StreamKind::MeToo;
+        let (actor_id, now) = (Some(actor.user_id.0), self.now_ms());
+        crate::record::log_fact(&mut tx, me_too, row.id, 0, "me_too", "{}".into(), actor_id, now).await?;
         tx.commit().await?;
         Ok(self.store.stream_event_count(ME_TOO_STREAM, row.id).await?)
     }

@@ -14,7 +14,7 @@ use crate::{App, AppError};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::TrackingCode;
-use chuishao_store::{CaseRow, NewEvent, PublicCaseFilter};
+use chuishao_store::{CaseRow, PublicCaseFilter};
 use serde::Serialize;
 
 /// Default window of `GET requests` without dates: 90 days.
@@ -24,7 +24,7 @@ pub const MAX_PAGE_SIZE: i64 = 1000;
 /// Most `media_url`s on one request.
 pub const MAX_MEDIA_URLS: usize = 4;
 /// The event stream of updates posted through `servicerequestupdates`.
-pub const UPDATE_STREAM: &str = "case_update";
+pub const UPDATE_STREAM: &str = chuishao_domain::record::StreamKind::CaseUpdate.as_str();
 
 /// A refusal of one Open311 field, named as Open311 names it.
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
@@ -526,20 +526,21 @@ impl App {
             "external_status": u.status,
         });
         let mut tx = self.store.begin().await?;
-        let seqs = tx
-            .append_events(&[NewEvent {
-                stream: UPDATE_STREAM,
-                stream_id: row.id,
-                stream_version: 0,
-                kind: "public_update",
-                payload: payload.to_string(),
-                actor_id: Some(actor.user_id.0),
-                created_at: now,
-            }])
-            .await?;
+        let update = chuishao_domain::record::StreamKind::CaseUpdate;
+        let seq = crate::record::log_fact(
+            &mut tx,
+            update,
+            row.id,
+            0,
+            "public_update",
+            payload.to_string(),
+            Some(actor.user_id.0),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(RequestUpdate {
-            update_id: seqs.first().copied().unwrap_or_default().to_string(),
+            update_id: seq.to_string(),
             service_request_id: row.tracking_code,
             status: update_status("", current),
             updated_datetime: rfc3339(now),

@@ -12,21 +12,22 @@ pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
 pub use desk::{WhistleAction, WhistleDesk, allowed_whistle_actions};
 pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
+use crate::record::{Change, Stored, append};
 use crate::time::rfc3339;
 use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::deadlines::{MAX_SUPERVISION_LEVEL, parse_allowance};
-use chuishao_domain::notifications::{Announcement, render};
+use chuishao_domain::ids::WhistleId;
 use chuishao_domain::org::{OrgKind, OrgNode};
 use chuishao_domain::whistle::{
-    self, ACTIONS, NewWhistle, OrgRef, SummonedUnit, Whistle, WhistleCommand, WhistleEvent, WhistleKind, WhistleStatus,
-    may_raise,
+    self, ACTIONS, Action, NewWhistle, OrgRef, SummonedUnit, Whistle, WhistleCommand, WhistleEvent, WhistleKind,
+    WhistleStatus, may_raise,
 };
-use chuishao_store::{NewDelivery, NewEvent, NewWhistleRow, Tx, WhistleRow, WhistleUnitRow};
+use chuishao_store::{NewWhistleRow, Tx, WhistleRow, WhistleUnitRow};
 use serde::{Deserialize, Serialize};
 
 /// The event-log stream of whistles.
-pub const STREAM: &str = "whistle";
+pub const STREAM: &str = chuishao_domain::record::StreamKind::Whistle.as_str();
 
 /// One unit to summon.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -171,7 +172,7 @@ fn unit_rows(w: &Whistle) -> Vec<WhistleUnitRow> {
     w.units
         .iter()
         .map(|u| WhistleUnitRow {
-            whistle_id: w.id,
+            whistle_id: w.id.0,
             org_id: u.org.id.0,
             org_path: u.org.path.clone(),
             status: u.status.as_str().into(),
@@ -187,66 +188,30 @@ fn unit_rows(w: &Whistle) -> Vec<WhistleUnitRow> {
         .collect()
 }
 
-/// Appends a whistle's events (chained) and the outbox rows of subscriptions that want them;
-/// `paths` are the raiser's and the units' paths, for subscriptions scoped to part of the tree.
-async fn append(
-    tx: &mut Tx,
-    w: &Whistle,
-    version: i64,
-    events: &[WhistleEvent],
-    actor_id: Option<i64>,
-    now: i64,
-) -> Result<()> {
-    let payloads: Vec<String> =
-        events.iter().map(|e| serde_json::to_string(e).map_err(internal)).collect::<Result<_>>()?;
-    let rows: Vec<NewEvent<'_>> = events
-        .iter()
-        .zip(&payloads)
-        .map(|(e, p)| NewEvent {
-            stream: STREAM,
-            stream_id: w.id,
-            stream_version: version,
-            kind: e.kind(),
-            payload: p.clone(),
-            actor_id,
-            created_at: now,
-        })
-        .collect();
-    let seqs = tx.append_events(&rows).await?;
-    let subs = tx.active_subscriptions().await?;
-    if subs.is_empty() {
-        return Ok(());
-    }
-    let at = rfc3339(now);
-    let mut out = Vec::new();
-    for (seq, e) in seqs.iter().zip(events) {
-        let data = serde_json::to_value(e).map_err(internal)?;
-        // A unit's event concerns the raiser and that unit; the others every unit.
-        let named = data.get("unit").and_then(|u| u.as_str());
-        let mut paths: Vec<&str> = vec![w.raised_by.path.as_str()];
-        paths.extend(w.units.iter().filter(|u| named.is_none_or(|c| c == u.org.code)).map(|u| u.org.path.as_str()));
-        for s in subs.iter().filter(|s| s.matches(e.kind(), &paths)) {
-            let a = Announcement { seq: *seq, case_id: w.id, kind: e.kind(), data: &data, at: &at };
-            out.push(NewDelivery {
-                subscription_id: s.id,
-                event_seq: *seq,
-                case_id: w.id,
-                event_kind: e.kind().to_string(),
-                body: render(s, &a, &crate::notifications::wording(&a)),
-            });
+impl Stored for Whistle {
+    async fn save<'a>(tx: &'a mut Tx, changes: &'a [Change<Whistle>], now: i64) -> Result<Option<&'a Change<Whistle>>> {
+        for c in changes {
+            let w = &c.state;
+            let state = serde_json::to_string(w).map_err(internal)?;
+            let closed_at = (w.status != WhistleStatus::Open).then_some(now);
+            let units = unit_rows(w);
+            if !tx
+                .save_whistle(w.id.0, w.status.as_str(), &state, w.version, c.expected, now, closed_at, &units)
+                .await?
+            {
+                return Ok(Some(c));
+            }
         }
+        Ok(None)
     }
-    tx.enqueue_deliveries(&out, now).await?;
-    Ok(())
-}
 
-async fn save(tx: &mut Tx, w: &Whistle, expected: i64, now: i64) -> Result<()> {
-    let state = serde_json::to_string(w).map_err(internal)?;
-    let closed_at = (w.status != WhistleStatus::Open).then_some(now);
-    if !tx.save_whistle(w.id, w.status.as_str(), &state, w.version, expected, now, closed_at, &unit_rows(w)).await? {
-        return Err(chuishao_domain::DomainError::VersionConflict { expected, current: w.version }.into());
+    /// A unit's event concerns the raiser and that unit; the others the raiser and every unit.
+    fn scope_paths(w: &Whistle, event: &WhistleEvent) -> Vec<String> {
+        let named = event.unit();
+        std::iter::once(w.raised_by.path.clone())
+            .chain(w.units.iter().filter(|u| named.is_none_or(|c| c == u.org.code)).map(|u| u.org.path.clone()))
+            .collect()
     }
-    Ok(())
 }
 
 fn parse_state(row: &WhistleRow) -> Result<Whistle> {
@@ -341,7 +306,6 @@ impl App {
             check_in_within: Some(allowance.into()),
         };
         let event = whistle::raise(&new)?;
-        let case_ids = input.case_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let place_path = self.whistle_place(&raiser, input.lat, input.lon).await?;
         let mut tx = self.store.begin().await?;
         let id = tx
@@ -355,13 +319,12 @@ impl App {
                 address: input.address.trim(),
                 lat: input.lat,
                 lon: input.lon,
-                case_ids,
+                case_ids: &input.case_ids,
                 raised_at: now,
             })
             .await?;
-        let w = whistle::from_raised(id, &event, now);
-        save(&mut tx, &w, 1, now).await?;
-        append(&mut tx, &w, 1, &[event], Some(actor.user_id.0), now).await?;
+        let w = whistle::from_raised(WhistleId(id), &event, now);
+        append(&mut tx, &[Change::at_version(w, 1, vec![event])], Some(actor.user_id.0), now).await?;
         tx.commit().await?;
         self.wake_delivery();
         self.wake_timer();
@@ -412,7 +375,7 @@ impl App {
             });
         }
         Ok(WhistleView {
-            id: w.id,
+            id: w.id.0,
             kind: w.kind.as_str().into(),
             status: w.status.as_str().into(),
             raised_by_id: w.raised_by.id.0,
@@ -423,7 +386,7 @@ impl App {
             address: row.address.clone(),
             lat: w.lat,
             lon: w.lon,
-            case_ids: row.case_ids.split(',').filter_map(|s| s.parse().ok()).collect(),
+            case_ids: self.store.whistle_case_ids(row.id).await?,
             raised_at: rfc3339(w.raised_at),
             closed_at: row.closed_at.map(rfc3339),
             version: w.version,
@@ -477,28 +440,29 @@ impl App {
             || input.unit_code.clone().ok_or_else(|| AppError::invalid("unit_code", "is required for this action"));
         let need =
             |field: &str, v: Option<String>| v.ok_or_else(|| AppError::invalid(field, "is required for this action"));
-        Ok(match input.action.as_str() {
-            "acknowledge" => WhistleCommand::Acknowledge { unit: unit()? },
-            "check_in" => WhistleCommand::CheckIn {
+        let action = Action::parse(&input.action)
+            .ok_or_else(|| AppError::invalid("action", format!("unknown action; one of {}", ACTIONS.join(", "))))?;
+        Ok(match action {
+            Action::Acknowledge => WhistleCommand::Acknowledge { unit: unit()? },
+            Action::CheckIn => WhistleCommand::CheckIn {
                 unit: unit()?,
                 lat: input.lat.ok_or_else(|| AppError::invalid("lat", "is required for check_in"))?,
                 lon: input.lon.ok_or_else(|| AppError::invalid("lon", "is required for check_in"))?,
                 note: input.note.clone().filter(|n| !n.trim().is_empty()),
             },
-            "reply" => WhistleCommand::Reply { unit: unit()?, text: need("text", input.text.clone())? },
-            "report_done" => WhistleCommand::ReportDone {
+            Action::Reply => WhistleCommand::Reply { unit: unit()?, text: need("text", input.text.clone())? },
+            Action::ReportDone => WhistleCommand::ReportDone {
                 unit: unit()?,
                 report: need("report", input.report.clone())?,
                 photos: input.photos.clone(),
             },
-            "confirm" => WhistleCommand::Confirm,
-            "rate" => WhistleCommand::Rate {
+            Action::Confirm => WhistleCommand::Confirm,
+            Action::Rate => WhistleCommand::Rate {
                 unit: unit()?,
                 score: input.score.ok_or_else(|| AppError::invalid("score", "is required for rate"))?,
                 reason: input.reason.clone(),
             },
-            "cancel" => WhistleCommand::Cancel { reason: need("reason", input.reason.clone())? },
-            _ => return Err(AppError::invalid("action", format!("unknown action; one of {}", ACTIONS.join(", ")))),
+            Action::Cancel => WhistleCommand::Cancel { reason: need("reason", input.reason.clone())? },
         })
     }
 
@@ -518,8 +482,9 @@ impl App {
             return Err(AppError::NotFound("whistle"));
         }
         let (next, events) = whistle::execute(&w, actor, &cmd, input.version, now)?;
-        save(&mut tx, &next, w.version, now).await?;
-        append(&mut tx, &next, next.version, &events, Some(actor.user_id.0), now).await?;
+        let change = Change::at_version(next, w.version, events);
+        append(&mut tx, std::slice::from_ref(&change), Some(actor.user_id.0), now).await?;
+        let next = change.state;
         tx.commit().await?;
         self.wake_delivery();
         self.view_of(actor, &row, &next).await
@@ -540,6 +505,7 @@ impl App {
             }
             let rows = tx.whistles_for_timer(&ids).await?;
             let skipped = rows.len() < ids.len();
+            let mut changes = Vec::with_capacity(rows.len());
             for row in &rows {
                 let mut w = parse_state(row)?;
                 let mut events = Vec::new();
@@ -566,9 +532,9 @@ impl App {
                     events.extend(one);
                 }
                 let expected = w.version;
-                save(&mut tx, &w, expected, now).await?;
-                append(&mut tx, &w, w.version, &events, None, now).await?;
+                changes.push(Change::at_version(w, expected, events));
             }
+            append(&mut tx, &changes, None, now).await?;
             tx.commit().await?;
             self.wake_delivery();
             if skipped || (ids.len() as i64) < crate::deadlines::TICK_BATCH {

@@ -7,3 +7,4 @@ mod common;
 mod deadlines;
 mod demo_whistles;
 mod notifications;
+mod records;

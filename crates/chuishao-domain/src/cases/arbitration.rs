@@ -157,7 +157,13 @@ mod tests {
             proptest::prop_assert_eq!(ruled.is_ok(), expect_ok, "{:?}", ruled);
             if let Ok(events) = got {
                 let ruling = if to == 50 { Ruling::Insist } else { Ruling::Redispatch };
-                let want = CaseEvent::Dispatched { handler_id: OrgId(to), note: reason.map(String::from), ruling: Some(ruling) };
+                let want = CaseEvent::Dispatched {
+                    handler_id: OrgId(to),
+                    note: reason.map(String::from),
+                    handler_kind: Some(OrgKind::Department),
+                    handler_path: Some(format!("/{to}/")),
+                    ruling: Some(ruling),
+                };
                 proptest::prop_assert_eq!(events, vec![want]);
                 let mut probe = c.clone();
                 proptest::prop_assert!(execute(&mut probe, &who, &cmd, version).is_ok());

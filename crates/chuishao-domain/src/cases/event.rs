@@ -5,6 +5,7 @@ use crate::cases::{Ruling, Satisfaction, Source, Urgency};
 use crate::category::UrgencyTier;
 use crate::deadlines::DeadlineKind;
 use crate::ids::{CaseId, OrgId};
+use crate::org::OrgKind;
 use serde::{Deserialize, Serialize};
 
 /// One fact in a case's history. Serialised as JSON with a `type` tag into the event log.
@@ -20,6 +21,10 @@ pub enum CaseEvent {
         lon: Option<f64>,
         address: Option<String>,
         location_org_id: Option<OrgId>,
+        /// The path of the case's place (`Case::location_path`), so the case folds from its
+        /// events alone. Absent on cases received before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location_path: Option<String>,
     },
     Registered {
         category_code: Option<String>,
@@ -31,6 +36,11 @@ pub enum CaseEvent {
     Dispatched {
         handler_id: OrgId,
         note: Option<String>,
+        /// The unit's kind and path (absent on events recorded before they were).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handler_kind: Option<OrgKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handler_path: Option<String>,
         /// The dispatcher's ruling when the dispatch settles a return (absent on a plain
         /// dispatch, and on rulings recorded before the ruling was kept as data).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +81,11 @@ pub enum CaseEvent {
     Reopened {
         reason: String,
         handler_id: OrgId,
+        /// The unit's kind and path (absent on events recorded before they were).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handler_kind: Option<OrgKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handler_path: Option<String>,
     },
     Closed,
     Supervised {
@@ -163,6 +178,38 @@ impl CaseEvent {
                 | CaseEvent::DeadlineRetimed { .. }
                 | CaseEvent::Supervised { to_org_id: Some(_), .. }
         )
+    }
+
+    /// The handling unit an assigning event names with its kind and path (what `apply` needs).
+    pub fn assigned_handler(&self) -> Option<crate::cases::HandlerRef> {
+        match self {
+            CaseEvent::Dispatched { handler_id, handler_kind: Some(kind), handler_path: Some(path), .. }
+            | CaseEvent::Reopened { handler_id, handler_kind: Some(kind), handler_path: Some(path), .. } => {
+                Some(crate::cases::HandlerRef { id: *handler_id, kind: *kind, path: path.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    /// Fills what events recorded before their payload was complete lack (a handler's kind
+    /// and path, a case's place), from `unit` (the org tree's answer for an id) — an upcast
+    /// for folding old streams. Complete events are left alone.
+    pub fn upcast(&mut self, unit: impl Fn(OrgId) -> Option<(OrgKind, String)>) {
+        match self {
+            CaseEvent::Dispatched { handler_id, handler_kind, handler_path, .. }
+            | CaseEvent::Reopened { handler_id, handler_kind, handler_path, .. }
+                if handler_kind.is_none() || handler_path.is_none() =>
+            {
+                if let Some((kind, path)) = unit(*handler_id) {
+                    *handler_kind = Some(kind);
+                    *handler_path = Some(path);
+                }
+            }
+            CaseEvent::Received { location_org_id: Some(org), location_path: path @ None, .. } => {
+                *path = unit(*org).map(|(_, p)| p);
+            }
+            _ => {}
+        }
     }
 
     /// The handling unit the event names, if any (used to word the public timeline).

@@ -134,7 +134,13 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 let reason = "is required to send a case back to the unit that returned it";
                 return Err(DomainError::refused("reason", Problem::Rule("ruling_reason"), reason));
             }
-            vec![CaseEvent::Dispatched { handler_id: handler.id, note, ruling }]
+            vec![CaseEvent::Dispatched {
+                handler_id: handler.id,
+                note,
+                handler_kind: Some(handler.kind),
+                handler_path: Some(handler.path.clone()),
+                ruling,
+            }]
         }
         Command::Accept => {
             if s != S::Dispatched || case.parked {
@@ -218,13 +224,10 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 vec![CaseEvent::VerificationPassed { note: note.clone() }]
             } else {
                 // A failed check sends the work straight back to the same handler (重办).
-                let handler_id = handler_id.ok_or_else(illegal)?;
+                let handler = case.handler.as_ref().ok_or_else(illegal)?;
                 vec![
                     CaseEvent::VerificationFailed { note: note.clone() },
-                    CaseEvent::Reopened {
-                        reason: note.clone().unwrap_or_else(|| "verification failed".into()),
-                        handler_id,
-                    },
+                    reopened(note.clone().unwrap_or_else(|| "verification failed".into()), handler),
                 ]
             }
         }
@@ -233,14 +236,14 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 return Err(illegal());
             }
             text("reason", reason)?;
-            let handler_id = match handler {
+            let handler = match handler {
                 Some(h) => {
                     handler_ok(h)?;
-                    h.id
+                    h
                 }
-                None => handler_id.ok_or_else(illegal)?,
+                None => case.handler.as_ref().ok_or_else(illegal)?,
             };
-            vec![CaseEvent::Reopened { reason: reason.clone(), handler_id }]
+            vec![reopened(reason.clone(), handler)]
         }
         Command::Close => {
             if s != S::Verified {
@@ -290,11 +293,14 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
     Ok(events)
 }
 
-/// Folds one event into the case. Handler paths come from `handler` for events that assign a
-/// unit (the caller passes the unit the command named); other events ignore it.
-pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
+fn reopened(reason: String, h: &HandlerRef) -> CaseEvent {
+    CaseEvent::Reopened { reason, handler_id: h.id, handler_kind: Some(h.kind), handler_path: Some(h.path.clone()) }
+}
+
+/// Folds one event into the case: everything it needs is in the event (a unit's kind and path
+/// travel with the events that assign it). `Received` is folded by `Case::from_received`.
+pub fn apply(case: &mut Case, event: &CaseEvent) {
     use CaseStatus as S;
-    track_return(case, event);
     match event {
         CaseEvent::Received { .. } => {}
         CaseEvent::Registered { category_code, urgency } => {
@@ -305,7 +311,7 @@ pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
         CaseEvent::Rejected { .. } => case.status = S::Rejected,
         CaseEvent::Dispatched { .. } => {
             case.status = S::Dispatched;
-            case.handler = handler.cloned();
+            case.handler = event.assigned_handler();
         }
         CaseEvent::Accepted { .. } => case.status = S::Accepted,
         CaseEvent::Returned { .. } => {
@@ -329,8 +335,8 @@ pub fn apply(case: &mut Case, event: &CaseEvent, handler: Option<&HandlerRef>) {
         CaseEvent::VerificationFailed { .. } => {}
         CaseEvent::Reopened { .. } => {
             case.status = S::Dispatched;
-            if let Some(h) = handler {
-                case.handler = Some(h.clone());
+            if let Some(h) = event.assigned_handler() {
+                case.handler = Some(h);
             }
             case.reopen_count += 1;
         }
@@ -361,25 +367,19 @@ pub fn execute(
     expected_version: i64,
 ) -> Result<Vec<CaseEvent>, DomainError> {
     let events = decide(case, actor, cmd, expected_version)?;
-    let handler = match cmd {
-        Command::Dispatch { handler, .. } => Some(handler),
-        Command::Reopen { handler, .. } => handler.as_ref(),
-        _ => None,
-    };
     for e in &events {
-        apply(case, e, handler);
-        if matches!(e, CaseEvent::Resolved { .. }) {
-            case.resolved_by = Some(actor.user_id);
-        }
+        apply(case, e);
+        recall(case, e, Some(actor.user_id));
     }
     case.version += 1;
     Ok(events)
 }
 
 /// Folds into `case` the parts of its history the rules need but the stored row does not
-/// keep: the unit whose return awaits a ruling, and who resolved the current result (the
-/// event's acting user, `None` for the system). Loading a case replays its events through
-/// this; [`execute`] does it for the events it decides.
+/// keep (and `apply`, which rebuilds the row from the events alone, leaves out): the unit
+/// whose return awaits a ruling, and who resolved the current result (the event's acting
+/// user, `None` for the system). Loading a case to decide replays its events through this;
+/// [`execute`] does it for the events it decides.
 pub fn recall(case: &mut Case, event: &CaseEvent, actor: Option<UserId>) {
     track_return(case, event);
     if matches!(event, CaseEvent::Resolved { .. }) {

@@ -15,9 +15,59 @@ pub use event::CaseEvent;
 pub(crate) use lifecycle::{MAX_TEXT, text};
 pub use lifecycle::{decide, execute, merge_into, recall};
 
-/// Folds an event that names no new handler (e.g. one appended to another case by a merge).
+/// Folds one event into the case (see `lifecycle::apply`).
 pub fn apply_event(case: &mut Case, event: &CaseEvent) {
-    lifecycle::apply(case, event, None);
+    lifecycle::apply(case, event);
+}
+
+impl crate::record::Record for Case {
+    const KIND: crate::record::StreamKind = crate::record::StreamKind::Case;
+    type Id = CaseId;
+    type Command = Command;
+    type Event = CaseEvent;
+
+    fn id(&self) -> CaseId {
+        self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn decide(
+        case: &Case,
+        command: &Command,
+        actor: &crate::access::Actor,
+        _now: crate::Millis,
+    ) -> Result<Vec<CaseEvent>, crate::DomainError> {
+        lifecycle::decide(case, actor, command, case.version)
+    }
+
+    fn apply(state: Option<Case>, e: &crate::record::Recorded<'_, CaseEvent>) -> Option<Case> {
+        let mut case = match (state, e.event) {
+            (None, CaseEvent::Received { category_code, urgency, location_path, .. }) => Case::received(
+                CaseId(e.stream_id),
+                category_code.clone(),
+                *urgency,
+                location_path.clone().unwrap_or_default(),
+            ),
+            (None, _) | (Some(_), CaseEvent::Received { .. }) => return None,
+            (Some(mut case), event) => {
+                lifecycle::apply(&mut case, event);
+                case
+            }
+        };
+        case.version = e.version;
+        Some(case)
+    }
+
+    fn event_kind(e: &CaseEvent) -> &'static str {
+        e.kind()
+    }
+
+    fn is_system(e: &CaseEvent) -> bool {
+        e.is_system()
+    }
 }
 
 use crate::ids::{CaseId, OrgId, UserId};

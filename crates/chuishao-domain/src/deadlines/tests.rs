@@ -24,7 +24,7 @@ fn at(s: &str) -> i64 {
 }
 
 fn dispatched() -> CaseEvent {
-    CaseEvent::Dispatched { handler_id: OrgId(7), note: None, ruling: None }
+    CaseEvent::Dispatched { handler_id: OrgId(7), note: None, handler_kind: None, handler_path: None, ruling: None }
 }
 
 fn clock(clocks: &[Deadline], kind: DeadlineKind) -> &Deadline {
@@ -149,7 +149,15 @@ fn extension_and_tier_change_move_the_deadline() {
         &[
             ("2026-02-13 10:00", dispatched()),
             ("2026-02-13 10:30", CaseEvent::TierChanged { tier: UrgencyTier::Emergency, reason: "x".into() }),
-            ("2026-03-02 09:00", CaseEvent::Reopened { reason: "y".into(), handler_id: OrgId(7) }),
+            (
+                "2026-03-02 09:00",
+                CaseEvent::Reopened {
+                    reason: "y".into(),
+                    handler_id: OrgId(7),
+                    handler_kind: None,
+                    handler_path: None,
+                },
+            ),
         ],
         UrgencyTier::Normal,
     );

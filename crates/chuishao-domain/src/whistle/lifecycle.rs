@@ -377,7 +377,7 @@ pub fn execute(
 }
 
 /// A fresh whistle from its `raised` event (version 1).
-pub fn from_raised(id: i64, e: &WhistleEvent, at: Millis) -> Whistle {
+pub fn from_raised(id: crate::ids::WhistleId, e: &WhistleEvent, at: Millis) -> Whistle {
     let mut w = Whistle {
         id,
         kind: WhistleKind::Routine,

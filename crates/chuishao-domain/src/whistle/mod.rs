@@ -24,7 +24,7 @@ pub use lifecycle::{
 
 use crate::Millis;
 use crate::access::{Actor, Role};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, WhistleId};
 use crate::org::OrgKind;
 use chuishao_calendar::Allowance;
 use serde::{Deserialize, Serialize};
@@ -222,7 +222,7 @@ pub struct SummonedUnit {
 /// The state of a whistle the rules read and write.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Whistle {
-    pub id: i64,
+    pub id: WhistleId,
     pub kind: WhistleKind,
     pub status: WhistleStatus,
     pub raised_by: OrgRef,
@@ -280,15 +280,65 @@ pub enum WhistleCommand {
 
 impl WhistleCommand {
     pub fn action(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Which action the command is.
+    pub fn kind(&self) -> Action {
         match self {
-            WhistleCommand::Acknowledge { .. } => "acknowledge",
-            WhistleCommand::CheckIn { .. } => "check_in",
-            WhistleCommand::Reply { .. } => "reply",
-            WhistleCommand::ReportDone { .. } => "report_done",
-            WhistleCommand::Confirm => "confirm",
-            WhistleCommand::Rate { .. } => "rate",
-            WhistleCommand::Cancel { .. } => "cancel",
+            WhistleCommand::Acknowledge { .. } => Action::Acknowledge,
+            WhistleCommand::CheckIn { .. } => Action::CheckIn,
+            WhistleCommand::Reply { .. } => Action::Reply,
+            WhistleCommand::ReportDone { .. } => Action::ReportDone,
+            WhistleCommand::Confirm => Action::Confirm,
+            WhistleCommand::Rate { .. } => Action::Rate,
+            WhistleCommand::Cancel { .. } => Action::Cancel,
         }
+    }
+}
+
+/// A whistle action by name (what `POST /api/v1/whistles/{id}/transitions` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Acknowledge,
+    CheckIn,
+    Reply,
+    ReportDone,
+    Confirm,
+    Rate,
+    Cancel,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Acknowledge,
+        Action::CheckIn,
+        Action::Reply,
+        Action::ReportDone,
+        Action::Confirm,
+        Action::Rate,
+        Action::Cancel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::CheckIn => "check_in",
+            Action::Reply => "reply",
+            Action::ReportDone => "report_done",
+            Action::Confirm => "confirm",
+            Action::Rate => "rate",
+            Action::Cancel => "cancel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether the action names the summoned unit acting (or rated).
+    pub fn names_unit(self) -> bool {
+        !matches!(self, Action::Confirm | Action::Cancel)
     }
 }
 
@@ -388,9 +438,68 @@ impl WhistleEvent {
         }
     }
 
+    /// The summoned unit (code) the event is about, if it is about one.
+    pub fn unit(&self) -> Option<&str> {
+        match self {
+            WhistleEvent::Acknowledged { unit }
+            | WhistleEvent::CheckedIn { unit, .. }
+            | WhistleEvent::Replied { unit, .. }
+            | WhistleEvent::ReportedDone { unit, .. }
+            | WhistleEvent::Rated { unit, .. }
+            | WhistleEvent::CheckInOverdue { unit, .. }
+            | WhistleEvent::Supervised { unit, .. } => Some(unit),
+            WhistleEvent::Raised { .. } | WhistleEvent::Confirmed | WhistleEvent::Cancelled { .. } => None,
+        }
+    }
+
     /// Written by the timer worker: does not bump the version.
     pub fn is_system(&self) -> bool {
         matches!(self, WhistleEvent::CheckInOverdue { .. } | WhistleEvent::Supervised { .. })
+    }
+}
+
+impl crate::record::Record for Whistle {
+    const KIND: crate::record::StreamKind = crate::record::StreamKind::Whistle;
+    type Id = WhistleId;
+    type Command = WhistleCommand;
+    type Event = WhistleEvent;
+
+    fn id(&self) -> WhistleId {
+        self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn decide(
+        w: &Whistle,
+        command: &WhistleCommand,
+        actor: &Actor,
+        now: Millis,
+    ) -> Result<Vec<WhistleEvent>, crate::DomainError> {
+        lifecycle::decide(w, actor, command, w.version, now)
+    }
+
+    fn apply(state: Option<Whistle>, e: &crate::record::Recorded<'_, WhistleEvent>) -> Option<Whistle> {
+        let mut w = match (state, e.event) {
+            (None, WhistleEvent::Raised { .. }) => from_raised(WhistleId(e.stream_id), e.event, e.at),
+            (None, _) | (Some(_), WhistleEvent::Raised { .. }) => return None,
+            (Some(mut w), event) => {
+                apply(&mut w, event, e.at);
+                w
+            }
+        };
+        w.version = e.version;
+        Some(w)
+    }
+
+    fn event_kind(e: &WhistleEvent) -> &'static str {
+        e.kind()
+    }
+
+    fn is_system(e: &WhistleEvent) -> bool {
+        e.is_system()
     }
 }
 

@@ -28,6 +28,10 @@ fn staff(i: usize) -> Actor {
 }
 
 fn whistle(kind: WhistleKind, n: usize) -> Whistle {
+    from_raised(crate::ids::WhistleId(7), &raised_event(kind, n), 0)
+}
+
+fn raised_event(kind: WhistleKind, n: usize) -> WhistleEvent {
     let new = NewWhistle {
         kind,
         raised_by: org(2, "110199001", OrgKind::Subdistrict, "/1/2/"),
@@ -48,7 +52,7 @@ fn whistle(kind: WhistleKind, n: usize) -> Whistle {
             .collect(),
         check_in_within: Some(CheckInWithin::WallMs(1_000)),
     };
-    from_raised(7, &raise(&new).unwrap(), 0)
+    raise(&new).unwrap()
 }
 
 fn run(w: &Whistle, a: &Actor, cmd: WhistleCommand, now: i64) -> Result<Whistle, DomainError> {
@@ -304,6 +308,8 @@ proptest! {
     ) {
         let mut w = whistle(kind, 3);
         let mut now = 0;
+        // The state is always the fold of its events from nothing (apply needs only them).
+        let mut log: Vec<(i64, i64, WhistleEvent)> = vec![(1, 0, raised_event(kind, 3))];
         for (op, step) in ops {
             now += step;
             let before = w.clone();
@@ -320,6 +326,7 @@ proptest! {
                 Op::Tick => {
                     for e in tick(&mut w, now, 500) {
                         prop_assert!(e.is_system());
+                        log.push((w.version, now, e));
                     }
                     prop_assert_eq!(w.version, before.version);
                     continue;
@@ -329,6 +336,7 @@ proptest! {
                 Ok((next, events)) => {
                     prop_assert_eq!(next.version, before.version + 1);
                     prop_assert!(!events.is_empty());
+                    log.extend(events.into_iter().map(|e| (next.version, now, e)));
                     w = next;
                 }
                 Err(_) => prop_assert_eq!(&w, &before),
@@ -362,5 +370,9 @@ proptest! {
                 prop_assert_eq!(w.status, before.status);
             }
         }
+        let folded = <Whistle as crate::record::Record>::fold(log.iter().map(|(version, at, event)| {
+            crate::record::Recorded { stream_id: 7, version: *version, at: *at, event }
+        }));
+        prop_assert_eq!(folded.as_ref(), Some(&w), "the whistle is not the fold of its events");
     }
 }

@@ -324,6 +324,10 @@ async fn a_department_that_never_checks_in_is_escalated_level_by_level_until_it_
     let (_, d) = t.get(&admin, "/api/v1/notifications/deliveries").await;
     let kinds: Vec<&str> = d.as_array().unwrap().iter().map(|x| x["event_kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["whistle_raised"]);
+    // The delivery names the whistle as a whistle, not as a case.
+    let first = &d[0];
+    let named = (first["stream"].as_str(), first["stream_id"].as_i64(), first["case_id"].as_i64());
+    assert_eq!(named, (Some("whistle"), Some(id), Some(0)), "{first}");
     // Two working hours: due 11:00 (on time check-in for SCJG).
     assert_eq!(unit(&w, "SHJ")["due_at"], "2026-11-02T11:00:00+08:00");
     let scjg = t.token("staff_scjg").await;

@@ -2,7 +2,19 @@
 //! carries both, `中文 English`, built from these lines.
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[
-    ("notify.case", "案件", "case"),
+    ("notify.record.case", "案件", "case"),
+    ("notify.record.whistle", "吹哨", "whistle"),
+    ("notify.record.patrol", "巡查", "patrol"),
+    ("notify.whistle_raised", "已吹哨", "whistle raised"),
+    ("notify.whistle_acknowledged", "已响应", "acknowledged"),
+    ("notify.whistle_checked_in", "已报到", "checked in"),
+    ("notify.whistle_replied", "已书面答复", "replied"),
+    ("notify.whistle_reported_done", "已报告完成", "reported done"),
+    ("notify.whistle_confirmed", "已确认办结", "confirmed"),
+    ("notify.whistle_rated", "已评价", "rated"),
+    ("notify.whistle_cancelled", "已撤销", "cancelled"),
+    ("notify.whistle_check_in_overdue", "报到超时", "check-in overdue"),
+    ("notify.whistle_supervised", "督办", "supervised"),
     ("notify.deadline", "时限", "deadline"),
     ("notify.received", "已受理", "received"),
     ("notify.registered", "已立案", "registered"),
