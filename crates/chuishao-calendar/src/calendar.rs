@@ -166,7 +166,7 @@ impl Calendar {
 
     /// Loaded `year`, and whether it is provisional.
     pub fn year(&self, year: i32) -> Option<(&CalendarYear, bool)> {
-        let i = usize::try_from(year - self.first_year()).ok()?;
+        let i = usize::try_from(year.checked_sub(self.first_year())?).ok()?;
         Some((self.years.get(i)?, self.provisional.get(i).copied()?))
     }
 

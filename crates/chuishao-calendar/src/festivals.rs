@@ -137,7 +137,7 @@ pub struct Festivals {
 
 /// The festival dates of `year`, for 2000–2100.
 pub fn festivals(year: i32) -> Option<Festivals> {
-    let row = TABLE.get(usize::try_from(year - FIRST_YEAR).ok()?)?;
+    let row = TABLE.get(usize::try_from(year.checked_sub(FIRST_YEAR)?).ok()?)?;
     let date = |mmdd: u16| NaiveDate::from_ymd_opt(year, u32::from(mmdd / 100), u32::from(mmdd % 100));
     Some(Festivals {
         spring_festival: date(row[0])?,

@@ -8,6 +8,8 @@
 mod calendar;
 mod error;
 mod festivals;
+#[cfg(test)]
+mod fuzz;
 mod hours;
 mod provisional;
 mod year;

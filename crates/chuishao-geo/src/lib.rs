@@ -10,6 +10,8 @@
 //! - [`export`]: features back to a GeoJSON FeatureCollection.
 
 pub mod export;
+#[cfg(test)]
+mod fuzz;
 pub mod index;
 pub mod parse;
 pub mod partition;

@@ -36,7 +36,7 @@ impl From<AppError> for ApiError {
         let code = e.code();
         let (status, details) = match &e {
             AppError::Domain(DomainError::Invalid { field, reason, .. }) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, json!([{ "field": field, "message": reason }]))
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({ "fields": [{ "field": field, "message": reason }] }))
             }
             AppError::Domain(DomainError::IllegalTransition { action, state }) => {
                 (StatusCode::CONFLICT, json!({ "action": action, "state": state }))
@@ -46,7 +46,7 @@ impl From<AppError> for ApiError {
             }
             AppError::Domain(DomainError::Forbidden(_) | DomainError::SeparationOfDuties(_))
             | AppError::Forbidden(_) => (StatusCode::FORBIDDEN, Value::Null),
-            AppError::Invalid(fields) => (StatusCode::UNPROCESSABLE_ENTITY, json!(fields)),
+            AppError::Invalid(fields) => (StatusCode::UNPROCESSABLE_ENTITY, json!({ "fields": fields })),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, Value::Null),
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, Value::Null),
             AppError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, Value::Null),

@@ -115,7 +115,8 @@ pub fn router_with(app: App, settings: HttpSettings) -> Router {
 }
 
 fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa::openapi::OpenApi) {
-    let (api, openapi) = api::routes().split_for_parts();
+    let (api, mut openapi) = api::routes().split_for_parts();
+    api::complete_document(&mut openapi);
     let doc = openapi.clone();
     let state = AppState {
         app,

@@ -27,14 +27,19 @@ pub struct CaseListQuery {
     pub handler: Option<String>,
     pub source: Option<String>,
     /// RFC 3339; inclusive.
+    #[param(format = DateTime)]
     pub created_from: Option<String>,
     /// RFC 3339; exclusive.
+    #[param(format = DateTime)]
     pub created_to: Option<String>,
     /// `true`: only cases with a running deadline that has passed; `false`: only cases without.
     pub overdue: Option<bool>,
     /// RFC 3339: only cases with a running deadline due before this instant.
+    #[param(format = DateTime)]
     pub due_before: Option<String>,
     pub cursor: Option<String>,
+    /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

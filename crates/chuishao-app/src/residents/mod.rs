@@ -2,6 +2,8 @@
 //! uses to report problems and follow them, built on intake and the public read model.
 
 pub mod callback;
+#[cfg(test)]
+mod fuzz;
 pub mod live;
 pub mod nearby;
 pub mod open311;

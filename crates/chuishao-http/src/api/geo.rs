@@ -63,7 +63,7 @@ impl From<GeoImportError> for ApiError {
                     "invalid_geometry",
                     format!("{} problem(s); nothing was imported", problems.len()),
                 );
-                err.details = json!(problems);
+                err.details = json!({ "problems": problems });
                 err
             }
             GeoImportError::App(e) => e.into(),

@@ -33,9 +33,55 @@ pub struct ErrorDetail {
     /// idempotency_key_reused, payload_too_large, unsupported_media_type, internal.
     code: String,
     message: String,
-    /// Field errors, or the current version on a conflict.
-    #[schema(value_type = Object)]
+    /// Present only where there is more to say, and always an object: `fields` (a list of
+    /// `{field, message}`) on `validation_failed`, `problems` on `invalid_geometry`,
+    /// `expected_version`/`current_version` on `version_conflict`, `action`/`state` on
+    /// `illegal_transition`, `bytes`/`max_bytes` on `file_too_large`.
+    #[schema(value_type = Object, required = false)]
     details: Option<serde_json::Value>,
+}
+
+/// Adds to every operation the refusals its extractors and middleware can give, so the
+/// document lists every status a route returns: 400 on any route (`untrusted_forwarded_for`
+/// when proxies are configured; `malformed_json` with a body), 401 with bearer security, 404
+/// with a path parameter (an id that is not a number, or not visible), 413/415/422 with a
+/// JSON body, 422 with query parameters (`invalid_query`).
+pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |what: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let mut codes = vec![("400", "malformed request")];
+            if op.security.is_some() {
+                codes.push(("401", "no or unknown token"));
+            }
+            let params = op.parameters.as_deref().unwrap_or(&[]);
+            if params.iter().any(|p| p.parameter_in == ParameterIn::Path) {
+                codes.push(("404", "not found, or not visible to the caller"));
+            }
+            if params.iter().any(|p| p.parameter_in == ParameterIn::Query) {
+                codes.push(("422", "invalid query or input"));
+            }
+            if op.request_body.is_some() {
+                codes.extend([("413", "body too large"), ("415", "not JSON"), ("422", "invalid input")]);
+            }
+            for (code, what) in codes {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| error(what));
+            }
+        }
+    }
 }
 
 struct BearerAuth;

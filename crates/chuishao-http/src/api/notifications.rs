@@ -16,6 +16,7 @@ pub struct DeliveryQuery {
     /// `pending`, `delivered` or `dead`.
     state: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

@@ -87,6 +87,7 @@ pub struct PatrolsQuery {
     /// A username: that person's patrol history.
     user: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

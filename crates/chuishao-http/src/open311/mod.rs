@@ -7,6 +7,8 @@
 //! through the residents' photo pipeline and are served back as the request's `media_url`.
 
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod params;
 mod xml;
 

@@ -159,7 +159,7 @@ async fn geo_import_lists_every_problem_and_writes_nothing() {
     let admin = t.admin.clone();
     let (s, v) = t.import_geo(&admin, bad).await;
     assert_err(&(s, v.clone()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_geometry");
-    let details = v["error"]["details"].as_array().unwrap();
+    let details = v["error"]["details"]["problems"].as_array().unwrap();
     let has = |index: i64, code: &str, words: &str| {
         details
             .iter()

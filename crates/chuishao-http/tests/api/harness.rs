@@ -116,7 +116,7 @@ pub(crate) fn assert_err(res: &(StatusCode, Value), status: StatusCode, code: &s
 pub(crate) fn assert_invalid(res: &(StatusCode, Value), field: &str) {
     assert_err(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let fields: Vec<&str> =
-        res.1["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+        res.1["error"]["details"]["fields"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&field), "expected an error on {field}, got {}", res.1);
 }
 
