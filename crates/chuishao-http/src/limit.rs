@@ -20,11 +20,17 @@ pub struct Limits {
     pub report: Rate,
     /// Answering a callback (also guards the phone check against guessing).
     pub callback: Rate,
+    /// Failed sign-ins from one address, whatever the names (password spraying).
+    pub login: Rate,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { report: Rate { burst: 20.0, per_minute: 10.0 }, callback: Rate { burst: 5.0, per_minute: 2.0 } }
+        Limits {
+            report: Rate { burst: 20.0, per_minute: 10.0 },
+            callback: Rate { burst: 5.0, per_minute: 2.0 },
+            login: Rate { burst: 20.0, per_minute: 1.0 },
+        }
     }
 }
 

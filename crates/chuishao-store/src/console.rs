@@ -96,9 +96,52 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn clear_login_throttle(&mut self, username: &str) -> Result<()> {
+    /// The throttle row of a name from one client address (migration 31).
+    pub async fn login_throttle_pair(&mut self, username: &str, address: &str) -> Result<ThrottleRow> {
+        let row: Option<ThrottleRow> = run!(self.conn(), conn => {
+            sqlx::query_as("select failures, blocked_until from login_throttle_pairs where username = $1 and address = $2")
+                .bind(username)
+                .bind(address)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        Ok(row.unwrap_or_default())
+    }
+
+    pub async fn set_login_throttle_pair(
+        &mut self,
+        username: &str,
+        address: &str,
+        t: ThrottleRow,
+        now: i64,
+    ) -> Result<()> {
+        run!(self.conn(), conn => {
+            sqlx::query(
+                "insert into login_throttle_pairs (username, address, failures, blocked_until, updated_at)
+                 values ($1, $2, $3, $4, $5)
+                 on conflict (username, address) do update set failures = excluded.failures,
+                   blocked_until = excluded.blocked_until, updated_at = excluded.updated_at",
+            )
+            .bind(username)
+            .bind(address)
+            .bind(t.failures)
+            .bind(t.blocked_until)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Clears the throttle of a name: its own row and that of `address`, or of every address.
+    pub async fn clear_login_throttle(&mut self, username: &str, address: Option<&str>) -> Result<()> {
         run!(self.conn(), conn => {
             sqlx::query("delete from login_throttle where username = $1").bind(username).execute(&mut *conn).await?;
+            sqlx::query("delete from login_throttle_pairs where username = $1 and ($2 is null or address = $2)")
+                .bind(username)
+                .bind(address)
+                .execute(&mut *conn)
+                .await?;
         });
         Ok(())
     }

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "outbox stream", "0013_outbox_stream"),
     migration!(14, "whistle cases", "0014_whistle_cases"),
     migration!(30, "cache versions", "0030_cache_versions"),
+    migration!(31, "login pairs", "0031_login_pairs"),
     migration!(35, "public text", "0035_public_text"),
     migration!(36, "vault", "0036_vault"),
 ];

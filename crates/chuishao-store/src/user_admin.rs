@@ -37,7 +37,10 @@ const DIRECTORY: &str = "select u.id, u.username, u.display_name, u.active, u.mu
     (select count(*) from staff_sessions s
       where s.user_id = u.id and s.revoked_at is null and s.expires_at > $1) as live_sessions,
     coalesce(t.failures, 0) as failures, coalesce(t.blocked_until, 0) as blocked_until
-  from users u left join login_throttle t on t.username = u.username";
+  from users u left join (select username, max(failures) as failures, max(blocked_until) as blocked_until
+      from (select username, failures, blocked_until from login_throttle
+            union all select username, failures, blocked_until from login_throttle_pairs) a
+      group by username) t on t.username = u.username";
 
 impl Store {
     /// Every user with sign-in figures, by username.

@@ -132,6 +132,9 @@ pub struct Limits {
     pub report_per_minute: f64,
     pub callback_burst: f64,
     pub callback_per_minute: f64,
+    /// Failed sign-ins from one address (any names): a burst, then per minute.
+    pub login_burst: f64,
+    pub login_per_minute: f64,
 }
 
 impl Default for Limits {
@@ -142,6 +145,8 @@ impl Default for Limits {
             report_per_minute: d.report.per_minute,
             callback_burst: d.callback.burst,
             callback_per_minute: d.callback.per_minute,
+            login_burst: d.login.burst,
+            login_per_minute: d.login.per_minute,
         }
     }
 }
@@ -305,6 +310,8 @@ pub const ENV: &[(&str, &str)] = &[
     ("CHUISHAO_REPORT_PER_MINUTE", "limits.report_per_minute"),
     ("CHUISHAO_CALLBACK_BURST", "limits.callback_burst"),
     ("CHUISHAO_CALLBACK_PER_MINUTE", "limits.callback_per_minute"),
+    ("CHUISHAO_LOGIN_BURST", "limits.login_burst"),
+    ("CHUISHAO_LOGIN_PER_MINUTE", "limits.login_per_minute"),
     ("CHUISHAO_PHOTO_MAX_PIXELS", "photos.max_pixels"),
     ("CHUISHAO_PHOTO_MAX_ALLOC_MB", "photos.max_alloc_mb"),
     ("CHUISHAO_PHOTO_DECODE_SLOTS", "photos.decode_slots"),
@@ -484,6 +491,8 @@ impl Config {
             ("limits.report_per_minute", self.limits.report_per_minute),
             ("limits.callback_burst", self.limits.callback_burst),
             ("limits.callback_per_minute", self.limits.callback_per_minute),
+            ("limits.login_burst", self.limits.login_burst),
+            ("limits.login_per_minute", self.limits.login_per_minute),
         ];
         for (k, v) in rates {
             if !(v.is_finite() && v >= 1.0) {
@@ -561,6 +570,7 @@ impl Config {
         chuishao_http::Limits {
             report: chuishao_http::Rate { burst: l.report_burst, per_minute: l.report_per_minute },
             callback: chuishao_http::Rate { burst: l.callback_burst, per_minute: l.callback_per_minute },
+            login: chuishao_http::Rate { burst: l.login_burst, per_minute: l.login_per_minute },
         }
     }
 

@@ -1,5 +1,7 @@
-//! Staff accounts in the browser: login with a throttle per submitted name (a few free
-//! attempts, then exponential backoff, then a lockout), server-side sessions (only the
+//! Staff accounts in the browser: login with a throttle per submitted name and client
+//! address (a few free attempts, then exponential backoff, then a lockout of that name from
+//! that address only) and a slow-down per name from every address (never a lockout, so a
+//! stranger cannot lock a named user out), server-side sessions (only the
 //! SHA-256 of the cookie token is stored; revocable), logout and password change. Logins,
 //! failed logins, lockouts and password changes go to the audit chain (stream `account`).
 
@@ -17,6 +19,10 @@ pub const FREE_FAILURES: i64 = 3;
 /// Failures after which the name is locked out for [`LOCKOUT_MS`].
 pub const LOCKOUT_FAILURES: i64 = 10;
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
+/// Failures under one name from every address before each further attempt on it waits
+/// [`SLOWDOWN_MS`] (a slow-down that never locks the name).
+pub const NAME_FREE_FAILURES: i64 = 20;
+pub const SLOWDOWN_MS: i64 = 2000;
 /// Prefix of session tokens (distinct from API tokens, which cannot open sessions).
 pub const SESSION_PREFIX: &str = "css_";
 
@@ -74,30 +80,39 @@ async fn audit(tx: &mut Tx, user: Option<UserId>, kind: &str, payload: serde_jso
 impl App {
     /// Checks a name and password and opens a session. The throttle counts failures per
     /// submitted name whether or not such a user exists, so answers never reveal which.
-    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
+    ///
+    /// `from` is the client address (`chuishao_http::client_addr`): ten failures lock the
+    /// name for that address only; past [`NAME_FREE_FAILURES`] failures from anywhere, each
+    /// attempt on the name waits [`SLOWDOWN_MS`].
+    pub async fn login(&self, username: &str, password: &str, from: &str) -> Result<LoginOutcome> {
         let key = throttle_key(username);
+        let from: String = from.chars().take(64).collect();
         let now = self.now_ms();
+        let blocked = |(pair, name): &(ThrottleRow, ThrottleRow)| {
+            let until = pair.blocked_until.max(name.blocked_until);
+            (now < until).then(|| LoginOutcome::Blocked { retry_after_ms: until - now })
+        };
         let before = {
             let mut tx = self.store.begin().await?;
-            let t = tx.login_throttle(&key).await?;
+            let t = (tx.login_throttle_pair(&key, &from).await?, tx.login_throttle(&key).await?);
             tx.commit().await?;
             t
         };
-        if now < before.blocked_until {
-            return Ok(LoginOutcome::Blocked { retry_after_ms: before.blocked_until - now });
+        if let Some(b) = blocked(&before) {
+            return Ok(b);
         }
         // The expensive hash runs outside the write transaction.
         let ok = self.check_password(&key, password).await?;
         let user = self.store.user_by_username(&key).await?;
         let mut tx = self.store.begin().await?;
-        let t = tx.login_throttle(&key).await?;
-        if now < t.blocked_until {
+        let (pair, name) = (tx.login_throttle_pair(&key, &from).await?, tx.login_throttle(&key).await?);
+        if let Some(b) = blocked(&(pair, name)) {
             // Another attempt failed meanwhile and blocked the name.
-            return Ok(LoginOutcome::Blocked { retry_after_ms: t.blocked_until - now });
+            return Ok(b);
         }
         let user_id = user.as_ref().map(|u| UserId(u.id));
         if ok && let Some(uid) = user_id {
-            tx.clear_login_throttle(&key).await?;
+            tx.clear_login_throttle(&key, Some(&from)).await?;
             let token = new_session_token();
             let expires_at = now + SESSION_TTL_MS;
             tx.insert_session(uid, &token_hash(&token), now, expires_at).await?;
@@ -105,11 +120,15 @@ impl App {
             tx.commit().await?;
             return Ok(LoginOutcome::Ok { token, expires_at });
         }
-        let failures = t.failures + 1;
+        let failures = pair.failures + 1;
         let wait = backoff_ms(failures);
-        tx.set_login_throttle(&key, ThrottleRow { failures, blocked_until: now + wait }, now).await?;
+        tx.set_login_throttle_pair(&key, &from, ThrottleRow { failures, blocked_until: now + wait }, now).await?;
+        let everywhere = name.failures + 1;
+        let slow = if everywhere >= NAME_FREE_FAILURES { now + SLOWDOWN_MS } else { 0 };
+        tx.set_login_throttle(&key, ThrottleRow { failures: everywhere, blocked_until: slow }, now).await?;
         let kind = if failures == LOCKOUT_FAILURES { "login_locked" } else { "login_failed" };
-        audit(&mut tx, user_id, kind, serde_json::json!({ "username": key, "failures": failures }), now).await?;
+        let payload = serde_json::json!({ "username": key, "failures": failures, "address": from });
+        audit(&mut tx, user_id, kind, payload, now).await?;
         tx.commit().await?;
         Ok(LoginOutcome::Failed)
     }

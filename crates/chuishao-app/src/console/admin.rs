@@ -354,7 +354,7 @@ impl App {
         tx.set_password_hash(user, &hash).await?;
         tx.set_must_change_password(user, true).await?;
         let revoked = tx.revoke_user_sessions(user, None, now).await?;
-        tx.clear_login_throttle(&row.username).await?;
+        tx.clear_login_throttle(&row.username, None).await?;
         let payload = serde_json::json!({ "generated": generated.is_some(), "sessions_revoked": revoked });
         audit(&mut tx, admin, user, "password_reset", payload, now).await?;
         tx.commit().await?;
@@ -366,7 +366,7 @@ impl App {
         let (row, _) = self.managed(admin, user).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        tx.clear_login_throttle(&row.username).await?;
+        tx.clear_login_throttle(&row.username, None).await?;
         audit(&mut tx, admin, user, "account_unlocked", serde_json::json!({ "failures": row.failures }), now).await?;
         tx.commit().await?;
         Ok(Done { what: "unlocked", password: None })

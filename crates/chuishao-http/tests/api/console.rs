@@ -561,3 +561,67 @@ async fn the_dispatcher_rules_on_returns_from_the_returns_queue() {
     assert!(!queue.contains(&format!("id=\"case-{id}\"")), "ruled on: off the returns queue");
     t.stop().await;
 }
+
+/// A sign-in from `addr` (through the trusted proxy of `Options { behind_proxy: true }`).
+async fn login_from(t: &TestApp, addr: &str, user: &str, password: &str) -> reqwest::Response {
+    browser()
+        .post(t.url("/login"))
+        .header(COOKIE, format!("csrf={CSRF}"))
+        .header("X-Forwarded-For", addr)
+        .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn password_spraying_across_72_names_from_one_address_is_refused() {
+    let t = spawn_app_with(Options { behind_proxy: true, ..Options::default() }).await;
+    let mut statuses = Vec::new();
+    for i in 0..72 {
+        let res = login_from(&t, "203.0.113.7", &format!("staff{i:02}"), "Spring2026!").await;
+        statuses.push(res.status());
+    }
+    let refused = statuses.iter().position(|s| *s == StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused, Some(20), "{statuses:?}");
+    assert!(statuses[20..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(statuses[..20].iter().all(|s| *s == StatusCode::UNAUTHORIZED));
+    let res = login_from(&t, "203.0.113.7", "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "the address is refused, even with a right password");
+    assert!(res.headers().contains_key("retry-after"));
+    // Another address is unaffected.
+    let res = login_from(&t, "198.51.100.2", "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_a_named_user_out() {
+    use chuishao_app::console::accounts::{DEMO_PASSWORD, LOCKOUT_FAILURES, NAME_FREE_FAILURES, SLOWDOWN_MS};
+    let t = spawn_app_with(Options { behind_proxy: true, frozen_clock: true, ..Options::default() }).await;
+    // Ten failures from the stranger's address lock the name there only.
+    for _ in 0..LOCKOUT_FAILURES {
+        assert_eq!(login_from(&t, "203.0.113.9", "department_staff", "guess").await.status(), StatusCode::UNAUTHORIZED);
+        t.clock.offset_ms.fetch_add(70_000, Ordering::SeqCst);
+    }
+    let res = login_from(&t, "203.0.113.9", "department_staff", DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = login_from(&t, "192.0.2.10", "department_staff", DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the user's own address signs in");
+    let res = login_from(&t, "203.0.113.9", "department_staff", DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "the stranger's address stays locked");
+
+    // Failures spread over many addresses only slow the name down, briefly.
+    for i in 0..NAME_FREE_FAILURES {
+        let addr = format!("198.18.{}.{}", i / 200, i % 200 + 1);
+        assert_eq!(login_from(&t, &addr, "department_staff", "guess").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = login_from(&t, "192.0.2.10", "department_staff", DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait * 1000 <= SLOWDOWN_MS, "a slow-down of seconds, not a lockout: {wait}");
+    t.clock.offset_ms.fetch_add(SLOWDOWN_MS, Ordering::SeqCst);
+    let res = login_from(&t, "192.0.2.10", "department_staff", DEMO_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    t.stop().await;
+}

@@ -22,6 +22,7 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ("schema_migrations", "the target is migrated by this binary to the same version"),
     ("staff_sessions", "sessions are dropped: staff sign in again on the new database"),
     ("login_throttle", "failed-login counters are transient"),
+    ("login_throttle_pairs", "failed-login counters are transient"),
 ];
 
 /// Tables the migrations fill with state rows (the audit chain's head, the geometry revision,

@@ -41,7 +41,7 @@ pub(crate) async fn login_throttle_counts_per_name(db: &TestDb) {
     let mut tx = db.store.begin().await.unwrap();
     assert_eq!(tx.login_throttle("ghost").await.unwrap(), ThrottleRow { failures: 4, blocked_until: 5_000 });
     assert_eq!(tx.login_throttle("Ghost").await.unwrap(), ThrottleRow::default(), "names are exact");
-    tx.clear_login_throttle("ghost").await.unwrap();
+    tx.clear_login_throttle("ghost", None).await.unwrap();
     assert_eq!(tx.login_throttle("ghost").await.unwrap(), ThrottleRow::default());
     tx.commit().await.unwrap();
     assert_eq!(db.store.max_event_seq().await.unwrap(), 0);

@@ -116,23 +116,32 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
     let carry: Vec<(String, String)> =
         f.iter().filter_map(|(k, v)| k.strip_prefix("carry.").map(|k| (k.to_string(), v.clone()))).collect();
     let t = lang.msgs();
-    let token = match s.app.login(&username, &password).await.map_err(|e| PageError::internal(lang, &e))? {
+    let blocked = |secs: i64, username: String, next: Option<String>, carry| {
+        let error = Some(format!("{} {secs}", t.t("login.blocked")));
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let mut res = login_page(lang, csrf::token(&parts), status, username, next.unwrap_or_default(), carry, error);
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    };
+    // Password spraying: failures from one address, whatever the names, are limited.
+    let addr = s.client_addr(&parts);
+    let rate = s.limiter.limits.login;
+    if let Err(wait) = s.limiter.peek("login", rate, addr) {
+        return Ok(blocked(i64::try_from(wait).unwrap_or(i64::MAX), username, next, carry));
+    }
+    let outcome = s.app.login(&username, &password, &addr.to_string()).await;
+    let token = match outcome.map_err(|e| PageError::internal(lang, &e))? {
         LoginOutcome::Ok { token, .. } => token,
         LoginOutcome::Failed => {
+            let _ = s.limiter.check("login", rate, addr);
             let error = Some(t.t("login.failed").to_string());
             let status = StatusCode::UNAUTHORIZED;
             return Ok(login_page(lang, csrf::token(&parts), status, username, next.unwrap_or_default(), carry, error));
         }
         LoginOutcome::Blocked { retry_after_ms } => {
-            let secs = (retry_after_ms + 999) / 1000;
-            let error = Some(format!("{} {secs}", t.t("login.blocked")));
-            let status = StatusCode::TOO_MANY_REQUESTS;
-            let mut res =
-                login_page(lang, csrf::token(&parts), status, username, next.unwrap_or_default(), carry, error);
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return Ok(res);
+            return Ok(blocked((retry_after_ms + 999) / 1000, username, next, carry));
         }
     };
     let session = match s.app.session(&token).await {
