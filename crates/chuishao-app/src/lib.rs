@@ -19,6 +19,7 @@ pub mod patrol;
 pub mod record;
 pub mod residents;
 pub mod time;
+pub mod vault;
 pub mod whistles;
 
 pub use error::{AppError, FieldError};
@@ -62,6 +63,10 @@ pub struct App {
     cache_versions: caches::CacheVersions,
     /// What the public sees of a case (listing, redaction, generalised places).
     public_policy: residents::public_text::PublicPolicy,
+    /// The keys sealing reporters' contact details (none: stored plain).
+    vault: Arc<vault::VaultHolder>,
+    /// Days closed cases keep their reporters' contact details (0: for ever).
+    retention_days: u32,
 }
 
 impl std::fmt::Debug for App {
@@ -85,6 +90,8 @@ impl App {
             public_views: residents::view_cache::PublicViewCache::default(),
             cache_versions: caches::CacheVersions::default(),
             public_policy: residents::public_text::PublicPolicy::default(),
+            vault: Arc::new(vault::VaultHolder::default()),
+            retention_days: vault::DEFAULT_RETENTION_DAYS,
         }
     }
 

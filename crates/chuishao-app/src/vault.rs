@@ -140,6 +140,200 @@ impl Vault {
     }
 }
 
+/// The vault as the application holds it: the key file's path (to reload it when a row names
+/// a key this node has not loaded yet, e.g. after `rotate-key` on another node) and the keys.
+#[derive(Debug, Default)]
+pub struct VaultHolder {
+    path: Option<std::path::PathBuf>,
+    keys: std::sync::RwLock<Option<std::sync::Arc<Vault>>>,
+}
+
+impl VaultHolder {
+    /// Keys from a file, reloaded from it when needed.
+    pub fn from_file(path: &Path) -> Result<VaultHolder, VaultError> {
+        let vault = Vault::load(path)?;
+        Ok(VaultHolder {
+            path: Some(path.to_path_buf()),
+            keys: std::sync::RwLock::new(Some(std::sync::Arc::new(vault))),
+        })
+    }
+
+    /// Fixed keys (tests).
+    pub fn fixed(vault: Vault) -> VaultHolder {
+        VaultHolder { path: None, keys: std::sync::RwLock::new(Some(std::sync::Arc::new(vault))) }
+    }
+
+    /// The keys loaded now, if any.
+    pub fn get(&self) -> Option<std::sync::Arc<Vault>> {
+        self.keys.read().ok().and_then(|k| k.clone())
+    }
+
+    /// Reads the key file again (after a rotation elsewhere). False when there is no file.
+    pub fn reload(&self) -> Result<bool, VaultError> {
+        let Some(path) = &self.path else { return Ok(false) };
+        let vault = Vault::load(path)?;
+        if let Ok(mut k) = self.keys.write() {
+            *k = Some(std::sync::Arc::new(vault));
+        }
+        Ok(true)
+    }
+}
+
+/// One reporter whose contact details the retention rule removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeItem {
+    pub case_id: i64,
+    pub tracking_code: String,
+    pub status: String,
+    pub ended_at: i64,
+}
+
+/// Rows sealed per transaction when sealing or rotating.
+const SEAL_BATCH: i64 = 500;
+/// The event stream of retention purges.
+pub const PRIVACY_STREAM: &str = "privacy";
+/// The default retention of closed cases' contact details: two years.
+pub const DEFAULT_RETENTION_DAYS: u32 = 730;
+
+fn vault_failure(e: VaultError) -> crate::AppError {
+    crate::AppError::Internal(format!("reporter vault: {e}"))
+}
+
+impl crate::App {
+    /// Seals reporters' contact details with the keys of `holder`.
+    pub fn with_vault(mut self, holder: VaultHolder) -> Self {
+        self.vault = std::sync::Arc::new(holder);
+        self
+    }
+
+    /// Keeps closed cases' contact details for `days` (0: for ever).
+    pub fn with_contact_retention_days(mut self, days: u32) -> Self {
+        self.retention_days = days;
+        self
+    }
+
+    /// The retention of closed cases' contact details, in days (0: for ever).
+    pub fn contact_retention_days(&self) -> u32 {
+        self.retention_days
+    }
+
+    /// Name and phone as they are to be stored, and the key that sealed them.
+    pub(crate) fn seal_contact(
+        &self,
+        name: Option<String>,
+        phone: Option<String>,
+    ) -> (Option<String>, Option<String>, Option<String>) {
+        match self.vault.get() {
+            Some(v) if name.is_some() || phone.is_some() => {
+                (name.map(|n| v.seal("name", &n)), phone.map(|p| v.seal("phone", &p)), Some(v.current_id().to_string()))
+            }
+            _ => (name, phone, None),
+        }
+    }
+
+    /// A stored reporter row opened: (name, phone).
+    async fn open_row(&self, row: chuishao_store::ReporterRow) -> crate::Result<(Option<String>, Option<String>)> {
+        let Some(key) = row.key_id.as_deref() else { return Ok((row.name, row.phone)) };
+        let open = |v: &Vault| -> Result<(Option<String>, Option<String>), VaultError> {
+            let name = row.name.as_deref().map(|n| v.open(key, "name", n)).transpose()?;
+            let phone = row.phone.as_deref().map(|p| v.open(key, "phone", p)).transpose()?;
+            Ok((name, phone))
+        };
+        let vault = self.vault.get().ok_or_else(|| vault_failure(VaultError::UnknownKey(key.to_string())))?;
+        match open(&vault) {
+            // A key this node has not loaded: the file may have gained it since.
+            Err(VaultError::UnknownKey(_)) if self.vault.reload().map_err(vault_failure)? => {
+                let vault = self.vault.get().ok_or_else(|| vault_failure(VaultError::UnknownKey(key.to_string())))?;
+                open(&vault).map_err(vault_failure)
+            }
+            other => other.map_err(vault_failure),
+        }
+    }
+
+    /// The reporter's name and phone, opened (unmasked: callers mask and audit).
+    pub(crate) async fn reporter_contact(
+        &self,
+        id: chuishao_domain::ids::CaseId,
+    ) -> crate::Result<Option<(Option<String>, Option<String>)>> {
+        match self.store.reporter_sealed(id).await? {
+            Some(row) => Ok(Some(self.open_row(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Seals every plain reporter row with the current key (at start), or with `rotate` every
+    /// row not under the current key (`chuishao privacy rotate-key`). Returns how many rows
+    /// were sealed. Without keys, nothing happens.
+    pub async fn seal_reporters(&self, rotate: bool) -> crate::Result<u64> {
+        let Some(vault) = self.vault.get() else { return Ok(0) };
+        let current = vault.current_id().to_string();
+        let mut after = 0;
+        let mut sealed = 0;
+        loop {
+            let rows = self.store.reporters_to_seal(after, SEAL_BATCH, rotate.then_some(current.as_str())).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.case_id;
+            let mut tx = self.store.begin().await?;
+            for row in rows {
+                let case_id = row.case_id;
+                let (name, phone) = self.open_row(row).await?;
+                let (name, phone, key_id) = self.seal_contact(name, phone);
+                tx.update_reporter(&chuishao_store::ReporterRow { case_id, name, phone, key_id }).await?;
+                sealed += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(sealed)
+    }
+
+    /// Removes the contact details of cases that ended (closed, rejected, merged) more than
+    /// the retention period before `now`, leaving the cases anonymous; each batch is one
+    /// `contacts_purged` event (stream `privacy`) naming the cases. With `dry_run`, only lists
+    /// what would go. Nothing when retention is 0.
+    pub async fn purge_contacts(&self, now: i64, dry_run: bool) -> crate::Result<Vec<PurgeItem>> {
+        if self.retention_days == 0 {
+            return Ok(Vec::new());
+        }
+        let cutoff = now - i64::from(self.retention_days) * 24 * 3600 * 1000;
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let rows = self.store.reporters_ended_before(cutoff, after, SEAL_BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            let batch: Vec<PurgeItem> = rows
+                .into_iter()
+                .map(|(case_id, tracking_code, status, ended_at)| PurgeItem {
+                    case_id,
+                    tracking_code,
+                    status,
+                    ended_at,
+                })
+                .collect();
+            if !dry_run {
+                let ids: Vec<i64> = batch.iter().map(|p| p.case_id).collect();
+                let mut tx = self.store.begin().await?;
+                tx.delete_reporters(&ids).await?;
+                tx.append_events(&[chuishao_store::NewEvent {
+                    stream: PRIVACY_STREAM,
+                    stream_id: 0,
+                    stream_version: 0,
+                    kind: "contacts_purged",
+                    payload:
+                        serde_json::json!({"case_ids": ids, "cutoff": cutoff, "retention_days": self.retention_days})
+                            .to_string(),
+                    actor_id: None,
+                    created_at: now,
+                }])
+                .await?;
+                tx.commit().await?;
+            }
+            out.extend(batch);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

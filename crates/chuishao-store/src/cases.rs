@@ -119,6 +119,15 @@ pub struct NewCaseRow {
     pub created_at: i64,
 }
 
+/// A reporter as stored: name and phone sealed under `key_id` (plain when it is null).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReporterRow {
+    pub case_id: i64,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub key_id: Option<String>,
+}
+
 /// Everything intake writes for one new case: the row, the reporter (kept apart), its
 /// `received` event and, if the client sent one, its idempotency key and request hash.
 #[derive(Debug, Clone)]
@@ -126,6 +135,8 @@ pub struct IntakeRecord {
     pub row: NewCaseRow,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    /// The vault key that sealed name and phone (none: stored plain).
+    pub reporter_key_id: Option<String>,
     pub event_kind: &'static str,
     pub event_payload: String,
     pub actor_id: Option<i64>,
@@ -269,18 +280,50 @@ impl Tx {
         case: CaseId,
         name: Option<&str>,
         phone: Option<&str>,
+        key_id: Option<&str>,
         now: i64,
     ) -> Result<()> {
         run!(self.conn(), conn => {
-            sqlx::query("insert into reporters (case_id, name, phone, created_at) values ($1, $2, $3, $4)")
+            sqlx::query("insert into reporters (case_id, name, phone, key_id, created_at) values ($1, $2, $3, $4, $5)")
                 .bind(case.0)
                 .bind(name)
                 .bind(phone)
+                .bind(key_id)
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
         });
         Ok(())
+    }
+
+    /// Replaces a reporter's stored name, phone and key (sealing, rotation).
+    pub async fn update_reporter(&mut self, r: &ReporterRow) -> Result<()> {
+        run!(self.conn(), conn => {
+            sqlx::query("update reporters set name = $2, phone = $3, key_id = $4 where case_id = $1")
+                .bind(r.case_id)
+                .bind(&r.name)
+                .bind(&r.phone)
+                .bind(&r.key_id)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes the reporters of these cases (retention): the cases stay, anonymous.
+    pub async fn delete_reporters(&mut self, case_ids: &[i64]) -> Result<u64> {
+        if case_ids.is_empty() {
+            return Ok(0);
+        }
+        Ok(run!(self.conn(), conn => {
+            let mut qb = sqlx::QueryBuilder::new("delete from reporters where case_id in (");
+            let mut sep = qb.separated(", ");
+            for id in case_ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *conn).await?.rows_affected()
+        }))
     }
 
     /// The case row, read inside the write transaction (so the decision sees what it writes
@@ -406,9 +449,13 @@ impl Tx {
             ids.iter().zip(batch).filter(|(_, r)| r.idempotency.is_some()).map(|(id, r)| (id.0, r)).collect();
         run!(tx.conn(), conn => {
             for chunk in reporters.chunks(INTAKE_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new("insert into reporters (case_id, name, phone, created_at) ");
+                let mut qb = sqlx::QueryBuilder::new("insert into reporters (case_id, name, phone, key_id, created_at) ");
                 qb.push_values(chunk, |mut b, (id, r)| {
-                    b.push_bind(*id).push_bind(r.reporter_name.as_deref()).push_bind(r.reporter_phone.as_deref()).push_bind(r.row.created_at);
+                    b.push_bind(*id)
+                        .push_bind(r.reporter_name.as_deref())
+                        .push_bind(r.reporter_phone.as_deref())
+                        .push_bind(r.reporter_key_id.as_deref())
+                        .push_bind(r.row.created_at);
                 });
                 qb.build().execute(&mut *conn).await?;
             }
@@ -532,7 +579,76 @@ impl Store {
         }))
     }
 
-    /// The reporter's name and phone, unmasked. Callers mask and audit.
+    /// The reporter's row as stored (sealed unless `key_id` is null). The app opens, masks
+    /// and audits.
+    pub async fn reporter_sealed(&self, case: CaseId) -> Result<Option<ReporterRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as("select case_id, name, phone, key_id from reporters where case_id = $1")
+                .bind(case.0)
+                .fetch_optional(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// Reporter rows to (re)seal, in case order after `after`: plain ones, and with
+    /// `except_key` also those sealed under any other key.
+    pub async fn reporters_to_seal(
+        &self,
+        after: i64,
+        limit: i64,
+        except_key: Option<&str>,
+    ) -> Result<Vec<ReporterRow>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            match except_key {
+                None => sqlx::query_as(
+                    "select case_id, name, phone, key_id from reporters where case_id > $1 and key_id is null \
+                     order by case_id limit $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?,
+                Some(k) => sqlx::query_as(
+                    "select case_id, name, phone, key_id from reporters where case_id > $1 \
+                     and (key_id is null or key_id <> $3) order by case_id limit $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .bind(k)
+                .fetch_all(&mut *conn)
+                .await?,
+            }
+        }))
+    }
+
+    /// Reporters of cases that ended (closed, rejected, merged) before `cutoff`: (case id,
+    /// tracking code, status, when it ended), oldest case first.
+    pub async fn reporters_ended_before(
+        &self,
+        cutoff: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, i64)>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_as(
+                "select r.case_id, c.tracking_code, c.status, coalesce(c.closed_at, c.updated_at) \
+                 from reporters r join cases c on c.id = r.case_id \
+                 where c.status in ('closed', 'rejected', 'merged') and coalesce(c.closed_at, c.updated_at) < $1 \
+                 and r.case_id > $3 order by r.case_id limit $2",
+            )
+            .bind(cutoff)
+            .bind(limit)
+            .bind(after)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
+    /// The reporter's name and phone as stored (ciphertext when sealed). Callers open, mask
+    /// and audit.
     pub async fn reporter(&self, case: CaseId) -> Result<Option<(Option<String>, Option<String>)>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {

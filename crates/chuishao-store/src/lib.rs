@@ -33,7 +33,7 @@ mod users;
 mod whistles;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
-pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow};
+pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow, ReporterRow};
 pub use console::{SessionRow, ThrottleRow};
 pub use deadlines::DeadlineWrite;
 pub use error::StoreError;

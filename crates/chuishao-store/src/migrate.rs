@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "whistle cases", "0014_whistle_cases"),
     migration!(30, "cache versions", "0030_cache_versions"),
     migration!(35, "public text", "0035_public_text"),
+    migration!(36, "vault", "0036_vault"),
 ];
 
 /// The schema version a fully migrated database reports.

@@ -357,6 +357,7 @@ fn record(code: &str, path: &str, key: Option<&str>, actor: i64) -> IntakeRecord
         row: new_case(code, path, None),
         reporter_name: Some("张三".into()),
         reporter_phone: Some("13812341234".into()),
+        reporter_key_id: None,
         event_kind: "received",
         event_payload: "{}".into(),
         actor_id: Some(actor),

@@ -189,6 +189,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         },
         reporter_name: Some("张先生".into()),
         reporter_phone: Some("13812341234".into()),
+        reporter_key_id: None,
         event_kind: "received",
         event_payload: "{\"type\":\"received\"}".into(),
         actor_id: None,
@@ -199,7 +200,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         let r = record('B', i);
         let mut tx = store.begin().await?;
         let id = tx.insert_case(&r.row).await?;
-        tx.insert_reporter(id, r.reporter_name.as_deref(), r.reporter_phone.as_deref(), 0).await?;
+        tx.insert_reporter(id, r.reporter_name.as_deref(), r.reporter_phone.as_deref(), None, 0).await?;
         tx.append_events(&[NewEvent {
             stream: "case",
             stream_id: id.0,

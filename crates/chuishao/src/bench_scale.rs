@@ -193,6 +193,7 @@ async fn generate(cfg: &crate::config::Config, target: u64) -> Result<()> {
                 },
                 reporter_name: None,
                 reporter_phone: Some(format!("1380000{:04}", i % 10_000)),
+                reporter_key_id: None,
                 event_kind: "received",
                 event_payload: "{\"type\":\"received\"}".into(),
                 actor_id: None,

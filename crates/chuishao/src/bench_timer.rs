@@ -76,6 +76,7 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
         },
         reporter_name: None,
         reporter_phone: None,
+        reporter_key_id: None,
         event_kind: "received",
         event_payload: "{\"type\":\"received\"}".into(),
         actor_id: None,

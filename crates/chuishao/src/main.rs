@@ -10,6 +10,7 @@ mod deadlines_cmd;
 mod drill;
 mod geo_cli;
 mod ops_cmd;
+mod privacy_cmd;
 mod serve;
 mod users_admin_cmd;
 
@@ -72,6 +73,11 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Reporters' contact details: rotate the vault key, purge closed cases' details.
+    Privacy {
+        #[command(subcommand)]
+        command: privacy_cmd::PrivacyCommand,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -178,6 +184,18 @@ async fn open_app(cfg: &config::Config) -> Result<App> {
         let text = std::fs::read_to_string(&cfg.patrol.checklist)
             .with_context(|| format!("reading patrol.checklist {}", cfg.patrol.checklist))?;
         app = app.with_patrol_checklist(&text).map_err(|e| anyhow::anyhow!("patrol.checklist: {e}"))?;
+    }
+    app = app.with_contact_retention_days(cfg.privacy.contact_retention_days);
+    match privacy_cmd::load_vault(cfg)? {
+        Some(vault) => {
+            app = app.with_vault(vault);
+            // Rows from before the vault (or a plain deployment) are sealed on first start.
+            let sealed = app.seal_reporters(false).await.context("sealing reporter rows")?;
+            if sealed > 0 {
+                tracing::info!(sealed, "plain reporter rows sealed with the vault key");
+            }
+        }
+        None => tracing::warn!("reporters' contact details are stored unencrypted: set privacy.vault_key_file"),
     }
     app.set_delivery_timeout(std::time::Duration::from_secs(cfg.notifications.delivery_timeout_secs));
     deadlines_cmd::configure(&app, cfg).await?;
@@ -290,6 +308,7 @@ async fn main() -> Result<()> {
             println!("{n} migrations applied; schema version {}", store.schema_version().await?);
         }
         Command::Demo => seed_demo(&open_app(&cfg).await?).await?,
+        Command::Privacy { command } => privacy_cmd::run(&cfg, command).await?,
         Command::Users { command } => {
             let app = open_app(&cfg).await?;
             match command {

@@ -143,10 +143,12 @@ impl App {
             let p = self.prepare_case(actor, input, now).await?;
             let mut row = p.row;
             row.tracking_code = random_tracking_code().to_string();
+            let (reporter_name, reporter_phone, reporter_key_id) = self.seal_contact(p.reporter_name, p.reporter_phone);
             let record = IntakeRecord {
                 row,
-                reporter_name: p.reporter_name,
-                reporter_phone: p.reporter_phone,
+                reporter_name,
+                reporter_phone,
+                reporter_key_id,
                 event_kind: p.event.kind(),
                 event_payload: serde_json::to_string(&p.event).map_err(|e| AppError::Internal(e.to_string()))?,
                 actor_id: Some(actor.user_id.0),

@@ -270,7 +270,7 @@ impl App {
         let row = self.visible_case(actor, id).await?;
         let case = row.to_domain()?;
         let reporter = if actor.may_see_reporter(&case.scope()) {
-            self.store.reporter(id).await?.map(|(name, phone)| ReporterView {
+            self.reporter_contact(id).await?.map(|(name, phone)| ReporterView {
                 name: name.as_deref().map(mask_name),
                 phone: phone.as_deref().map(mask_phone),
                 masked: true,
@@ -283,7 +283,7 @@ impl App {
 
     /// The reporter's name, for hiding it from public text (never shown).
     pub(crate) async fn reporter_name(&self, id: CaseId) -> Result<Option<String>> {
-        Ok(self.store.reporter(id).await?.and_then(|(name, _)| name))
+        Ok(self.reporter_contact(id).await?.and_then(|(name, _)| name))
     }
 
     /// The reporter unmasked, for a dispatcher who must call back. The access itself is
@@ -299,7 +299,7 @@ impl App {
         crate::record::log_fact(&mut tx, access, id.0, 0, "reporter_revealed", "{}".into(), Some(actor.user_id.0), now)
             .await?;
         tx.commit().await?;
-        let (name, phone) = self.store.reporter(id).await?.unwrap_or((None, None));
+        let (name, phone) = self.reporter_contact(id).await?.unwrap_or((None, None));
         Ok(ReporterView { name, phone, masked: false })
     }
 

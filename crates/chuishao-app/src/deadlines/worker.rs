@@ -283,7 +283,17 @@ impl App {
     /// falls due, a local transition changes a clock, or `MAX_SLEEP` passes.
     pub async fn run_timer_worker(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        // Retention runs with the timer, at most hourly (idempotent on several nodes).
+        let mut next_purge = 0;
         loop {
+            if self.now_ms() >= next_purge {
+                next_purge = self.now_ms() + 3_600_000;
+                match self.purge_contacts(self.now_ms(), false).await {
+                    Ok(p) if !p.is_empty() => tracing::info!(purged = p.len(), "closed cases' contact details removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "timer worker: purging contact details failed"),
+                }
+            }
             // Calendar years imported on another node reach this one within a sleep; the clocks
             // computed across a changed year are re-timed (idempotent, so also after the
             // importing node did it).

@@ -61,7 +61,7 @@ impl App {
         let code = TrackingCode::parse(tracking_code).ok_or(AppError::NotFound("case"))?;
         let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or(AppError::NotFound("case"))?;
         let open = self.callback_open(row.id, &row.status).await?;
-        let needs_phone = self.store.reporter(CaseId(row.id)).await?.and_then(|(_, p)| p).is_some();
+        let needs_phone = self.reporter_contact(CaseId(row.id)).await?.and_then(|(_, p)| p).is_some();
         Ok((open, needs_phone))
     }
 
@@ -106,7 +106,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        if let Some((_, Some(phone))) = self.store.reporter(CaseId(row.id)).await? {
+        if let Some((_, Some(phone))) = self.reporter_contact(CaseId(row.id)).await? {
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
             let given = form.phone_last4.as_deref().unwrap_or("").trim();
             if given.len() != 4 || !digits.ends_with(given) {

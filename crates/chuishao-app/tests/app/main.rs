@@ -8,3 +8,4 @@ mod deadlines;
 mod demo_whistles;
 mod notifications;
 mod records;
+mod vault;

@@ -6,6 +6,7 @@
 mod crash;
 mod geo;
 mod ops;
+mod privacy;
 mod users;
 
 use std::process::Command;
