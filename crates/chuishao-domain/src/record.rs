@@ -35,10 +35,12 @@ pub enum StreamKind {
     MeToo,
     /// An Open311 status update of a case.
     CaseUpdate,
+    /// A dispatcher's decision on what the public sees of a case.
+    CasePublic,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 7] = [
+    pub const ALL: [StreamKind; 8] = [
         StreamKind::Case,
         StreamKind::Whistle,
         StreamKind::Patrol,
@@ -46,6 +48,7 @@ impl StreamKind {
         StreamKind::Account,
         StreamKind::MeToo,
         StreamKind::CaseUpdate,
+        StreamKind::CasePublic,
     ];
 
     /// The name in the `stream` column of the log and of the outbox.
@@ -58,6 +61,7 @@ impl StreamKind {
             StreamKind::Account => "account",
             StreamKind::MeToo => "me_too",
             StreamKind::CaseUpdate => "case_update",
+            StreamKind::CasePublic => "case_public",
         }
     }
 

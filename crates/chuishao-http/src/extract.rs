@@ -62,6 +62,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", e.body_text())
             }
         })?;
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(path) = control_path(&v, String::new())
+        {
+            return Err(control_characters(&path));
+        }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error(&mut de);
         match value {
@@ -81,6 +86,28 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
+/// The path (`reporter.name`, `tags[2]`) of the first string or key holding a control character.
+fn control_path(v: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |k: &str| if at.is_empty() { k.to_string() } else { format!("{at}.{k}") };
+    match v {
+        Value::String(s) if crate::has_control_characters(s) => Some(if at.is_empty() { "body".into() } else { at }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| control_path(x, format!("{at}[{i}]"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, x)| if crate::has_control_characters(k) { Some(join(k)) } else { control_path(x, join(k)) }),
+        _ => None,
+    }
+}
+
+/// 422 `control_characters` naming the field, in the catalogue's words.
+pub fn control_characters(field: &str) -> ApiError {
+    let message = crate::web::Msgs(crate::web::Lang::En).t("error.control_characters");
+    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "control_characters", message);
+    e.details = serde_json::json!({ "field": field });
+    e
+}
+
 fn serde_path_to_error<T: DeserializeOwned>(
     de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
 ) -> serde_json::Result<T> {
@@ -96,6 +123,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
+        if let Some(name) = crate::control_field(&pairs) {
+            return Err(control_characters(name));
+        }
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| ApiQuery(q.0))
             .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", e.body_text()))

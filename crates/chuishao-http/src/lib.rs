@@ -10,8 +10,10 @@ mod extract;
 mod limit;
 mod metrics;
 mod open311;
+mod upload;
 pub mod web;
 
+pub use chuishao_app::residents::photos::PhotoLimits;
 pub use client::{ClientAddr, TrustedProxies, client_addr};
 pub use error::ApiError;
 pub use limit::{Limits, Rate};
@@ -23,6 +25,17 @@ use chuishao_app::App;
 use std::future::Future;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+
+/// Whether text holds a control character other than line breaks and tabs (NUL, escape,
+/// DEL, C1 …): such text is refused everywhere with the code `control_characters`.
+pub fn has_control_characters(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The first of `pairs` (name, value) whose name or value holds a control character.
+pub(crate) fn control_field<'a>(pairs: impl IntoIterator<Item = &'a (String, String)>) -> Option<&'a str> {
+    pairs.into_iter().find(|(k, v)| has_control_characters(k) || has_control_characters(v)).map(|(k, _)| k.as_str())
+}
 
 /// Largest request body accepted by the JSON API (photos arrive through their own route).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -39,6 +52,10 @@ pub struct AppState {
     pub photo_dir: std::sync::Arc<std::path::PathBuf>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub proxies: std::sync::Arc<TrustedProxies>,
+    /// Photo decoding: limits per photo and the node's decoding slots.
+    pub decode: chuishao_app::residents::photos::DecodePool,
+    /// Whether every cookie is marked `Secure` (off only for plain-HTTP deployments).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -59,6 +76,10 @@ pub struct HttpSettings {
     pub limits: Limits,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// Limits on decoding uploaded photos.
+    pub photo_limits: PhotoLimits,
+    /// Every cookie `Secure` (the default); off for a console served over plain HTTP.
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpSettings {
@@ -67,6 +88,8 @@ impl Default for HttpSettings {
             photo_dir: default_photo_dir(),
             limits: Limits::default(),
             trusted_proxies: TrustedProxies::default(),
+            photo_limits: PhotoLimits::default(),
+            secure_cookies: true,
         }
     }
 }
@@ -101,6 +124,8 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         limiter: limit::RateLimiter::new(settings.limits),
         photo_dir: std::sync::Arc::new(settings.photo_dir),
         proxies: std::sync::Arc::new(settings.trusted_proxies),
+        decode: chuishao_app::residents::photos::DecodePool::new(settings.photo_limits),
+        secure_cookies: settings.secure_cookies,
     };
     let router = api
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
@@ -112,6 +137,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::calendar_notice))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), client::refuse_untrusted_forwarding))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::security_headers))
         .layer(axum::middleware::from_fn(metrics::record_request))
         .layer(TraceLayer::new_for_http())
         .with_state(state);

@@ -48,6 +48,20 @@ impl RateLimiter {
         self.check_at(purpose, rate, ip, Instant::now())
     }
 
+    /// Whether the caller's bucket for `purpose` still holds a token, without taking it: the
+    /// check before a body is read. `Err(seconds)` to wait.
+    pub fn peek(&self, purpose: &'static str, rate: Rate, ip: IpAddr) -> Result<(), u64> {
+        let Ok(map) = self.buckets.lock() else { return Ok(()) };
+        let Some((tokens, at)) = map.get(&(purpose, ip)) else { return Ok(()) };
+        let tokens =
+            (tokens + Instant::now().duration_since(*at).as_secs_f64() * rate.per_minute / 60.0).min(rate.burst);
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(((1.0 - tokens) * 60.0 / rate.per_minute.max(0.001)).ceil().max(1.0) as u64)
+        }
+    }
+
     fn check_at(&self, purpose: &'static str, rate: Rate, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let Ok(mut map) = self.buckets.lock() else { return Ok(()) };
         if map.len() > 100_000 {
@@ -83,6 +97,8 @@ mod tests {
         assert_eq!(l.check_at("x", rate, a, t0), Ok(()));
         assert_eq!(l.check_at("x", rate, a, t0), Ok(()));
         assert_eq!(l.check_at("x", rate, a, t0), Err(1));
+        assert!(l.peek("x", rate, a).is_err(), "an empty bucket is seen without taking from it");
+        assert_eq!(l.peek("x", rate, b), Ok(()));
         assert_eq!(l.check_at("x", rate, b, t0), Ok(()), "another address has its own bucket");
         assert_eq!(l.check_at("y", rate, a, t0), Ok(()), "another purpose has its own bucket");
         assert_eq!(l.check_at("x", rate, a, t0 + Duration::from_secs(1)), Ok(()));

@@ -20,6 +20,7 @@ pub struct Config {
     pub database: Database,
     pub log: Log,
     pub limits: Limits,
+    pub photos: Photos,
     pub geo: Geo,
     pub deadlines: Deadlines,
     pub whistles: Whistles,
@@ -41,6 +42,10 @@ pub struct Server {
     /// Load balancers and reverse proxies whose `X-Forwarded-For` is believed: addresses or
     /// CIDR blocks (`10.0.0.0/8`). Empty: the peer's address is the client's.
     pub trusted_proxies: Vec<String>,
+    /// Mark every cookie `Secure` (browsers then send them over HTTPS and to localhost only).
+    /// Set false only for a console served over plain HTTP on an intranet address;
+    /// `serve --demo` leaves it off.
+    pub secure_cookies: bool,
 }
 
 impl Default for Server {
@@ -50,6 +55,7 @@ impl Default for Server {
             metrics_listen: String::new(),
             photo_dir: "chuishao-photos".into(),
             trusted_proxies: Vec::new(),
+            secure_cookies: true,
         }
     }
 }
@@ -136,6 +142,32 @@ impl Default for Limits {
             report_per_minute: d.report.per_minute,
             callback_burst: d.callback.burst,
             callback_per_minute: d.callback.per_minute,
+        }
+    }
+}
+
+/// Decoding uploaded photos (see `chuishao_app::residents::photos`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Photos {
+    /// Pixels in one photo (width × height, read from its header before decoding).
+    pub max_pixels: u64,
+    /// Mebibytes the decoder may allocate for one photo.
+    pub max_alloc_mb: u64,
+    /// Photos decoded at once on this node.
+    pub decode_slots: u64,
+    /// Seconds a photo waits for a decoding slot before the request gets 503.
+    pub queue_wait_secs: u64,
+}
+
+impl Default for Photos {
+    fn default() -> Self {
+        let d = chuishao_http::PhotoLimits::default();
+        Photos {
+            max_pixels: d.max_pixels,
+            max_alloc_mb: d.max_alloc_bytes / (1024 * 1024),
+            decode_slots: d.decode_slots as u64,
+            queue_wait_secs: d.queue_wait.as_secs(),
         }
     }
 }
@@ -265,6 +297,7 @@ pub const ENV: &[(&str, &str)] = &[
     ("CHUISHAO_METRICS_LISTEN", "server.metrics_listen"),
     ("CHUISHAO_PHOTO_DIR", "server.photo_dir"),
     ("CHUISHAO_TRUSTED_PROXIES", "server.trusted_proxies"),
+    ("CHUISHAO_SECURE_COOKIES", "server.secure_cookies"),
     ("CHUISHAO_DATABASE_URL", "database.url"),
     ("CHUISHAO_LOG", "log.filter"),
     ("CHUISHAO_LOG_JSON", "log.json"),
@@ -272,6 +305,10 @@ pub const ENV: &[(&str, &str)] = &[
     ("CHUISHAO_REPORT_PER_MINUTE", "limits.report_per_minute"),
     ("CHUISHAO_CALLBACK_BURST", "limits.callback_burst"),
     ("CHUISHAO_CALLBACK_PER_MINUTE", "limits.callback_per_minute"),
+    ("CHUISHAO_PHOTO_MAX_PIXELS", "photos.max_pixels"),
+    ("CHUISHAO_PHOTO_MAX_ALLOC_MB", "photos.max_alloc_mb"),
+    ("CHUISHAO_PHOTO_DECODE_SLOTS", "photos.decode_slots"),
+    ("CHUISHAO_PHOTO_QUEUE_WAIT_SECS", "photos.queue_wait_secs"),
     ("CHUISHAO_GEO_MAX_VERTICES", "geo.max_vertices_per_feature"),
     ("CHUISHAO_GEO_MAX_FEATURES", "geo.max_features"),
     ("CHUISHAO_GEO_MAX_FILE_BYTES", "geo.max_file_bytes"),
@@ -454,6 +491,10 @@ impl Config {
             }
         }
         for (k, v) in [
+            ("photos.max_pixels", self.photos.max_pixels),
+            ("photos.max_alloc_mb", self.photos.max_alloc_mb),
+            ("photos.decode_slots", self.photos.decode_slots),
+            ("photos.queue_wait_secs", self.photos.queue_wait_secs),
             ("geo.max_vertices_per_feature", self.geo.max_vertices_per_feature),
             ("geo.max_features", self.geo.max_features),
             ("geo.max_file_bytes", self.geo.max_file_bytes),
@@ -520,6 +561,17 @@ impl Config {
         chuishao_http::Limits {
             report: chuishao_http::Rate { burst: l.report_burst, per_minute: l.report_per_minute },
             callback: chuishao_http::Rate { burst: l.callback_burst, per_minute: l.callback_per_minute },
+        }
+    }
+
+    /// The limits on decoding uploaded photos.
+    pub fn photo_limits(&self) -> chuishao_http::PhotoLimits {
+        let p = &self.photos;
+        chuishao_http::PhotoLimits {
+            max_pixels: p.max_pixels,
+            max_alloc_bytes: p.max_alloc_mb.saturating_mul(1024 * 1024),
+            decode_slots: usize::try_from(p.decode_slots).unwrap_or(usize::MAX).min(1024),
+            queue_wait: std::time::Duration::from_secs(p.queue_wait_secs),
         }
     }
 
@@ -625,6 +677,10 @@ mod tests {
         assert_eq!(l.config.server.trusted_proxies, vec!["127.0.0.1", "10.0.0.0/8"]);
         assert!(l.config.log.json);
         assert_eq!(l.config.geo.max_vertices_per_feature, 200_000);
+        let slots = |k: &str| (k == "CHUISHAO_PHOTO_DECODE_SLOTS").then(|| "4".to_string());
+        assert_eq!(Config::load(None, &slots).unwrap().config.photo_limits().decode_slots, 4);
+        let none = |k: &str| (k == "CHUISHAO_PHOTO_MAX_PIXELS").then(|| "0".to_string());
+        assert_eq!(Config::load(None, &none).unwrap_err().key, "CHUISHAO_PHOTO_MAX_PIXELS");
         let bad = |k: &str| (k == "CHUISHAO_REPORT_BURST").then(|| "lots".to_string());
         let e = Config::load(None, &bad).unwrap_err();
         assert_eq!((e.source_name.as_str(), e.key.as_str()), ("environment", "CHUISHAO_REPORT_BURST"));

@@ -43,6 +43,9 @@ pub async fn run(cfg: &Config, demo: bool) -> Result<()> {
         photo_dir: cfg.server.photo_dir.clone(),
         limits: cfg.http_limits(),
         trusted_proxies: proxies,
+        photo_limits: cfg.photo_limits(),
+        // The demo is served over plain HTTP, often on an intranet address.
+        secure_cookies: cfg.server.secure_cookies && !demo,
     };
     let store = app.store.clone();
     let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 /// What replaces a redacted span.
 pub const MASK: &str = "***";
 /// The event stream of public text changes.
-pub const STREAM: &str = "case_public";
+pub const STREAM: &str = chuishao_domain::record::StreamKind::CasePublic.as_str();
 /// Longest public text a dispatcher may write.
 pub const MAX_PUBLIC_TEXT: usize = 4000;
 
@@ -359,16 +359,10 @@ impl App {
         });
         let mut tx = self.store.begin().await?;
         tx.put_public_text(&new).await?;
-        tx.append_events(&[chuishao_store::NewEvent {
-            stream: STREAM,
-            stream_id: row.id,
-            stream_version: 0,
-            kind: "public_text_set",
-            payload: payload.to_string(),
-            actor_id: Some(actor.user_id.0),
-            created_at: now,
-        }])
-        .await?;
+        let stream = chuishao_domain::record::StreamKind::CasePublic;
+        let actor_id = Some(actor.user_id.0);
+        crate::record::log_fact(&mut tx, stream, row.id, 0, "public_text_set", payload.to_string(), actor_id, now)
+            .await?;
         tx.commit().await?;
         self.public_views_changed([row.id]);
         self.public_text_view(actor, id, en).await

@@ -88,6 +88,13 @@ impl From<PhotoError> for Open311Error {
             PhotoError::NotAnImage => "media: not a JPEG, PNG or WebP image".to_string(),
             PhotoError::Unreadable => "media: the image could not be read".to_string(),
             PhotoError::TooMany => format!("media: at most {MAX_PHOTOS_PER_CASE} files"),
+            PhotoError::TooManyPixels => "media: the image has too many pixels".to_string(),
+            PhotoError::Busy => {
+                return Open311Error {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    description: "media: too many photos are being processed; try again shortly".into(),
+                };
+            }
         })
     }
 }

@@ -18,7 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chuishao_app::residents::open311::{self as o311, is_english};
-use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, clean_all};
+use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE};
 use error::{Open311Error, naming};
 use params::{Params, parse_pairs};
 use serde::Serialize;
@@ -97,8 +97,18 @@ fn collapse(path: &str) -> String {
     out
 }
 
-/// The single entry point for every Open311 path and method.
+/// The single entry point for every Open311 path and method; a 503 (every photo decoding
+/// slot busy) says when to come back.
 pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
+    let retry_after = s.decode.retry_after_secs();
+    let mut res = answer(s, req).await;
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+    }
+    res
+}
+
+async fn answer(s: AppState, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let path = collapse(parts.uri.path());
     let rest = path.strip_prefix(PREFIX).unwrap_or("");
@@ -108,6 +118,16 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
     let guess = segments.last().and_then(|l| split_format(l).ok()).map(|(_, f)| f).unwrap_or(Format::Json);
     let mut media = Vec::new();
     if parts.method == Method::POST {
+        // Credentials before the body: a key in the query or `Authorization` is checked now,
+        // one in a multipart form before its first file (see `crate::upload`).
+        let wants_key = segments.len() == 1 && matches!(segment_name(&segments), "requests" | "servicerequestupdates");
+        let early_key = Params(params.clone()).get("api_key").or_else(|| bearer(&parts.headers));
+        if wants_key
+            && let Some(key) = &early_key
+            && let Err(e) = integrator_key(&s, key).await
+        {
+            return error(guess, &e);
+        }
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match mime.as_str() {
@@ -118,13 +138,16 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
                 };
                 params.extend(parse_pairs(std::str::from_utf8(&bytes).unwrap_or("")));
             }
-            "multipart/form-data" => match multipart_fields(&parts, body).await {
-                Ok((fields, photos)) => {
-                    params.extend(fields);
-                    media = photos;
+            "multipart/form-data" => {
+                let checked = early_key.is_some() || !wants_key;
+                match multipart_fields(&s, &parts, body, checked).await {
+                    Ok((fields, photos)) => {
+                        params.extend(fields);
+                        media = photos;
+                    }
+                    Err(e) => return error(guess, &e),
                 }
-                Err(e) => return error(guess, &e),
-            },
+            }
             _ => {
                 return error(
                     guess,
@@ -136,6 +159,9 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
         }
     } else {
         drop(body);
+    }
+    if let Some(name) = crate::control_field(&params) {
+        return error(guess, &Open311Error::bad_request(format!("{name}: control_characters: {}", control_text())));
     }
     let params = Params(params);
     let base = format!(
@@ -151,6 +177,29 @@ pub async fn entry(State(s): State<AppState>, req: Request) -> Response {
 }
 
 type Routed = Result<Response, (Format, Open311Error)>;
+
+/// The name of the path's last segment without its format (`requests.json` → `requests`).
+fn segment_name<'a>(segments: &[&'a str]) -> &'a str {
+    let last = segments.last().copied().unwrap_or("");
+    split_format(last).map(|(n, _)| n).unwrap_or(last)
+}
+
+/// The catalogue's wording of the `control_characters` refusal (English, as Open311's errors).
+fn control_text() -> &'static str {
+    crate::web::Msgs(crate::web::Lang::En).t("error.control_characters")
+}
+
+fn key_required() -> Open311Error {
+    Open311Error::forbidden("api_key is required: an integrator's API token (chuishao users create-token)")
+}
+
+/// The integrator an `api_key` names, or the 403 refusing it.
+async fn integrator_key(s: &AppState, key: &str) -> Result<chuishao_domain::access::Actor, Open311Error> {
+    s.app.open311_actor(key).await.map_err(|e| match e {
+        chuishao_app::AppError::Unauthenticated => Open311Error::forbidden("api_key is not valid"),
+        other => Open311Error::from(other),
+    })
+}
 
 async fn route(
     s: &AppState,
@@ -175,15 +224,8 @@ async fn route(
     };
     // An integrator's key: from the query, the form or `Authorization: Bearer`.
     let integrator = || async {
-        let key = params.get("api_key").or_else(|| bearer(headers)).ok_or_else(|| {
-            fail(Open311Error::forbidden(
-                "api_key is required: an integrator's API token (chuishao users create-token)",
-            ))
-        })?;
-        app.open311_actor(&key).await.map_err(|e| match e {
-            chuishao_app::AppError::Unauthenticated => fail(Open311Error::forbidden("api_key is not valid")),
-            other => app_fail(other),
-        })
+        let key = params.get("api_key").or_else(|| bearer(headers)).ok_or_else(|| fail(key_required()))?;
+        integrator_key(s, &key).await.map_err(fail)
     };
     // Uploaded photos are served here: their paths become URLs on this host.
     let origin = base.strip_suffix(PREFIX).unwrap_or(base);
@@ -270,45 +312,32 @@ async fn route(
 
 /// A multipart body: its text fields, and its `media` file parts cleaned by the photo
 /// pipeline (recognised by content, re-encoded without metadata). Any bad file refuses all.
+/// Unless the key was `checked` already, the form's `api_key` must come before the first
+/// file and be valid, or no file is read.
 async fn multipart_fields(
+    s: &AppState,
     parts: &axum::http::request::Parts,
     body: Body,
+    checked: bool,
 ) -> Result<(Vec<(String, String)>, Vec<CleanPhoto>), Open311Error> {
-    use axum::extract::FromRequest;
-    // The original parts carry the route's body limit.
-    let req = Request::from_parts(parts.clone(), body);
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Open311Error::too_large()
-        } else {
-            Open311Error::bad_request(format!("unreadable multipart body: {}", e.body_text()))
+    use crate::upload::{UploadError, field, read_multipart};
+    let gate = async |fields: &[(String, String)]| -> Result<(), Open311Error> {
+        if checked {
+            return Ok(());
         }
+        let key = field(fields, "api_key").map(str::trim).filter(|k| !k.is_empty()).ok_or_else(key_required)?;
+        integrator_key(s, key).await.map(|_| ())
     };
-    let mut mp = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|e| Open311Error::bad_request(format!("unreadable multipart body: {}", e.body_text())))?;
-    let mut out = Vec::new();
-    let mut files: Vec<Bytes> = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        let is_file = field.file_name().is_some();
-        let data = field.bytes().await.map_err(unreadable)?;
-        if name == "media" {
-            // An empty part is a form sent without a file chosen.
-            if !data.is_empty() {
-                files.push(data);
-            }
-        } else if is_file {
-            return Err(Open311Error::bad_request(format!("{name}: only media may carry a file")));
-        } else {
-            let text = String::from_utf8_lossy(&data).trim().to_string();
-            if !text.is_empty() {
-                out.push((name, text));
-            }
-        }
-    }
-    let photos = clean_all(files).await.map_err(Open311Error::from)?;
-    Ok((out, photos))
+    let upload = read_multipart(parts, body, "media", true, gate).await.map_err(|e| match e {
+        UploadError::TooLarge => Open311Error::too_large(),
+        UploadError::Unreadable(why) => Open311Error::bad_request(format!("unreadable multipart body: {why}")),
+        UploadError::StrayFile(name) => Open311Error::bad_request(format!("{name}: only media may carry a file")),
+        UploadError::Refused(e, _) => e,
+    })?;
+    let fields =
+        upload.fields.into_iter().map(|(k, v)| (k, v.trim().to_string())).filter(|(_, v)| !v.is_empty()).collect();
+    let photos = s.decode.clean_all(upload.files).await.map_err(Open311Error::from)?;
+    Ok((fields, photos))
 }
 
 /// The routes: the prefix itself and everything under it.

@@ -289,16 +289,29 @@ async fn callback(State(s): State<AppState>, lang: PageLang, Path(code): Path<St
 
 /// Parses an urlencoded form body (up to the router's body limit).
 pub(super) async fn form<T: serde::de::DeserializeOwned>(parts: &Parts, body: axum::body::Body) -> Option<T> {
+    form_checked(parts, body).await.ok()
+}
+
+/// As [`form`], refusals as a catalogue key: `error.control_characters` when a field holds
+/// a control character, else `error.invalid`.
+pub(super) async fn form_checked<T: serde::de::DeserializeOwned>(
+    parts: &Parts,
+    body: axum::body::Body,
+) -> Result<T, &'static str> {
     let is_form = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return None;
+        return Err("error.invalid");
     }
-    let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await.ok()?;
-    serde_urlencoded::from_bytes(&bytes).ok()
+    let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await.map_err(|_| "error.invalid")?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| "error.invalid")?;
+    if crate::control_field(&pairs).is_some() {
+        return Err("error.control_characters");
+    }
+    serde_urlencoded::from_bytes(&bytes).map_err(|_| "error.invalid")
 }
 
 pub(super) fn routes() -> Router<AppState> {

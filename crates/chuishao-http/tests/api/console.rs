@@ -7,7 +7,17 @@ use std::time::Duration;
 
 const CSRF: &str = "0123456789abcdef0123456789abcdef";
 
-fn browser() -> reqwest::Client {
+/// The CSRF cookie and form value a signed-in page of session `sid` carries.
+pub(super) fn csrf_pair(_sid: &str) -> (String, String) {
+    (CSRF.to_string(), CSRF.to_string())
+}
+
+/// A session of `user` (demo password).
+pub(super) async fn signed_in(t: &TestApp, user: &str) -> String {
+    login(t, user, chuishao_app::console::accounts::DEMO_PASSWORD).await.1.unwrap()
+}
+
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
@@ -33,7 +43,13 @@ async fn page(t: &TestApp, sid: &str, path: &str) -> (StatusCode, String) {
     (res.status(), res.text().await.unwrap())
 }
 
-async fn act(t: &TestApp, sid: &str, id: i64, fields: &[(&str, &str)], with_csrf: bool) -> (StatusCode, String) {
+pub(super) async fn act(
+    t: &TestApp,
+    sid: &str,
+    id: i64,
+    fields: &[(&str, &str)],
+    with_csrf: bool,
+) -> (StatusCode, String) {
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     if with_csrf {
         form.push(("csrf", CSRF));

@@ -9,10 +9,12 @@
 mod harness;
 use harness::*;
 
+mod bombs;
 mod cases;
 mod console;
 mod console_admin;
 mod geo;
+mod hardening;
 mod languages;
 mod open311;
 mod patrol;

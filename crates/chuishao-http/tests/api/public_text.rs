@@ -203,7 +203,9 @@ async fn a_dispatcher_edits_withholds_and_lists_what_the_public_sees() {
     // Refusals change nothing.
     assert_invalid(&t.put_public(&dispatcher, id, json!({"mode": "edited"})).await, "text");
     assert_invalid(&t.put_public(&dispatcher, id, json!({"mode": "auto", "text": "x"})).await, "text");
-    assert_invalid(&t.put_public(&dispatcher, id, json!({"mode": "edited", "text": "a\u{0}b"})).await, "text");
+    let res = t.put_public(&dispatcher, id, json!({"mode": "edited", "text": "a\u{0}b"})).await;
+    assert_eq!(res.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.1);
+    assert_eq!(res.1["error"]["code"], "control_characters", "{}", res.1);
     let res = t.put_public(&dispatcher, id, json!({"mode": "shown"})).await;
     assert_eq!(res.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.1);
     let cgw = t.token("staff_cgw").await;

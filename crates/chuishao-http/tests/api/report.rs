@@ -4,14 +4,14 @@
 
 use super::*;
 
-struct FormSession {
-    cookie: String,
-    csrf: String,
-    form_token: String,
+pub(super) struct FormSession {
+    pub(super) cookie: String,
+    pub(super) csrf: String,
+    pub(super) form_token: String,
 }
 
 impl TestApp {
-    async fn open_report_form(&self, query: &str) -> (FormSession, String) {
+    pub(super) async fn open_report_form(&self, query: &str) -> (FormSession, String) {
         let res = self.client.get(self.url(&format!("/report{query}"))).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let cookie = res
@@ -29,7 +29,7 @@ impl TestApp {
         (FormSession { cookie, csrf: field("csrf"), form_token: field("form_token") }, html)
     }
 
-    async fn submit_report(&self, f: &FormSession, extra: &[(&str, &str)]) -> (StatusCode, String) {
+    pub(super) async fn submit_report(&self, f: &FormSession, extra: &[(&str, &str)]) -> (StatusCode, String) {
         let mut form: Vec<(&str, &str)> = vec![("csrf", &f.csrf), ("form_token", &f.form_token)];
         form.extend_from_slice(extra);
         let res = self

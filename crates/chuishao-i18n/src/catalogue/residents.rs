@@ -102,6 +102,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("report.err.photo_type", "照片只能是JPEG、PNG或WebP图片。", "Photos must be JPEG, PNG or WebP images."),
     ("report.err.photo_size", "每张照片不能超过10MB。", "Each photo may be at most 10 MB."),
     ("report.err.photo_count", "最多上传4张照片。", "At most 4 photos."),
+    (
+        "report.err.photo_pixels",
+        "照片像素过多（最多4000万像素），请缩小后再传。",
+        "The photo has too many pixels (at most 40 megapixels); shrink it and try again.",
+    ),
     ("nearby.title", "附近已有人反映过同类问题：", "Others nearby already reported this kind of problem:"),
     ("nearby.me_too", "我也遇到了", "Me too"),
     ("nearby.view", "查看进度", "View progress"),
@@ -129,6 +134,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.csrf", "页面已过期，请返回刷新后重试。", "The page has expired; go back, reload and try again."),
     ("error.rate_limited", "操作太频繁，请稍后再试。", "Too many attempts; please wait a moment and try again."),
     ("error.internal", "服务暂时不可用，请稍后再试。", "The service is unavailable; please try again later."),
+    (
+        "error.control_characters",
+        "内容含有不允许的控制字符，请删除后重试。",
+        "The text contains control characters, which are not allowed; remove them and try again.",
+    ),
+    (
+        "error.busy",
+        "正在处理的照片太多，请稍后再试。",
+        "Too many photos are being processed; please try again shortly.",
+    ),
     ("error.not_found", "没有找到这个页面。", "No such page."),
     // Open311 service definitions: the questions every service asks.
     ("open311.hazard", "存在安全隐患吗？", "Is it dangerous?"),

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chuishao_app::cases::TransitionInput;
-use chuishao_app::residents::photos::{CleanPhoto, MAX_PHOTOS_PER_CASE, PhotoError, clean};
+use chuishao_app::residents::photos::{CleanPhoto, PhotoError};
 use chuishao_app::residents::public_text::{PublicTextInput, PublicTextMode};
 use chuishao_app::{AppError, FieldError};
 use chuishao_domain::DomainError;
@@ -36,25 +36,23 @@ fn to_input(f: &Form, action: &str, version: i64) -> TransitionInput {
     }
 }
 
-/// Runs uploaded photos through the residents' photo pipeline (off the async threads).
+/// Runs uploaded photos through the residents' photo pipeline (in the node's decoding pool).
 /// Photos come only with a resolution; the error is a message key.
-async fn clean_photos(files: Vec<axum::body::Bytes>, allowed: bool) -> Result<Vec<CleanPhoto>, &'static str> {
-    if files.is_empty() {
-        return Ok(vec![]);
-    }
-    if !allowed {
+async fn clean_photos(
+    s: &AppState,
+    files: Vec<axum::body::Bytes>,
+    allowed: bool,
+) -> Result<Vec<CleanPhoto>, &'static str> {
+    if !files.is_empty() && !allowed {
         return Err("case.photo_not_here");
     }
-    if files.len() > MAX_PHOTOS_PER_CASE {
-        return Err("report.err.photo_count");
-    }
-    match tokio::task::spawn_blocking(move || files.iter().map(|b| clean(b)).collect::<Result<Vec<_>, _>>()).await {
-        Ok(Ok(photos)) => Ok(photos),
-        Ok(Err(PhotoError::TooLarge)) => Err("report.err.photo_size"),
-        Ok(Err(PhotoError::TooMany)) => Err("report.err.photo_count"),
-        Ok(Err(_)) => Err("report.err.photo_type"),
-        Err(_) => Err("error.internal"),
-    }
+    s.decode.clean_all(files).await.map_err(|e| match e {
+        PhotoError::TooLarge => "report.err.photo_size",
+        PhotoError::TooMany => "report.err.photo_count",
+        PhotoError::TooManyPixels => "report.err.photo_pixels",
+        PhotoError::Busy => "error.busy",
+        PhotoError::NotAnImage | PhotoError::Unreadable => "report.err.photo_type",
+    })
 }
 
 /// `POST /console/cases/{id}/act`: one action, then back to the desk (`?done=1`).
@@ -64,8 +62,14 @@ pub(super) async fn act(State(s): State<AppState>, Path(id): Path<String>, poste
     let action = form.get("action").unwrap_or_default().to_string();
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let photos = match clean_photos(std::mem::take(&mut form.files), action == "resolve").await {
+    let photos = match clean_photos(&s, std::mem::take(&mut form.files), action == "resolve").await {
         Ok(p) => p,
+        Err("error.busy") => {
+            let busy = StatusCode::SERVICE_UNAVAILABLE;
+            let mut res = case_page(&s, &staff, id, busy, Some("error.busy"), vec![]).await?;
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, s.decode.retry_after_secs().into());
+            return Ok(res);
+        }
         Err(key) => return case_page(&s, &staff, id, unprocessable, Some(key), vec![]).await,
     };
     let actor = staff.actor();

@@ -171,46 +171,39 @@ impl Form {
         self.fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// Reads an urlencoded form, or a multipart one whose `photo` file parts are kept apart.
-    /// Refusals are a status and a catalogue key.
-    async fn read(req: Request) -> Result<Form, (StatusCode, &'static str)> {
-        let bad = (StatusCode::BAD_REQUEST, "error.invalid");
-        let too_large = (StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size");
+    /// Reads an urlencoded form, or a multipart one whose `photo` file parts are kept apart;
+    /// `gate` runs on the fields before the first file (see [`crate::upload`]). Refusals are
+    /// a status and a catalogue key; a refusing gate's answer carries the fields read so far.
+    async fn read(
+        parts: &Parts,
+        body: axum::body::Body,
+        gate: impl AsyncFnOnce(&[(String, String)]) -> Result<(), ()>,
+    ) -> Result<Form, (StatusCode, &'static str, Vec<(String, String)>)> {
+        use crate::upload::{UploadError, read_multipart};
+        let bad = |fields| (StatusCode::BAD_REQUEST, "error.invalid", fields);
         let content_type =
-            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         if content_type.starts_with("application/x-www-form-urlencoded") {
-            let bytes = axum::body::to_bytes(req.into_body(), crate::MAX_BODY_BYTES).await.map_err(|_| bad)?;
-            let fields = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad)?;
+            let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await.map_err(|_| bad(vec![]))?;
+            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad(vec![]))?;
+            if crate::control_field(&fields).is_some() {
+                return Err((StatusCode::UNPROCESSABLE_ENTITY, "error.control_characters", vec![]));
+            }
             return Ok(Form { fields, files: vec![] });
         }
         if !content_type.starts_with("multipart/form-data") {
-            return Err(bad);
+            return Err(bad(vec![]));
         }
-        // The request keeps the route's body limit (the resolve form's photos).
-        let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| bad)?;
-        let mut form = Form::default();
-        loop {
-            let field = match mp.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
-                Err(_) => return Err(bad),
-            };
-            let name = field.name().unwrap_or("").to_string();
-            let is_file = field.file_name().is_some();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large } else { bad })?;
-            if name == "photo" && is_file {
-                if !data.is_empty() {
-                    form.files.push(data);
-                }
-            } else {
-                form.fields.push((name, String::from_utf8_lossy(&data).into_owned()));
+        // The parts keep the route's body limit (the resolve form's photos).
+        match read_multipart(parts, body, "photo", false, gate).await {
+            Ok(u) if crate::control_field(&u.fields).is_some() => {
+                Err((StatusCode::UNPROCESSABLE_ENTITY, "error.control_characters", vec![]))
             }
+            Ok(u) => Ok(Form { fields: u.fields, files: u.files }),
+            Err(UploadError::TooLarge) => Err((StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size", vec![])),
+            Err(UploadError::Refused((), fields)) => Err((StatusCode::FORBIDDEN, "error.csrf", fields)),
+            Err(_) => Err(bad(vec![])),
         }
-        Ok(form)
     }
 }
 
@@ -227,24 +220,34 @@ pub(crate) struct StaffForm {
 impl FromRequest<AppState> for StaffForm {
     type Rejection = PageError;
 
+    /// The session first (from its cookie, before the body is read), then the form: its CSRF
+    /// token before any photo is read. Without a session no photo is read at all.
     async fn from_request(req: Request, s: &AppState) -> Result<Self, PageError> {
         let (parts, body) = req.into_parts();
         let lang = PageLang::of(&parts);
-        let form = Form::read(Request::from_parts(parts.clone(), body))
-            .await
-            .map_err(|(status, key)| PageError::message(lang, status, key))?;
+        let session = session_of(s, &parts).await.map_err(|e| PageError::internal(lang, &e))?;
+        let signed_in = session.is_some();
+        let gate = async |fields: &[(String, String)]| {
+            if signed_in && csrf::check(&parts, crate::upload::field(fields, csrf::NAME)) { Ok(()) } else { Err(()) }
+        };
+        let read = Form::read(&parts, body, gate).await;
+        let form = match (read, signed_in) {
+            (Ok(form), _) => form,
+            // A photo form whose session ended: its text fields are carried through sign-in.
+            (Err((StatusCode::FORBIDDEN, _, fields)), false) => Form { fields, files: vec![] },
+            (Err((status, key, _)), _) => return Err(PageError::message(lang, status, key)),
+        };
         if !csrf::check(&parts, form.get(csrf::NAME)) {
             return Err(PageError::message(lang, StatusCode::FORBIDDEN, "error.csrf"));
         }
         // A session whose password must change holds no role, so every use case refuses it.
-        match session_of(s, &parts).await {
-            Ok(Some(x)) => Ok(StaffForm { staff: Staff::new(&parts, lang, x), form }),
-            Ok(None) => {
+        match session {
+            Some(x) => Ok(StaffForm { staff: Staff::new(&parts, lang, x), form }),
+            None => {
                 let carry =
                     form.fields.into_iter().filter(|(k, _)| k != csrf::NAME && !k.contains("password")).collect();
                 Err(PageError::Expired { lang, csrf: csrf::token(&parts), action: parts.uri.path().to_string(), carry })
             }
-            Err(e) => Err(PageError::internal(lang, &e)),
         }
     }
 }

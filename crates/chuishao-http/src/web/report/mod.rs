@@ -8,16 +8,13 @@ mod nearby;
 use super::{MessagePage, Msgs, PageLang, csrf, html};
 use crate::AppState;
 use axum::Router;
-use axum::extract::FromRequest;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use chuishao_app::AppError;
-use chuishao_app::residents::photos::{
-    CleanPhoto, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, clean_all, valid_file_name,
-};
+use chuishao_app::residents::photos::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, PhotoError, valid_file_name};
 use chuishao_app::residents::report::ReportForm;
 use map::{MapView, map_pick, map_view};
 use rand::RngCore;
@@ -186,75 +183,55 @@ fn error_key(field: &str) -> &'static str {
     }
 }
 
-/// The body of a report: urlencoded (no photos) or multipart (with `photo` files).
+/// The body of a report: urlencoded (no photos) or multipart (with `photo` files, kept as
+/// bytes: they are decoded only after every check).
 enum Body {
-    Parsed(Box<Fields>, Vec<CleanPhoto>),
+    Parsed(Box<Fields>, Vec<axum::body::Bytes>),
     Refused(StatusCode, &'static str),
 }
 
+/// Reads the form; a multipart one must carry its CSRF token before its first photo, or no
+/// photo is read.
 async fn read_body(parts: &axum::http::request::Parts, body: axum::body::Body) -> Body {
+    use crate::upload::{UploadError, field, read_multipart};
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if !content_type.starts_with("multipart/form-data") {
-        return match crate::web::track::form::<Fields>(parts, body).await {
-            Some(f) => Body::Parsed(Box::new(f), vec![]),
-            None => Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
+        return match crate::web::track::form_checked::<Fields>(parts, body).await {
+            Ok(f) => Body::Parsed(Box::new(f), vec![]),
+            Err(key) => Body::Refused(refusal_status(key), key),
         };
     }
-    // The original parts carry the route's body limit.
-    let req = Request::from_parts(parts.clone(), body);
-    let Ok(mut mp) = axum::extract::Multipart::from_request(req, &()).await else {
-        return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
+    let gate = async |fields: &[(String, String)]| {
+        if csrf::check(parts, field(fields, csrf::NAME)) { Ok(()) } else { Err(()) }
     };
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut raw: Vec<axum::body::Bytes> = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Body::Refused(StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size");
-            }
-            Err(_) => return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let is_file = field.file_name().is_some();
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Body::Refused(StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size");
-            }
-            Err(_) => return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
-        };
-        if name == "photo" && is_file {
-            if !data.is_empty() {
-                raw.push(data);
-            }
-        } else {
-            pairs.push((name, String::from_utf8_lossy(&data).into_owned()));
-        }
+    let upload = match read_multipart(parts, body, "photo", false, gate).await {
+        Ok(u) => u,
+        Err(UploadError::TooLarge) => return Body::Refused(StatusCode::PAYLOAD_TOO_LARGE, "report.err.photo_size"),
+        Err(UploadError::Refused(..)) => return Body::Refused(StatusCode::FORBIDDEN, "error.csrf"),
+        Err(_) => return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid"),
+    };
+    if crate::control_field(&upload.fields).is_some() {
+        return Body::Refused(StatusCode::UNPROCESSABLE_ENTITY, "error.control_characters");
     }
-    let Ok(encoded) = serde_urlencoded::to_string(&pairs) else {
+    let Ok(encoded) = serde_urlencoded::to_string(&upload.fields) else {
         return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
     };
     let Ok(fields) = serde_urlencoded::from_str::<Fields>(&encoded) else {
         return Body::Refused(StatusCode::BAD_REQUEST, "error.invalid");
     };
-    match clean_all(raw).await {
-        Ok(photos) => Body::Parsed(Box::new(fields), photos),
-        Err(PhotoError::TooLarge) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_size"),
-        Err(PhotoError::TooMany) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_count"),
-        Err(_) => Body::Parsed(Box::new(fields), vec![]).refuse_photos("report.err.photo_type"),
-    }
+    Body::Parsed(Box::new(fields), upload.files)
 }
 
-impl Body {
-    /// The form was readable but its photos are not: re-show the form with this error.
-    fn refuse_photos(self, key: &'static str) -> Body {
-        match self {
-            Body::Parsed(f, _) => Body::Parsed(Box::new(Fields { photo_error: Some(key), ..*f }), vec![]),
-            other => other,
-        }
-    }
+/// The status of a form refusal's catalogue key.
+fn refusal_status(key: &str) -> StatusCode {
+    if key == "error.control_characters" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST }
+}
+
+/// A refusal that says when to come back.
+fn retry_later(lang: PageLang, status: StatusCode, key: &'static str, wait: u64) -> Response {
+    let mut res = message(lang, status, key);
+    res.headers_mut().insert(header::RETRY_AFTER, wait.into());
+    res
 }
 
 /// The checks every public form write passes first: CSRF, then the per-IP report limit.
@@ -263,19 +240,19 @@ fn guard(s: &AppState, lang: PageLang, parts: &axum::http::request::Parts, token
         return Some(message(lang, StatusCode::FORBIDDEN, "error.csrf"));
     }
     if let Err(wait) = s.limiter.check("report", s.limiter.limits.report, s.client_addr(parts)) {
-        let mut res = message(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited");
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Some(res);
+        return Some(retry_later(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited", wait));
     }
     None
 }
 
-/// `POST /report`.
+/// `POST /report`: the rate limit before the body, the CSRF token before any photo, a tap on
+/// the map without decoding anything, then the limit taken and the photos decoded.
 async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let (fields, photos) = match read_body(&parts, body).await {
+    if let Err(wait) = s.limiter.peek("report", s.limiter.limits.report, s.client_addr(&parts)) {
+        return retry_later(lang, StatusCode::TOO_MANY_REQUESTS, "error.rate_limited", wait);
+    }
+    let (mut fields, raw) = match read_body(&parts, body).await {
         Body::Parsed(f, p) => (*f, p),
         Body::Refused(status, key) => return message(lang, status, key),
     };
@@ -292,6 +269,21 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
     if let Some(refused) = guard(&s, lang, &parts, &fields.csrf) {
         return refused;
     }
+    let photos = match s.decode.clean_all(raw).await {
+        Ok(photos) => photos,
+        Err(PhotoError::Busy) => {
+            return retry_later(lang, StatusCode::SERVICE_UNAVAILABLE, "error.busy", s.decode.retry_after_secs());
+        }
+        Err(e) => {
+            fields.photo_error = Some(match e {
+                PhotoError::TooLarge => "report.err.photo_size",
+                PhotoError::TooMany => "report.err.photo_count",
+                PhotoError::TooManyPixels => "report.err.photo_pixels",
+                _ => "report.err.photo_type",
+            });
+            vec![]
+        }
+    };
     let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     let mut errors: Vec<&'static str> = Vec::new();
     let mut coord = |v: &str| -> Option<f64> {
