@@ -99,7 +99,38 @@ pub struct CaseScope<'a> {
     pub handler_path: Option<&'a str>,
 }
 
+/// Where a whistle sits, for scope checks: the raising organisation, the place it takes place
+/// in (when located), and the summoned units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhistleScope<'a> {
+    pub raiser_path: &'a str,
+    pub place_path: Option<&'a str>,
+    pub unit_paths: Vec<&'a str>,
+}
+
 impl Actor {
+    /// Whether any of the actor's bindings (any role) covers `path`.
+    fn within_reach(&self, path: &str) -> bool {
+        self.bindings.iter().any(|b| path_within(path, &b.org_path))
+    }
+
+    /// Whether the actor sees the whole whistle, every unit included: by the raiser or by the
+    /// place (a subdistrict sees what is whistled on its territory).
+    pub fn sees_whole_whistle(&self, scope: &WhistleScope<'_>) -> bool {
+        self.within_reach(scope.raiser_path) || scope.place_path.is_some_and(|p| self.within_reach(p))
+    }
+
+    /// Whether the actor sees the whistle at all: the whole of it, or as a summoned unit.
+    pub fn can_see_whistle(&self, scope: &WhistleScope<'_>) -> bool {
+        self.sees_whole_whistle(scope) || scope.unit_paths.iter().any(|u| self.within_reach(u))
+    }
+
+    /// Whether the actor sees the summoned unit at `unit_path` of the whistle: all units when
+    /// they see the whole whistle, otherwise only their own.
+    pub fn sees_whistle_unit(&self, scope: &WhistleScope<'_>, unit_path: &str) -> bool {
+        self.sees_whole_whistle(scope) || self.within_reach(unit_path)
+    }
+
     /// Whether any binding with one of `roles` covers the case's place.
     pub fn covers_location(&self, roles: &[Role], scope: &CaseScope<'_>) -> bool {
         self.bindings.iter().any(|b| roles.contains(&b.role) && path_within(scope.location_path, &b.org_path))
@@ -169,6 +200,44 @@ mod tests {
         assert!(dept.can_see(&theirs));
         assert!(!dept.can_see(&others));
         assert!(!dept.can_see(&nobody));
+    }
+
+    #[test]
+    fn whistles_are_seen_by_raiser_place_and_summoned_units() {
+        let scope =
+            WhistleScope { raiser_path: "/1/2/", place_path: Some("/1/2/3/"), unit_paths: vec!["/1/50/", "/1/60/"] };
+        let community = actor(&[(Role::CommunityWorker, "/1/2/3/")]);
+        let unit = actor(&[(Role::DepartmentStaff, "/1/50/")]);
+        let other = actor(&[(Role::DepartmentStaff, "/1/70/")]);
+        assert!(community.can_see_whistle(&scope) && community.sees_whole_whistle(&scope));
+        assert!(unit.can_see_whistle(&scope) && !unit.sees_whole_whistle(&scope));
+        assert!(unit.sees_whistle_unit(&scope, "/1/50/") && !unit.sees_whistle_unit(&scope, "/1/60/"));
+        assert!(!other.can_see_whistle(&scope));
+        let unplaced = WhistleScope { place_path: None, ..scope };
+        assert!(!community.can_see_whistle(&unplaced));
+    }
+
+    proptest::proptest! {
+        /// Whoever sees a whistle sees at least one of its parts; whoever sees the whole sees
+        /// every unit; a unit-only viewer sees exactly the units in their reach.
+        #[test]
+        fn whistle_visibility_is_consistent(
+            binding in proptest::sample::select(vec!["/1/", "/1/2/", "/1/2/3/", "/1/50/", "/1/60/", "/9/"]),
+            raiser in proptest::sample::select(vec!["/1/", "/1/2/", "/1/50/"]),
+            place in proptest::option::of(proptest::sample::select(vec!["/1/2/3/", "/1/2/4/", "/9/1/"])),
+            units in proptest::sample::subsequence(vec!["/1/50/", "/1/60/", "/1/2/7/"], 0..=3),
+        ) {
+            let a = actor(&[(Role::Viewer, binding)]);
+            let scope = WhistleScope { raiser_path: raiser, place_path: place, unit_paths: units.clone() };
+            let seen_units = units.iter().filter(|u| a.sees_whistle_unit(&scope, u)).count();
+            proptest::prop_assert_eq!(a.can_see_whistle(&scope), a.sees_whole_whistle(&scope) || seen_units > 0);
+            if a.sees_whole_whistle(&scope) {
+                proptest::prop_assert_eq!(seen_units, units.len());
+            } else {
+                let reach = units.iter().filter(|u| path_within(u, binding)).count();
+                proptest::prop_assert_eq!(seen_units, reach);
+            }
+        }
     }
 
     #[test]

@@ -7,9 +7,10 @@ use thiserror::Error;
 /// stable identifier shown to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
-    /// A field failed validation.
+    /// A field failed validation: `reason` in English for the API and logs, `problem` as
+    /// data for pages to word in their language.
     #[error("invalid {field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    Invalid { field: &'static str, reason: String, problem: Problem },
     /// The action is not allowed from the case's current state.
     #[error("action {action} is not allowed while the case is {state}")]
     IllegalTransition { action: String, state: String },
@@ -19,6 +20,9 @@ pub enum DomainError {
     /// The actor holds no role that allows this action on this case.
     #[error("not permitted: {0}")]
     Forbidden(String),
+    /// Separation of duties: the one who resolved a case may not verify that same result.
+    #[error("{0} resolved this case and may not verify their own result")]
+    SeparationOfDuties(String),
 }
 
 impl DomainError {
@@ -29,10 +33,54 @@ impl DomainError {
             DomainError::IllegalTransition { .. } => "illegal_transition",
             DomainError::VersionConflict { .. } => "version_conflict",
             DomainError::Forbidden(_) => "forbidden",
+            DomainError::SeparationOfDuties(_) => "separation_of_duties",
         }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        DomainError::Invalid { field, reason: reason.into() }
+        DomainError::Invalid { field, reason: reason.into(), problem: Problem::Invalid }
+    }
+
+    /// A field refused for a reason the catalogue words (`problem.{code}`).
+    pub fn refused(field: &'static str, problem: Problem, reason: impl Into<String>) -> Self {
+        DomainError::Invalid { field, reason: reason.into(), problem }
+    }
+}
+
+/// Why a field was refused, as data: pages word it from the catalogue (`problem.{code}` with
+/// the values as placeholders); the API keeps the English `reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Not valid (no finer wording).
+    Invalid,
+    /// Missing or blank.
+    Required,
+    /// Longer than `max` characters.
+    TooLong { max: usize },
+    /// Outside `min..=max`.
+    OutOfRange { min: i64, max: i64 },
+    /// A rule with its own catalogue line, `problem.{code}`.
+    Rule(&'static str),
+}
+
+impl Problem {
+    /// The catalogue key's last part.
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Invalid => "invalid",
+            Problem::Required => "required",
+            Problem::TooLong { .. } => "too_long",
+            Problem::OutOfRange { .. } => "out_of_range",
+            Problem::Rule(code) => code,
+        }
+    }
+
+    /// The values the wording names, as `(placeholder, value)`.
+    pub fn args(self) -> Vec<(&'static str, String)> {
+        match self {
+            Problem::TooLong { max } => vec![("max", max.to_string())],
+            Problem::OutOfRange { min, max } => vec![("min", min.to_string()), ("max", max.to_string())],
+            _ => vec![],
+        }
     }
 }

@@ -427,13 +427,28 @@ struct Coverage {
 }
 
 /// The case the log `log` folds to from nothing (stream id 1).
-fn fold_log(log: &[(i64, CaseEvent)]) -> Option<Case> {
-    <Case as Record>::fold(log.iter().map(|(version, event)| Recorded {
+fn fold_log(log: &[(i64, CaseEvent, Option<UserId>)]) -> Option<Case> {
+    <Case as Record>::fold(log.iter().map(|(version, event, _)| Recorded {
         stream_id: 1,
         version: *version,
         at: 0,
         event,
     }))
+}
+
+/// The state the rules decide on: the fold, plus what a loaded case recalls from its events
+/// and their actors (`cases::recall`: a pending return, who resolved).
+fn recalled(log: &[(i64, CaseEvent, Option<UserId>)]) -> Option<Case> {
+    let mut case = fold_log(log)?;
+    for (_, event, actor) in log {
+        chuishao_domain::cases::recall(&mut case, event, *actor);
+    }
+    Some(case)
+}
+
+/// The projection the row keeps (the fold): the case without what it recalls.
+fn projection(case: &Case) -> Case {
+    Case { returned_by: None, resolved_by: None, ..case.clone() }
 }
 
 fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
@@ -453,10 +468,12 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
             location_org_id: None,
             location_path: Some(GRID_PATH.into()),
         },
+        None,
     )];
     check_invariants(&case)?;
     for step in steps {
-        prop_assert_eq!(fold_log(&log), Some(case.clone()), "the case is not the fold of its events");
+        prop_assert_eq!(fold_log(&log), Some(projection(&case)), "the case is not the fold of its events");
+        prop_assert_eq!(recalled(&log), Some(case.clone()), "a loaded case would not recall its history");
         cov.statuses.insert(case.status);
         let before = case.clone();
         let before_bytes = serde_json::to_vec(&case).unwrap();
@@ -486,7 +503,7 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
             }
             Ok(events) => {
                 successes += 1;
-                log.extend(events.iter().map(|e| (case.version, e.clone())));
+                log.extend(events.iter().map(|e| (case.version, e.clone(), Some(actor(who).user_id))));
                 prop_assert_eq!(step.version_offset, 0, "succeeded with a wrong version");
                 // 3. Events, version, and the transition is in the table.
                 prop_assert!(!events.is_empty());
@@ -520,6 +537,16 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
                     Command::Return { .. } => prop_assert_eq!(&case.handler, &None),
                     Command::Register { .. } | Command::Reject { .. } | Command::Merge { .. } => {}
                     _ => prop_assert_eq!(&case.handler, &before.handler),
+                }
+                // A dispatch of a returned case is a ruling: back to the unit that returned it
+                // only with a reason, and the event says which ruling it was.
+                if let Command::Dispatch { handler, note } = &cmd {
+                    if before.returned_by == Some(handler.id) {
+                        prop_assert!(note.as_deref().is_some_and(|n| !n.trim().is_empty()), "upheld without a reason");
+                    }
+                    let ruled = matches!(events.as_slice(), [CaseEvent::Dispatched { ruling: Some(_), .. }]);
+                    prop_assert_eq!(ruled, before.returned_by.is_some());
+                    prop_assert_eq!(case.returned_by, None);
                 }
                 if matches!(cmd, Command::Reopen { .. } | Command::Verify { passed: false, .. }) {
                     prop_assert_eq!(case.reopen_count, before.reopen_count + 1);
@@ -561,7 +588,8 @@ fn run_walk(steps: &[Step], cov: &mut Coverage) -> Result<(), TestCaseError> {
         check_invariants(&case)?;
         prop_assert_eq!(case.version, 1 + successes);
     }
-    prop_assert_eq!(fold_log(&log), Some(case.clone()), "the case is not the fold of its events");
+    prop_assert_eq!(fold_log(&log), Some(projection(&case)), "the case is not the fold of its events");
+    prop_assert_eq!(recalled(&log), Some(case.clone()), "a loaded case would not recall its history");
     cov.statuses.insert(case.status);
     Ok(())
 }

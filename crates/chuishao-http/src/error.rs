@@ -35,7 +35,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let code = e.code();
         let (status, details) = match &e {
-            AppError::Domain(DomainError::Invalid { field, reason }) => {
+            AppError::Domain(DomainError::Invalid { field, reason, .. }) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, json!({ "fields": [{ "field": field, "message": reason }] }))
             }
             AppError::Domain(DomainError::IllegalTransition { action, state }) => {
@@ -44,9 +44,8 @@ impl From<AppError> for ApiError {
             AppError::Domain(DomainError::VersionConflict { expected, current }) => {
                 (StatusCode::CONFLICT, json!({ "expected_version": expected, "current_version": current }))
             }
-            AppError::Domain(DomainError::Forbidden(_)) | AppError::Forbidden(_) => {
-                (StatusCode::FORBIDDEN, Value::Null)
-            }
+            AppError::Domain(DomainError::Forbidden(_) | DomainError::SeparationOfDuties(_))
+            | AppError::Forbidden(_) => (StatusCode::FORBIDDEN, Value::Null),
             AppError::Invalid(fields) => (StatusCode::UNPROCESSABLE_ENTITY, json!({ "fields": fields })),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, Value::Null),
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, Value::Null),
@@ -68,6 +67,9 @@ impl From<AppError> for ApiError {
                 "someone else changed this case; reload it and try again".to_string()
             }
             AppError::Domain(DomainError::Invalid { .. }) | AppError::Invalid(_) => "invalid input".to_string(),
+            AppError::Domain(DomainError::SeparationOfDuties(_)) => {
+                chuishao_i18n::Msgs(chuishao_i18n::Lang::En).t("error.separation_of_duties").to_string()
+            }
             other => other.to_string(),
         };
         ApiError { status, code, message, details }

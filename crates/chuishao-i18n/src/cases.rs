@@ -200,3 +200,13 @@ pub fn level_supervision_note(
 pub fn callback_reopen_reason(solved: bool) -> String {
     stored_note(if solved { "note.callback_dissatisfied" } else { "note.callback_not_solved" }, &[])
 }
+
+/// The note a ruling on a return is recorded with, `中文 / English: reason` (the form
+/// [`crate::localise_note`] splits for pages); the reason is as the dispatcher typed it.
+pub fn ruling_note(ruling: chuishao_domain::cases::Ruling, reason: Option<&str>) -> String {
+    let t = text(&format!("note.ruling_{}", ruling.as_str()), &[]);
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => format!("{} / {}: {r}", t.zh, t.en),
+        None => format!("{} / {}", t.zh, t.en),
+    }
+}

@@ -16,6 +16,7 @@
 pub mod cases;
 pub mod catalogue;
 pub mod notify;
+pub mod whistles;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -191,6 +192,20 @@ pub fn localise_note(note: &str, lang: Lang) -> String {
         }
     }
     note.to_string()
+}
+
+/// A refused form field in `lang`: its label (`errfield.{field}`, or a generic one) and the
+/// problem as the domain handed it over (`problem.{code}` with its values).
+pub fn field_error(lang: Lang, field: &str, problem: chuishao_domain::error::Problem) -> String {
+    let m = Msgs(lang);
+    let label = key("errfield", field).map_or_else(|| m.t("errfield.other"), |k| m.t(k));
+    let values = problem.args();
+    let args: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let message = match key("problem", problem.code()) {
+        Some(k) => m.f(k, &args),
+        None => m.t("problem.invalid").to_string(),
+    };
+    format!("{label}{}{message}", lang.pick("：", ": "))
 }
 
 /// A Chinese (Han) character.

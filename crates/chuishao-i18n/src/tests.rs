@@ -80,7 +80,7 @@ fn every_kind() -> Vec<CaseEvent> {
         },
         CaseEvent::Registered { category_code: Some("E0101".into()), urgency: Urgency::Urgent },
         CaseEvent::Rejected { reason: s() },
-        CaseEvent::Dispatched { handler_id: h, note: Some(s()), handler_kind: None, handler_path: None },
+        CaseEvent::Dispatched { handler_id: h, note: Some(s()), handler_kind: None, handler_path: None, ruling: None },
         CaseEvent::Accepted { handler_id: h },
         CaseEvent::Returned { handler_id: h, reason: s() },
         CaseEvent::ExtensionRequested { days: 3, reason: s() },
@@ -155,6 +155,7 @@ fn public_words_name_the_unit_and_leave_internal_steps_out() {
         note: Some("内部说明".into()),
         handler_kind: None,
         handler_path: None,
+        ruling: None,
     };
     let w = cases::public(&e, Some(("水务局", "the water authority"))).unwrap_or_default();
     assert_eq!((w.zh.as_str(), w.en.as_str()), ("已派遣至水务局", "Dispatched to the water authority"));
@@ -179,6 +180,18 @@ fn stored_notes_keep_their_text_and_pages_show_their_half() {
     assert_eq!(localise_note(ruling, Lang::Zh), "仲裁：改派：属于占道经营");
     assert_eq!(localise_note(ruling, Lang::En), "reassigned: 属于占道经营");
     assert_eq!(localise_note("仲裁：改派 / reassigned", Lang::En), "reassigned");
+    // Whistle supervisions and rulings are worded from the catalogue now, in the same form.
+    let w = whistles::supervision_note("CGZF", 1);
+    assert_eq!(w, "CGZF 未按时报到，自动督办 (CGZF did not check in by the deadline: supervision level 1)");
+    assert_eq!(localise_note(&w, Lang::Zh), "CGZF 未按时报到，自动督办");
+    let older = "CGZF 未按时报到，自动督办 (did not check in by the deadline: supervision level 1)";
+    assert_eq!(localise_note(older, Lang::Zh), "CGZF 未按时报到，自动督办", "notes stored before");
+    use chuishao_domain::cases::Ruling;
+    assert_eq!(cases::ruling_note(Ruling::Redispatch, Some("属于占道经营")), ruling);
+    assert_eq!(cases::ruling_note(Ruling::Redispatch, Some(" ")), "仲裁：改派 / reassigned");
+    let upheld = cases::ruling_note(Ruling::Insist, Some("归城管"));
+    assert_eq!(upheld, "仲裁：维持原承办单位 / upheld: 归城管");
+    assert_eq!(localise_note(&upheld, Lang::En), "upheld: 归城管");
     assert_eq!(localise_note("请今日处置 (急)", Lang::En), "请今日处置 (急)", "a typed note stays as written");
 }
 
@@ -191,4 +204,18 @@ fn robot_titles_carry_both_languages() {
     let whistle = notify::record_title(chuishao_domain::record::StreamKind::Whistle, 7, "whistle_raised");
     assert_eq!(whistle, "吹哨 Chuishao：吹哨 whistle 7 已吹哨 whistle raised");
     assert_eq!(notify::deadline_detail("resolution"), "时限 deadline: resolution");
+}
+
+#[test]
+fn refused_fields_are_worded_from_the_problem() {
+    use chuishao_domain::error::Problem;
+    assert_eq!(field_error(Lang::Zh, "reason", Problem::Required), "理由：必须填写");
+    assert_eq!(field_error(Lang::En, "reason", Problem::Required), "Reason: is required");
+    assert_eq!(field_error(Lang::Zh, "note", Problem::TooLong { max: 4000 }), "说明：不能超过4000个字");
+    assert_eq!(field_error(Lang::En, "days", Problem::OutOfRange { min: 1, max: 30 }), "Days: must be from 1 to 30");
+    assert_eq!(field_error(Lang::Zh, "no_such_field", Problem::Rule("no_such_rule")), "填写内容：填写有误");
+    // Every rule the case lifecycle hands over has its line.
+    for code in ["not_a_handler", "unclassified", "self_merge", "primary_not_open", "no_such_case", "ruling_reason"] {
+        assert!(key("problem", code).is_some(), "problem.{code}");
+    }
 }

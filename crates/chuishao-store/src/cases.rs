@@ -92,6 +92,9 @@ impl CaseRow {
             merged_into: self.merged_into.map(CaseId),
             duplicate_count: self.duplicate_count as u32,
             last_callback,
+            // Not kept in the row: recalled from the events (`Store::recall_case`).
+            returned_by: None,
+            resolved_by: None,
             version: self.version,
         })
     }
@@ -485,7 +488,40 @@ impl Tx {
     }
 }
 
+/// A case's events its rules recall beyond the row (see `chuishao_domain::cases::recall`):
+/// returns and what settles them, and resolutions with who made them.
+const RECALLED_EVENTS: &str = "select payload, actor_id from events where stream = 'case' and stream_id = $1 \
+    and kind in ('returned', 'dispatched', 'rejected', 'merged_into', 'resolved') order by seq";
+
+fn recall_rows(case: &mut Case, rows: Vec<(String, Option<i64>)>) -> Result<()> {
+    for (payload, actor) in rows {
+        let event: chuishao_domain::cases::CaseEvent = serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("case {} event: {e}", case.id.0)))?;
+        chuishao_domain::cases::recall(case, &event, actor.map(chuishao_domain::ids::UserId));
+    }
+    Ok(())
+}
+
+impl Tx {
+    /// Fills in what `case`'s rules recall from its events (inside the write transaction).
+    pub async fn recall_case(&mut self, case: &mut Case) -> Result<()> {
+        let rows: Vec<(String, Option<i64>)> = run!(self.conn(), conn => {
+            sqlx::query_as(RECALLED_EVENTS).bind(case.id.0).fetch_all(&mut *conn).await?
+        });
+        recall_rows(case, rows)
+    }
+}
+
 impl Store {
+    /// Fills in what `case`'s rules recall from its events.
+    pub async fn recall_case(&self, case: &mut Case) -> Result<()> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, Option<i64>)> = run!(c.conn(), conn => {
+            sqlx::query_as(RECALLED_EVENTS).bind(case.id.0).fetch_all(&mut *conn).await?
+        });
+        recall_rows(case, rows)
+    }
+
     pub async fn case_by_id(&self, id: CaseId) -> Result<Option<CaseRow>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 pub struct TransitionInput {
     pub action: String,
     pub version: i64,
-    /// reject, return, request_extension, deny_extension, park, reopen, set_tier.
+    /// reject, return, request_extension, deny_extension, park, reopen, set_tier; dispatch of
+    /// a returned case back to the unit that returned it (the ruling's reason).
     #[serde(default)]
     pub reason: Option<String>,
     /// register: reclassify.
@@ -99,8 +100,26 @@ impl Stored for Case {
     }
 }
 
-fn required<T: Clone>(field: &str, v: &Option<T>) -> Result<T> {
-    v.clone().ok_or_else(|| AppError::invalid(field, "is required for this action"))
+/// A ruling on a return keeps, besides the ruling as data, the platform's note in both
+/// languages from the catalogue (`仲裁：维持原承办单位 / upheld: reason`), as rulings always
+/// have for API clients; pages word the ruling in their own language.
+fn word_rulings(events: &mut [CaseEvent]) {
+    for e in events {
+        if let CaseEvent::Dispatched { note, ruling: Some(r), .. } = e {
+            *note = Some(chuishao_i18n::cases::ruling_note(*r, note.as_deref()));
+        }
+    }
+}
+
+fn required<T: Clone>(field: &'static str, v: &Option<T>) -> Result<T> {
+    v.clone().ok_or_else(|| missing(field))
+}
+
+/// A field the action needs but the request lacks (the domain's `required` problem, so pages
+/// word it).
+fn missing(field: &'static str) -> AppError {
+    let problem = chuishao_domain::error::Problem::Required;
+    AppError::Domain(chuishao_domain::DomainError::refused(field, problem, "is required for this action"))
 }
 
 impl App {
@@ -143,11 +162,9 @@ impl App {
             },
             Action::Reject => Command::Reject { reason: reason()? },
             Action::Dispatch => Command::Dispatch {
-                handler: self
-                    .resolve_handler(input)
-                    .await?
-                    .ok_or_else(|| AppError::invalid("handler_code", "is required for this action"))?,
-                note: input.note.clone(),
+                handler: self.resolve_handler(input).await?.ok_or_else(|| missing("handler_code"))?,
+                // A ruling on a return gives its reason as `reason` (or `note`).
+                note: input.note.clone().or_else(|| input.reason.clone()),
             },
             Action::Accept => Command::Accept,
             Action::Return => Command::Return { reason: reason()? },
@@ -245,13 +262,15 @@ impl App {
         if !actor.can_see(&case.scope()) {
             return Err(AppError::NotFound("case"));
         }
+        tx.recall_case(&mut case).await?;
         let before = case.version;
         let mut clocks_changed = false;
         let mut events: Vec<(i64, CaseEvent)> = Vec::new();
         let mut primaries: Vec<Change<Case>> = Vec::new();
         for (i, cmd) in cmds.iter().enumerate() {
             let expected = if i == 0 { version } else { case.version };
-            let decided = execute(&mut case, actor, cmd, expected)?;
+            let mut decided = execute(&mut case, actor, cmd, expected)?;
+            word_rulings(&mut decided);
             clocks_changed |= self.react_clocks(&mut tx, &case, &decided, now).await?;
             events.extend(decided.into_iter().map(|e| (case.version, e)));
             if let Command::Merge { primary } = cmd {
@@ -260,13 +279,7 @@ impl App {
                     .await?
                     .ok_or_else(|| AppError::invalid("primary_id", "no such case"))?;
                 let pcase = prow.to_domain()?;
-                if !actor.can_see(&pcase.scope()) {
-                    return Err(AppError::invalid("primary_id", "no such case"));
-                }
-                if pcase.status.is_terminal() || pcase.merged_into.is_some() {
-                    return Err(AppError::invalid("primary_id", "the primary case is no longer open"));
-                }
-                let ev = CaseEvent::DuplicateMerged { duplicate_id: id };
+                let ev = chuishao_domain::cases::merge_into(&case, &pcase, actor)?;
                 let pbefore = pcase.version;
                 let pcase = Case::fold_onto(pcase, std::slice::from_ref(&ev), pbefore + 1, now);
                 primaries.push(Change::at_version(pcase, pbefore, vec![ev]));

@@ -246,8 +246,9 @@ impl App {
     }
 
     /// The dispatcher's ruling on a returned case: to another unit, or back to the unit that
-    /// returned it (which needs a reason) — the domain's [`arbitrate`] decides, and the
-    /// dispatch it answers with is applied like any other.
+    /// returned it (which needs a reason) — the domain's dispatch rule decides (the same for a
+    /// plain API `dispatch` of a returned case); [`arbitrate`] only adds that a return must
+    /// await a ruling.
     pub async fn arbitrate(
         &self,
         actor: &Actor,
@@ -257,26 +258,23 @@ impl App {
         reason: &str,
     ) -> Result<(Ruling, CaseView)> {
         let row = self.visible_case(actor, id).await?;
-        let case = row.to_domain()?;
-        let returned = self
-            .pending_return(id)
-            .await?
-            .ok_or_else(|| AppError::invalid("case", "this case has no return awaiting a ruling"))?;
+        let mut case = row.to_domain()?;
+        self.store.recall_case(&mut case).await?;
+        if case.returned_by.is_none() {
+            return Err(AppError::invalid("case", "this case has no return awaiting a ruling"));
+        }
         let node = self
             .org_by_code(handler_code)
             .await?
             .ok_or_else(|| AppError::invalid("handler_code", "unknown organisation"))?;
         let handler = HandlerRef { id: node.id, kind: node.kind, path: node.path.clone() };
-        let (ruling, cmd) = arbitrate(&case, actor, returned.unit_id, &handler, reason, version)?;
-        let note = match cmd {
-            Command::Dispatch { note, .. } => note,
-            _ => None,
-        };
+        let (ruling, _) = arbitrate(&case, actor, &handler, reason, version)?;
+        // The ruling is a dispatch like any other: the domain's dispatch rule applies it.
         let input = TransitionInput {
             action: "dispatch".into(),
             version,
             handler_code: Some(node.code.clone()),
-            note,
+            reason: Some(reason.to_string()),
             ..TransitionInput::default()
         };
         let view = self.transition_steps(actor, id, version, std::slice::from_ref(&input)).await?;
@@ -346,7 +344,8 @@ impl App {
         match self.case_view_by_id(actor, id).await {
             Ok(view) => {
                 let row = self.store.case_by_id(id).await?.ok_or(AppError::NotFound("case"))?;
-                let case = row.to_domain()?;
+                let mut case = row.to_domain()?;
+                self.store.recall_case(&mut case).await?;
                 Ok((view, allowed_actions(&case, actor)))
             }
             Err(AppError::NotFound(_)) if self.store.case_by_id(id).await?.is_some() => {
@@ -572,7 +571,7 @@ mod tests {
         match action {
             Action::Register => Command::Register { category_code: Some("E0101".into()), urgency: None },
             Action::Reject => Command::Reject { reason: r() },
-            Action::Dispatch => Command::Dispatch { handler: dept, note: None },
+            Action::Dispatch => Command::Dispatch { handler: dept, note: Some(r()) },
             Action::Accept => Command::Accept,
             Action::Return => Command::Return { reason: r() },
             Action::RequestExtension => Command::RequestExtension { days: 2, reason: r() },

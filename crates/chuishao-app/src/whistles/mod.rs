@@ -18,10 +18,10 @@ use crate::{App, AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::deadlines::{MAX_SUPERVISION_LEVEL, parse_allowance};
 use chuishao_domain::ids::WhistleId;
-use chuishao_domain::org::{OrgKind, OrgNode, path_within};
+use chuishao_domain::org::{OrgKind, OrgNode};
 use chuishao_domain::whistle::{
     self, ACTIONS, Action, NewWhistle, OrgRef, SummonedUnit, Whistle, WhistleCommand, WhistleEvent, WhistleKind,
-    WhistleStatus, acts_for_raiser, may_raise,
+    WhistleStatus, may_raise,
 };
 use chuishao_store::{NewWhistleRow, Tx, WhistleRow, WhistleUnitRow};
 use serde::{Deserialize, Serialize};
@@ -162,24 +162,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// Whether the actor sees the whistle at all: by the raiser, by a summoned unit, or by the
-/// place it takes place in (a subdistrict sees what is whistled on its territory).
+/// Whether the actor sees the whistle at all (the domain's rule, `access::WhistleScope`).
 fn sees(actor: &Actor, w: &Whistle, place_path: &str) -> bool {
-    actor.bindings.iter().any(|b| {
-        path_within(&w.raised_by.path, &b.org_path)
-            || (!place_path.is_empty() && path_within(place_path, &b.org_path))
-            || w.units.iter().any(|u| path_within(&u.org.path, &b.org_path))
-    })
-}
-
-/// Whether the actor sees every unit of the whistle (the raiser's or the place's scope), not
-/// only their own.
-fn sees_whole(actor: &Actor, w: &Whistle, place_path: &str) -> bool {
-    acts_for_raiser(actor, &w.raised_by)
-        || actor.bindings.iter().any(|b| {
-            path_within(&w.raised_by.path, &b.org_path)
-                || (!place_path.is_empty() && path_within(place_path, &b.org_path))
-        })
+    actor.can_see_whistle(&w.scope(place_path))
 }
 
 /// The unit rows (scopes, scorecards, due index) of a folded whistle.
@@ -357,11 +342,11 @@ impl App {
 
     async fn view_of(&self, actor: &Actor, row: &WhistleRow, w: &Whistle) -> Result<WhistleView> {
         let now = self.now_ms();
-        let whole = sees_whole(actor, w, &row.place_path);
+        let scope = w.scope(&row.place_path);
         let raiser = self.org(w.raised_by.id).await?;
         let mut units = Vec::new();
         for u in &w.units {
-            if !whole && !actor.bindings.iter().any(|b| path_within(&u.org.path, &b.org_path)) {
+            if !actor.sees_whistle_unit(&scope, &u.org.path) {
                 continue;
             }
             let name = self.org(u.org.id).await?.map(|n| n.name_zh.clone()).unwrap_or_default();
@@ -533,7 +518,12 @@ impl App {
                     let levels = escalation.due_levels(reached, u.due_at, now, &cal);
                     let targets = self.escalation_targets(Some(u.org.id), &levels, &mut district).await?;
                     let next = escalation.level_at(levels.last().copied().unwrap_or(reached) + 1, u.due_at, &cal);
-                    let one = whistle::fire_overdue(&w, &u.org.code, now, &targets, next);
+                    let mut one = whistle::fire_overdue(&w, &u.org.code, now, &targets, next);
+                    for e in &mut one {
+                        if let WhistleEvent::Supervised { unit, note, level: Some(level), .. } = e {
+                            *note = chuishao_i18n::whistles::supervision_note(unit, *level);
+                        }
+                    }
                     for e in &one {
                         whistle::apply(&mut w, e, now);
                     }

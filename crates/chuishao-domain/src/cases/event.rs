@@ -1,7 +1,7 @@
 //! Events: what happened to a case. The event log is the one source of truth; the case row,
 //! the public timeline and every counter are derived from these.
 
-use crate::cases::{Satisfaction, Source, Urgency};
+use crate::cases::{Ruling, Satisfaction, Source, Urgency};
 use crate::category::UrgencyTier;
 use crate::deadlines::DeadlineKind;
 use crate::ids::{CaseId, OrgId};
@@ -41,6 +41,10 @@ pub enum CaseEvent {
         handler_kind: Option<OrgKind>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handler_path: Option<String>,
+        /// The dispatcher's ruling when the dispatch settles a return (absent on a plain
+        /// dispatch, and on rulings recorded before the ruling was kept as data).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ruling: Option<Ruling>,
     },
     Accepted {
         handler_id: OrgId,

@@ -8,7 +8,9 @@
 
 use crate::DomainError;
 use crate::access::{Actor, Role};
-use crate::cases::{CallbackAnswer, Case, CaseEvent, CaseStatus, Command, HandlerRef};
+use crate::cases::{CallbackAnswer, Case, CaseEvent, CaseStatus, Command, HandlerRef, Ruling};
+use crate::error::Problem;
+use crate::ids::UserId;
 
 /// Longest free text accepted in a command field (reasons, results, notes).
 pub const MAX_TEXT: usize = 4000;
@@ -26,19 +28,25 @@ const CALLBACK_ROLES: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Integrato
 
 pub(crate) fn text(field: &'static str, s: &str) -> Result<(), DomainError> {
     if s.trim().is_empty() {
-        return Err(DomainError::invalid(field, "is required"));
+        return Err(DomainError::refused(field, Problem::Required, "is required"));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(DomainError::invalid(field, format!("is longer than {MAX_TEXT} characters")));
+        return Err(too_long(field));
     }
     Ok(())
 }
 
+fn too_long(field: &'static str) -> DomainError {
+    DomainError::refused(field, Problem::TooLong { max: MAX_TEXT }, format!("is longer than {MAX_TEXT} characters"))
+}
+
+fn self_merge() -> DomainError {
+    DomainError::refused("primary_id", Problem::Rule("self_merge"), "a case cannot be merged into itself")
+}
+
 fn opt_text(field: &'static str, s: &Option<String>) -> Result<(), DomainError> {
     match s {
-        Some(s) if s.chars().count() > MAX_TEXT => {
-            Err(DomainError::invalid(field, format!("is longer than {MAX_TEXT} characters")))
-        }
+        Some(s) if s.chars().count() > MAX_TEXT => Err(too_long(field)),
         _ => Ok(()),
     }
 }
@@ -47,7 +55,8 @@ fn handler_ok(h: &HandlerRef) -> Result<(), DomainError> {
     if h.kind.can_handle_cases() {
         Ok(())
     } else {
-        Err(DomainError::invalid("handler", format!("a {} cannot handle cases", h.kind.as_str())))
+        let reason = format!("a {} cannot handle cases", h.kind.as_str());
+        Err(DomainError::refused("handler", Problem::Rule("not_a_handler"), reason))
     }
 }
 
@@ -70,6 +79,14 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
     };
     if !allowed {
         return Err(DomainError::Forbidden(format!("{} may not {} this case", actor.username, cmd.action().as_str())));
+    }
+    // Separation of duties: whoever resolved the result (a community worker handling its own
+    // community's case, an administrator) may not also verify it.
+    if matches!(cmd, Command::Verify { .. })
+        && case.resolved_by == Some(actor.user_id)
+        && case.status == CaseStatus::Resolved
+    {
+        return Err(DomainError::SeparationOfDuties(actor.username.clone()));
     }
     let illegal = || DomainError::IllegalTransition {
         action: cmd.action().as_str().to_string(),
@@ -103,15 +120,26 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 return Err(illegal());
             }
             if case.category_code.is_none() {
-                return Err(DomainError::invalid("category_code", "a case must be classified before dispatch"));
+                let reason = "a case must be classified before dispatch";
+                return Err(DomainError::refused("category_code", Problem::Rule("unclassified"), reason));
             }
             handler_ok(handler)?;
             opt_text("note", note)?;
+            // A dispatch of a returned case is the dispatcher's ruling on the return (退单仲裁):
+            // sending it back to the unit that returned it overrides that unit's objection,
+            // so it needs a reason the unit will read.
+            let ruling = case.ruling_for(handler);
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+            if ruling == Some(Ruling::Insist) && note.is_none() {
+                let reason = "is required to send a case back to the unit that returned it";
+                return Err(DomainError::refused("reason", Problem::Rule("ruling_reason"), reason));
+            }
             vec![CaseEvent::Dispatched {
                 handler_id: handler.id,
-                note: note.clone(),
+                note,
                 handler_kind: Some(handler.kind),
                 handler_path: Some(handler.path.clone()),
+                ruling,
             }]
         }
         Command::Accept => {
@@ -132,7 +160,8 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 return Err(illegal());
             }
             if !(1..=MAX_EXTENSION_DAYS).contains(days) {
-                return Err(DomainError::invalid("days", format!("must be 1–{MAX_EXTENSION_DAYS}")));
+                let range = Problem::OutOfRange { min: 1, max: i64::from(MAX_EXTENSION_DAYS) };
+                return Err(DomainError::refused("days", range, format!("must be 1–{MAX_EXTENSION_DAYS}")));
             }
             text("reason", reason)?;
             vec![CaseEvent::ExtensionRequested { days: *days, reason: reason.clone() }]
@@ -141,7 +170,8 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
             let Some(asked) = case.extension_pending_days else { return Err(illegal()) };
             let granted = days.unwrap_or(asked);
             if !(1..=asked).contains(&granted) {
-                return Err(DomainError::invalid("days", format!("must be 1–{asked} (the days asked for)")));
+                let range = Problem::OutOfRange { min: 1, max: i64::from(asked) };
+                return Err(DomainError::refused("days", range, format!("must be 1–{asked} (the days asked for)")));
             }
             vec![CaseEvent::ExtensionApproved { days: granted }]
         }
@@ -227,7 +257,7 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
             }
             text("note", note)?;
             if !(1..=crate::deadlines::MAX_SUPERVISION_LEVEL).contains(level) {
-                return Err(DomainError::invalid("level", "1, 2 or 3"));
+                return Err(DomainError::refused("level", Problem::OutOfRange { min: 1, max: 3 }, "1, 2 or 3"));
             }
             vec![CaseEvent::Supervised {
                 note: note.clone(),
@@ -241,7 +271,7 @@ pub fn decide(case: &Case, actor: &Actor, cmd: &Command, expected_version: i64) 
                 return Err(illegal());
             }
             if *primary == case.id {
-                return Err(DomainError::invalid("primary_id", "a case cannot be merged into itself"));
+                return Err(self_merge());
             }
             vec![CaseEvent::MergedInto { primary_id: *primary }]
         }
@@ -339,7 +369,49 @@ pub fn execute(
     let events = decide(case, actor, cmd, expected_version)?;
     for e in &events {
         apply(case, e);
+        recall(case, e, Some(actor.user_id));
     }
     case.version += 1;
     Ok(events)
+}
+
+/// Folds into `case` the parts of its history the rules need but the stored row does not
+/// keep (and `apply`, which rebuilds the row from the events alone, leaves out): the unit
+/// whose return awaits a ruling, and who resolved the current result (the event's acting
+/// user, `None` for the system). Loading a case to decide replays its events through this;
+/// [`execute`] does it for the events it decides.
+pub fn recall(case: &mut Case, event: &CaseEvent, actor: Option<UserId>) {
+    track_return(case, event);
+    if matches!(event, CaseEvent::Resolved { .. }) {
+        case.resolved_by = actor;
+    }
+}
+
+/// A return awaits a ruling from the moment it is made until the case is dispatched again
+/// (or rejected, or merged).
+fn track_return(case: &mut Case, event: &CaseEvent) {
+    match event {
+        CaseEvent::Returned { handler_id, .. } => case.returned_by = Some(*handler_id),
+        CaseEvent::Dispatched { .. } | CaseEvent::Rejected { .. } | CaseEvent::MergedInto { .. } => {
+            case.returned_by = None;
+        }
+        _ => {}
+    }
+}
+
+/// The merge precondition on the primary case, and the event it receives: the primary must be
+/// visible to the actor (otherwise it does not exist for them), another case, and still open
+/// (neither finished nor itself merged). The duplicate's own side is [`decide`]'s `Merge`.
+pub fn merge_into(duplicate: &Case, primary: &Case, actor: &Actor) -> Result<CaseEvent, DomainError> {
+    if !actor.can_see(&primary.scope()) {
+        return Err(DomainError::refused("primary_id", Problem::Rule("no_such_case"), "no such case"));
+    }
+    if primary.id == duplicate.id {
+        return Err(self_merge());
+    }
+    if primary.status.is_terminal() || primary.merged_into.is_some() {
+        let reason = "the primary case is no longer open";
+        return Err(DomainError::refused("primary_id", Problem::Rule("primary_not_open"), reason));
+    }
+    Ok(CaseEvent::DuplicateMerged { duplicate_id: duplicate.id })
 }

@@ -13,7 +13,7 @@ pub use arbitration::{Ruling, arbitrate};
 pub use command::{Action, Command, HandlerRef};
 pub use event::CaseEvent;
 pub(crate) use lifecycle::{MAX_TEXT, text};
-pub use lifecycle::{decide, execute};
+pub use lifecycle::{decide, execute, merge_into, recall};
 
 /// Folds one event into the case (see `lifecycle::apply`).
 pub fn apply_event(case: &mut Case, event: &CaseEvent) {
@@ -70,7 +70,7 @@ impl crate::record::Record for Case {
     }
 }
 
-use crate::ids::{CaseId, OrgId};
+use crate::ids::{CaseId, OrgId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Where a case is in its lifecycle.
@@ -239,6 +239,15 @@ pub struct Case {
     pub merged_into: Option<CaseId>,
     pub duplicate_count: u32,
     pub last_callback: Option<CallbackAnswer>,
+    /// The unit whose return awaits the dispatcher's ruling: set by a return, cleared by the
+    /// next dispatch (the ruling). The stored row does not keep it; it is recalled from the
+    /// case's events when the case is loaded ([`recall`]).
+    #[serde(default)]
+    pub returned_by: Option<OrgId>,
+    /// Who resolved the result now awaiting verification, for separation of duties (recalled
+    /// from the actor of the latest `resolved` event when loaded).
+    #[serde(default)]
+    pub resolved_by: Option<UserId>,
     /// Optimistic concurrency version: 1 at receipt, +1 per accepted command.
     pub version: i64,
 }
@@ -261,6 +270,8 @@ impl Case {
             merged_into: None,
             duplicate_count: 0,
             last_callback: None,
+            returned_by: None,
+            resolved_by: None,
             version: 1,
         }
     }
@@ -276,4 +287,13 @@ impl Case {
     pub fn handler_id(&self) -> Option<OrgId> {
         self.handler.as_ref().map(|h| h.id)
     }
+
+    /// What dispatching this case to `handler` rules on a pending return: `None` when no
+    /// return awaits a ruling (a plain dispatch).
+    pub fn ruling_for(&self, handler: &HandlerRef) -> Option<Ruling> {
+        self.returned_by.map(|by| if by == handler.id { Ruling::Insist } else { Ruling::Redispatch })
+    }
 }
+
+#[cfg(test)]
+mod rules_tests;

@@ -24,7 +24,7 @@ fn at(s: &str) -> i64 {
 }
 
 fn dispatched() -> CaseEvent {
-    CaseEvent::Dispatched { handler_id: OrgId(7), note: None, handler_kind: None, handler_path: None }
+    CaseEvent::Dispatched { handler_id: OrgId(7), note: None, handler_kind: None, handler_path: None, ruling: None }
 }
 
 fn clock(clocks: &[Deadline], kind: DeadlineKind) -> &Deadline {

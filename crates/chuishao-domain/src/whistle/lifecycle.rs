@@ -261,18 +261,14 @@ pub fn fire_overdue(
     }
     let fresh: Vec<&(u8, Option<OrgId>)> = levels.iter().filter(|(l, _)| u32::from(*l) > u.supervisions).collect();
     for (i, (level, to_org_id)) in fresh.iter().enumerate() {
-        let code = &u.org.code;
-        let note = match level {
-            1 => format!("{code} 未按时报到，自动督办 (did not check in by the deadline: supervision level 1)"),
-            2 => format!("{code} 仍未报到，报区督办 (still not checked in: supervision level 2, to the district)"),
-            _ => format!("{code} 仍未报到，挂牌督办 (still not checked in: supervision level 3, listed)"),
-        };
         let last = i + 1 == fresh.len();
         out.push(WhistleEvent::Supervised {
-            unit: code.clone(),
+            unit: u.org.code.clone(),
             count: u32::from(*level),
             to_org_id: *to_org_id,
-            note,
+            // The unit and the level are the data; the application words the stored note
+            // from the catalogue (`chuishao_i18n::whistles::supervision_note`).
+            note: String::new(),
             next_at: if last { next_at.filter(|t| *t > now) } else { None },
             level: Some(*level),
         });

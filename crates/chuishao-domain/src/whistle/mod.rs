@@ -237,6 +237,18 @@ pub struct Whistle {
     pub check_in_within: Option<CheckInWithin>,
 }
 
+impl Whistle {
+    /// The whistle's scope for access checks; `place_path` is the path of the place it takes
+    /// place in (empty when it could not be placed).
+    pub fn scope<'a>(&'a self, place_path: &'a str) -> crate::access::WhistleScope<'a> {
+        crate::access::WhistleScope {
+            raiser_path: &self.raised_by.path,
+            place_path: Some(place_path).filter(|p| !p.is_empty()),
+            unit_paths: self.units.iter().map(|u| u.org.path.as_str()).collect(),
+        }
+    }
+}
+
 /// A new whistle, checked and resolved by the application.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWhistle {

@@ -231,7 +231,8 @@ async fn every_action_changes_the_case_as_the_rules_say() {
     assert_eq!(c["status"], "registered");
     assert_eq!(c["handler"], Value::Null);
     assert!(c.get("reporter").is_none(), "{c}");
-    let c = t.ok(&dispatcher, &c, "dispatch", json!({"handler_code": "CGW"})).await;
+    // Sending it back to the unit that returned it is a ruling on the return: it needs a reason.
+    let c = t.ok(&dispatcher, &c, "dispatch", json!({"handler_code": "CGW", "reason": "经核实属城管职责"})).await;
     let c = t.ok(&cgw, &c, "accept", json!({})).await;
     let c = t.ok(&cgw, &c, "request_extension", json!({"days": 2, "reason": "待定"})).await;
     let c = t.ok(&cgw, &c, "return", json!({"reason": "现场核实属水务"})).await;

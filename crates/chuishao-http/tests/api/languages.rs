@@ -185,6 +185,9 @@ fn the_checks_see_the_other_language() {
     assert!(!visible_text("<a class=\"lang\" href=\"?\">中文</a>").contains("中文"));
 }
 
+/// A note over the longest text a command takes.
+static LONG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| "9".repeat(4001));
+
 #[tokio::test]
 async fn every_page_speaks_one_language() {
     let t = spawn_app().await;
@@ -309,6 +312,30 @@ async fn every_page_speaks_one_language() {
         ] {
             let res = browser().post(t.url(&path)).header(COOKIE, cookie).form(&fields).send().await.unwrap();
             let html = res.text().await.unwrap();
+            check_html(&format!("{what} ({lang})"), lang, &html, &names, &mut failures);
+        }
+        // Refused fields, the domain's (a missing reason, an over-long note) and the
+        // application's (an unknown unit), worded in the page's language.
+        let (now, _) = t.admin_view(&returned).await;
+        let version = now["version"].to_string();
+        let on_returned = in_lang(&format!("/console/cases/{}/act", id_of(&returned)), lang);
+        for (what, fields) in [
+            ("missing reason", vec![("action", "reject")]),
+            ("unknown unit", vec![("action", "dispatch"), ("handler_code", "NOPE")]),
+            ("over-long note", vec![("action", "dispatch"), ("handler_code", "SWJ"), ("note", LONG.as_str())]),
+        ] {
+            let mut form = vec![("csrf", CSRF), ("version", version.as_str())];
+            form.extend(fields);
+            let res = browser()
+                .post(t.url(&on_returned))
+                .header(COOKIE, format!("sid={disp}; csrf={CSRF}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+            let html = res.text().await.unwrap();
+            assert!(html.contains("<p class=\"error\">"), "{what}: {html}");
             check_html(&format!("{what} ({lang})"), lang, &html, &names, &mut failures);
         }
     }

@@ -21,4 +21,5 @@ mod patrol;
 mod public_text;
 mod report;
 mod residents;
+mod rules;
 mod whistle;

@@ -110,6 +110,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("note.callback_dissatisfied", "回访：群众不满意", "callback: dissatisfied"),
     ("note.callback_not_solved", "回访：问题未解决", "callback: not solved"),
+    ("note.ruling_insist", "仲裁：维持原承办单位", "upheld"),
+    ("note.ruling_redispatch", "仲裁：改派", "reassigned"),
     // Durations (time left on boards and desks).
     ("duration.days", "{n}天", "{n}d"),
     ("duration.hours", "{h}小时{m}分", "{h}h{m}m"),

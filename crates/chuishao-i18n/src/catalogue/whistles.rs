@@ -49,6 +49,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("wevent.whistle_cancelled", "撤销", "Cancelled"),
     ("wevent.whistle_check_in_overdue", "超时未报到", "Check-in overdue"),
     ("wevent.whistle_supervised", "督办", "Supervised"),
+    (
+        "wnote.supervised_level1",
+        "{unit} 未按时报到，自动督办",
+        "{unit} did not check in by the deadline: supervision level 1",
+    ),
+    (
+        "wnote.supervised_level2",
+        "{unit} 仍未报到，报区督办",
+        "{unit} still not checked in: supervision level 2, to the district",
+    ),
+    (
+        "wnote.supervised_level3",
+        "{unit} 仍未报到，挂牌督办",
+        "{unit} still not checked in: supervision level 3, listed",
+    ),
     ("wevent.other", "其他", "Other"),
     ("waction.acknowledge", "响应", "Acknowledge"),
     ("waction.check_in", "现场报到", "Check in on site"),

@@ -9,10 +9,10 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use chuishao_app::AppError;
 use chuishao_app::cases::TransitionInput;
 use chuishao_app::residents::photos::{CleanPhoto, PhotoError};
 use chuishao_app::residents::public_text::{PublicTextInput, PublicTextMode};
-use chuishao_app::{AppError, FieldError};
 use chuishao_domain::DomainError;
 use chuishao_domain::ids::CaseId;
 
@@ -93,11 +93,13 @@ pub(super) async fn act(State(s): State<AppState>, Path(id): Path<String>, poste
         | Err(AppError::Domain(DomainError::IllegalTransition { .. })) => {
             case_page(&s, &staff, id, StatusCode::CONFLICT, Some("case.stale"), vec![]).await
         }
-        Err(AppError::Domain(DomainError::Invalid { field, reason })) => {
-            let errors = vec![FieldError { field: field.to_string(), message: reason }];
+        Err(AppError::Domain(DomainError::SeparationOfDuties(_))) => {
+            case_page(&s, &staff, id, StatusCode::FORBIDDEN, Some("case.own_result"), vec![]).await
+        }
+        Err(e @ (AppError::Domain(DomainError::Invalid { .. }) | AppError::Invalid(_))) => {
+            let errors = super::field_errors(staff.lang.lang, &e);
             case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await
         }
-        Err(AppError::Invalid(errors)) => case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await,
         Err(AppError::Domain(DomainError::Forbidden(_))) | Err(AppError::Forbidden(_)) => {
             Err(staff.refuse(StatusCode::FORBIDDEN, "case.forbidden"))
         }
@@ -115,7 +117,8 @@ pub(super) async fn public_text(State(s): State<AppState>, Path(id): Path<String
     let Ok(id) = id.parse::<i64>() else { return Err(PageError::not_found(staff.lang)) };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let Some(mode) = form.get("mode").and_then(PublicTextMode::parse) else {
-        let errors = vec![FieldError { field: "mode".into(), message: "auto, edited or withheld".into() }];
+        let errors =
+            vec![chuishao_i18n::field_error(staff.lang.lang, "mode", chuishao_domain::error::Problem::Invalid)];
         return case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await;
     };
     let listed = match form.get("listed").unwrap_or("") {
@@ -128,7 +131,10 @@ pub(super) async fn public_text(State(s): State<AppState>, Path(id): Path<String
     let en = matches!(staff.lang.lang, crate::web::Lang::En);
     match s.app.set_public_text(staff.actor(), CaseId(id), &input, en).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/cases/{id}?done=1")).into_response()),
-        Err(AppError::Invalid(errors)) => case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await,
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = super::field_errors(staff.lang.lang, &e);
+            case_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await
+        }
         Err(AppError::Forbidden(_)) => Err(staff.refuse(StatusCode::FORBIDDEN, "case.forbidden")),
         Err(AppError::NotFound(_)) => Err(staff.refuse(StatusCode::NOT_FOUND, "case.not_found")),
         Err(e) => Err(staff.fail(e)),

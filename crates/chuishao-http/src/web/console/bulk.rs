@@ -18,6 +18,17 @@ struct BulkRow {
     code: String,
     ok: bool,
     text: String,
+    /// The refused fields' codes, space-separated (a `data-fields` attribute for scripts).
+    fields: String,
+}
+
+/// The codes of the fields `e` refused.
+fn refused_fields(e: &AppError) -> String {
+    match e {
+        AppError::Domain(DomainError::Invalid { field, .. }) => field.to_string(),
+        AppError::Invalid(list) => list.iter().map(|f| f.field.as_str()).collect::<Vec<_>>().join(" "),
+        _ => String::new(),
+    }
 }
 
 #[derive(askama::Template)]
@@ -37,15 +48,13 @@ fn failure_text(lang: PageLang, e: &AppError) -> String {
     match e {
         AppError::Domain(DomainError::VersionConflict { .. }) => t.t("bulk.stale").to_string(),
         AppError::Domain(DomainError::IllegalTransition { .. }) => t.t("bulk.illegal").to_string(),
+        AppError::Domain(DomainError::SeparationOfDuties(_)) => t.t("case.own_result").to_string(),
         AppError::Domain(DomainError::Forbidden(_)) | AppError::Forbidden(_) | AppError::NotFound(_) => {
             t.t("case.forbidden").to_string()
         }
-        AppError::Domain(DomainError::Invalid { field, reason }) => {
-            format!("{} {field}: {reason}", t.t("case.invalid"))
-        }
-        AppError::Invalid(errors) => {
-            let list: Vec<String> = errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-            format!("{} {}", t.t("case.invalid"), list.join("; "))
+        AppError::Domain(DomainError::Invalid { .. }) | AppError::Invalid(_) => {
+            let list = super::field_errors(lang.lang, e);
+            format!("{} {}", t.t("case.invalid"), list.join(lang.lang.pick("；", "; ")))
         }
         _ => t.t("error.internal").to_string(),
     }
@@ -87,8 +96,15 @@ pub(super) async fn bulk(State(s): State<AppState>, StaffForm { staff, form }: S
                     }
                     None => status_text(staff.lang, v.status).to_string(),
                 },
+                fields: String::new(),
             },
-            Err(e) => BulkRow { id: o.id.0, code: String::new(), ok: false, text: failure_text(staff.lang, e) },
+            Err(e) => BulkRow {
+                id: o.id.0,
+                code: String::new(),
+                ok: false,
+                text: failure_text(staff.lang, e),
+                fields: refused_fields(e),
+            },
         })
         .collect();
     let succeeded = rows.iter().filter(|r| r.ok).count();

@@ -7,10 +7,10 @@ use crate::AppState;
 use crate::web::{Msgs, filters};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use chuishao_app::AppError;
 use chuishao_app::cases::CaseView;
 use chuishao_app::console::desk::{DeskEvent, LinkedWhistle};
 use chuishao_app::residents::public_text::PublicTextView;
-use chuishao_app::{AppError, FieldError};
 use chuishao_domain::access::Role;
 use chuishao_domain::cases::Action;
 use chuishao_domain::ids::CaseId;
@@ -37,7 +37,8 @@ struct CasePage {
     units: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     banner: Option<&'static str>,
-    errors: Vec<FieldError>,
+    /// Refused fields, worded in the page language.
+    errors: Vec<String>,
     is_error: bool,
     reporter_photos: Vec<String>,
     result_photos: Vec<String>,
@@ -80,7 +81,7 @@ pub(super) async fn case_page(
     id: i64,
     status: StatusCode,
     banner: Option<&'static str>,
-    errors: Vec<FieldError>,
+    errors: Vec<String>,
 ) -> PageResult {
     let (c, actions) = match s.app.desk_case(staff.actor(), CaseId(id)).await {
         Ok(x) => x,

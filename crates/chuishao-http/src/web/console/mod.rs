@@ -38,6 +38,21 @@ use axum::routing::{get, post};
 /// What every console handler returns.
 pub(crate) type PageResult = Result<Response, PageError>;
 
+/// The refused fields of `e` in the page language: the domain's with their problem as it
+/// handed it over, the application's as "not valid" (their messages are English, for the API).
+pub(crate) fn field_errors(lang: chuishao_i18n::Lang, e: &chuishao_app::AppError) -> Vec<String> {
+    use chuishao_domain::error::Problem;
+    match e {
+        chuishao_app::AppError::Domain(chuishao_domain::DomainError::Invalid { field, problem, .. }) => {
+            vec![chuishao_i18n::field_error(lang, field, *problem)]
+        }
+        chuishao_app::AppError::Invalid(fields) => {
+            fields.iter().map(|f| chuishao_i18n::field_error(lang, &f.field, Problem::Invalid)).collect()
+        }
+        _ => vec![],
+    }
+}
+
 /// The catalogue key `{prefix}.{name}`, or `fallback` for a name the catalogue lacks (every
 /// key is `'static` in the catalogue).
 pub(crate) fn key(prefix: &str, name: &str, fallback: &'static str) -> &'static str {

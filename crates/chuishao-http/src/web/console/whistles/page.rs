@@ -9,8 +9,8 @@ use crate::web::{Msgs, filters};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect};
+use chuishao_app::AppError;
 use chuishao_app::whistles::{WhistleEventView, WhistleTransitionInput, WhistleView};
-use chuishao_app::{AppError, FieldError};
 use chuishao_domain::DomainError;
 use std::collections::BTreeMap;
 
@@ -64,7 +64,8 @@ struct WhistlePage {
     actions: Vec<ActionForm>,
     banner: Option<&'static str>,
     is_error: bool,
-    errors: Vec<FieldError>,
+    /// Refused fields, worded in the page language.
+    errors: Vec<String>,
 }
 
 fn event_line(staff: &Staff, e: &WhistleEventView, names: &BTreeMap<String, String>) -> EventLine {
@@ -108,7 +109,7 @@ async fn whistle_page(
     id: i64,
     status: StatusCode,
     banner: Option<&'static str>,
-    errors: Vec<FieldError>,
+    errors: Vec<String>,
 ) -> PageResult {
     let desk = match s.app.whistle_desk(staff.actor(), id).await {
         Ok(x) => x,
@@ -213,16 +214,13 @@ pub(super) async fn act(
         | Err(AppError::Domain(DomainError::IllegalTransition { .. })) => {
             whistle_page(&s, &staff, id, StatusCode::CONFLICT, Some("whistle.stale"), vec![]).await
         }
-        Err(AppError::Domain(DomainError::Invalid { field, reason })) => {
-            let errors = vec![FieldError { field: field.to_string(), message: reason }];
+        Err(e @ (AppError::Domain(DomainError::Invalid { .. }) | AppError::Invalid(_))) => {
+            let errors = super::super::field_errors(staff.lang.lang, &e);
             whistle_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await
         }
-        Err(AppError::Invalid(errors)) => {
-            whistle_page(&s, &staff, id, unprocessable, Some("case.invalid"), errors).await
-        }
-        Err(AppError::Domain(DomainError::Forbidden(_))) | Err(AppError::Forbidden(_)) | Err(AppError::NotFound(_)) => {
-            Err(staff.refuse(StatusCode::FORBIDDEN, "whistle.forbidden"))
-        }
+        Err(AppError::Domain(DomainError::Forbidden(_) | DomainError::SeparationOfDuties(_)))
+        | Err(AppError::Forbidden(_))
+        | Err(AppError::NotFound(_)) => Err(staff.refuse(StatusCode::FORBIDDEN, "whistle.forbidden")),
         Err(e) => Err(staff.fail(e)),
     }
 }
