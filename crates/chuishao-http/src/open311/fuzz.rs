@@ -1,13 +1,12 @@
 //! Fuzz harness (stable Rust, proptest) over what Open311 reads from strangers: query and form
 //! pairs, W3C dates, the typed inputs built from them, multipart bodies (text fields and
-//! `media` parts through the photo pipeline), and tracking codes and tokens. Each input is
+//! `media` parts through the upload reader and the photo pipeline), and tracking codes and tokens. Each input is
 //! parsed or refused — never a panic or a hang. `bench/fuzz.sh` runs it for minutes
 //! (`CHUISHAO_FUZZ_CASES`); the normal test run does a short pass.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::params::{self, Params, parse_pairs, parse_w3c};
-use crate::upload::read_multipart;
 use axum::body::Body;
 use axum::extract::Request;
 use chuishao_domain::ids::TrackingCode;
@@ -108,6 +107,7 @@ proptest! {
         tail in proptest::collection::vec(any::<u8>(), 0..32),
         cut in any::<usize>(),
         header_boundary in proptest::option::of("[A-Za-z0-9]{1,8}"),
+        strict in any::<bool>(),
     ) {
         let mut body = multipart(&boundary, &parts, &tail);
         if cut % 3 == 0 && !body.is_empty() {
@@ -117,8 +117,14 @@ proptest! {
         let req = Request::builder().method("POST").uri("/open311/v2/requests.json").header("content-type", ct)
             .body(Body::from(body)).expect("a request");
         let (parts, body) = req.into_parts();
-        // The Open311 route reads media parts this way once its key is checked; photos are
-        // fuzzed on their own (the photo pipeline harness).
-        let _ = runtime().block_on(read_multipart(&parts, body, "media", true, async |_: &[(String, String)]| Ok::<(), ()>(())));
+        let read = runtime().block_on(crate::upload::read_multipart(&parts, body, "media", strict, async |_: &[(String, String)]| {
+            Ok::<(), ()>(())
+        }));
+        // What was read goes through the photo pipeline, as Open311 does.
+        if let Ok(upload) = read {
+            for f in upload.files {
+                let _ = chuishao_app::residents::photos::clean(&f);
+            }
+        }
     }
 }
