@@ -267,6 +267,16 @@ impl App {
 
     /// The staff view of one case, with the reporter masked for roles that may see them.
     pub async fn case_view_by_id(&self, actor: &Actor, id: CaseId) -> Result<CaseView> {
+        Ok(self.case_view_and_case(actor, id).await?.0)
+    }
+
+    /// [`App::case_view_by_id`] with the domain case read for it, for callers that also
+    /// decide on the case (one read of the row, not two).
+    pub(crate) async fn case_view_and_case(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+    ) -> Result<(CaseView, chuishao_domain::cases::Case)> {
         let row = self.visible_case(actor, id).await?;
         let case = row.to_domain()?;
         let reporter = if actor.may_see_reporter(&case.scope()) {
@@ -278,7 +288,7 @@ impl App {
         } else {
             None
         };
-        self.case_view(row, reporter).await
+        Ok((self.case_view(row, reporter).await?, case))
     }
 
     /// The reporter's name, for hiding it from public text (never shown).

@@ -341,10 +341,8 @@ impl App {
     /// A case visible to `actor` with the actions they may take on it. A case that exists
     /// but lies outside the actor's scope is `Forbidden` (staff are told it is not theirs).
     pub async fn desk_case(&self, actor: &Actor, id: CaseId) -> Result<(CaseView, Vec<Action>)> {
-        match self.case_view_by_id(actor, id).await {
-            Ok(view) => {
-                let row = self.store.case_by_id(id).await?.ok_or(AppError::NotFound("case"))?;
-                let mut case = row.to_domain()?;
+        match self.case_view_and_case(actor, id).await {
+            Ok((view, mut case)) => {
                 self.store.recall_case(&mut case).await?;
                 Ok((view, allowed_actions(&case, actor)))
             }
