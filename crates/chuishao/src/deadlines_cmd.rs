@@ -89,11 +89,14 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
                 .import_official_year(&text, year)
                 .await
                 .map_err(|e| anyhow::anyhow!("{file}: {}", refusal(&e)))?;
-            println!("calendar year {} imported; {} running clocks re-timed", imported.year, imported.retimed);
+            println!(
+                "calendar year {} imported; {} running clocks and check-in deadlines re-timed",
+                imported.year, imported.retimed
+            );
         }
         CalendarCommand::Retime { year } => {
             let n = app.calendar().retime_clocks(&[year]).await.map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
-            println!("{n} running clocks re-timed");
+            println!("{n} running clocks and check-in deadlines re-timed");
         }
         CalendarCommand::Export { year } => match cal.year(year) {
             Some((y, provisional)) => {
