@@ -23,7 +23,7 @@ use crate::time::rfc3339;
 use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::deadlines::{MAX_SUPERVISION_LEVEL, parse_allowance};
-use chuishao_domain::ids::{CaseId, WhistleId};
+use chuishao_domain::ids::WhistleId;
 use chuishao_domain::org::{OrgKind, OrgNode};
 use chuishao_domain::whistle::{
     self, ACTIONS, Action, NewWhistle, OrgRef, SummonedUnit, Whistle, WhistleCommand, WhistleEvent, WhistleKind,
@@ -58,8 +58,7 @@ pub struct WhistleInput {
     pub description: String,
     /// Linked cases (none for a standalone matter); each keeps its own lifecycle.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
-    pub case_ids: Vec<CaseId>,
+    pub case_ids: Vec<i64>,
     pub lat: f64,
     pub lon: f64,
     pub address: String,
@@ -302,17 +301,16 @@ impl Whistles<'_> {
             units.push((org_ref(&n), u.task.trim().to_string(), due));
         }
         for id in &input.case_ids {
-            if self.store.case_by_id(*id).await?.is_none() {
+            if self.store.case_by_id(chuishao_domain::ids::CaseId(*id)).await?.is_none() {
                 return Err(AppError::invalid("case_ids", format!("unknown case {id}")));
             }
         }
-        let case_ids: Vec<i64> = input.case_ids.iter().map(|c| c.0).collect();
         let new = NewWhistle {
             kind,
             raised_by: raiser.clone(),
             title: input.title.clone(),
             description: input.description.clone(),
-            case_ids: case_ids.clone(),
+            case_ids: input.case_ids.clone(),
             lat: input.lat,
             lon: input.lon,
             address: input.address.clone(),
@@ -333,7 +331,7 @@ impl Whistles<'_> {
                 address: input.address.trim(),
                 lat: input.lat,
                 lon: input.lon,
-                case_ids: &case_ids,
+                case_ids: &input.case_ids,
                 raised_at: now,
             })
             .await?;
@@ -574,8 +572,9 @@ impl Whistles<'_> {
         only: Option<&[i64]>,
         batch: i64,
     ) -> Result<(usize, Vec<i64>)> {
+        let calendar = self.calendar();
         let (cal, policy, escalation) =
-            (self.calendar().current(), self.calendar().whistle_policy(), self.calendar().deadline_policy().escalation);
+            (calendar.current(), calendar.whistle_policy(), calendar.deadline_policy().escalation);
         let (mut moved, mut skipped, mut cursor) = (0, Vec::new(), 0i64);
         loop {
             let ids: Vec<i64> = match only {
