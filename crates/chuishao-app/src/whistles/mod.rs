@@ -12,9 +12,15 @@ pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
 pub use desk::{WhistleAction, WhistleDesk, allowed_whistle_actions};
 pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
+context!(
+    /// The whistles context's use cases: raising, per-unit transitions, reads, board, scorecards.
+    Whistles,
+    whistles
+);
+
 use crate::record::{Change, Stored, append};
 use crate::time::rfc3339;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::deadlines::{MAX_SUPERVISION_LEVEL, parse_allowance};
 use chuishao_domain::ids::WhistleId;
@@ -106,7 +112,11 @@ pub struct UnitView {
     pub unit_name: String,
     pub task: String,
     pub status: String,
+    /// The check-in deadline.
     pub due_at: String,
+    /// `true` when the check-in deadline counts working time across a year without an official
+    /// schedule (computed from the statutory rules): it may move when that year is imported.
+    pub provisional: bool,
     pub acknowledged_at: Option<String>,
     pub checked_in_at: Option<String>,
     pub late: bool,
@@ -218,18 +228,18 @@ fn parse_state(row: &WhistleRow) -> Result<Whistle> {
     serde_json::from_str(&row.state).map_err(|e| internal(format!("whistle {} state: {e}", row.id)))
 }
 
-impl App {
+impl Whistles<'_> {
     /// Where a whistle takes place, as an org path: the grid (else community, else
     /// subdistrict) its point lies in; outside every area, the raiser's subdistrict (or the
     /// raiser itself when it belongs to none, as a district department does).
     async fn whistle_place(&self, raiser: &OrgRef, lat: f64, lon: f64) -> Result<String> {
         if (-90.0..=90.0).contains(&lat)
             && (-180.0..=180.0).contains(&lon)
-            && let Some(n) = self.locate_org(lon, lat).await?
+            && let Some(n) = self.grids().locate_org(lon, lat).await?
         {
             return Ok(n.path.clone());
         }
-        let lineage = self.org_lineage(raiser.id).await?;
+        let lineage = self.admin().org_lineage(raiser.id).await?;
         Ok(lineage
             .iter()
             .rev()
@@ -242,13 +252,14 @@ impl App {
     async fn whistle_raiser(&self, actor: &Actor, code: Option<&str>) -> Result<OrgRef> {
         if let Some(code) = code {
             let n = self
+                .admin()
                 .org_by_code(code)
                 .await?
                 .ok_or_else(|| AppError::invalid("raised_by_code", "unknown organisation"))?;
             return Ok(org_ref(&n));
         }
         for b in &actor.bindings {
-            if let Some(n) = self.org(b.org_id).await?
+            if let Some(n) = self.admin().org(b.org_id).await?
                 && matches!(
                     n.kind,
                     OrgKind::Subdistrict
@@ -276,13 +287,14 @@ impl App {
         }
         let allowance = match &input.check_in_within {
             Some(s) => parse_allowance(s).map_err(|e| AppError::invalid("check_in_within", e))?,
-            None => self.whistle_policy().check_in_allowance(kind),
+            None => self.calendar().whistle_policy().check_in_allowance(kind),
         };
         let now = self.now_ms();
-        let due = self.calendar().due(now, allowance)?;
+        let due = self.calendar().current().due(now, allowance)?;
         let mut units = Vec::new();
         for u in &input.units {
             let n = self
+                .admin()
                 .org_by_code(&u.unit_code)
                 .await?
                 .ok_or_else(|| AppError::invalid("units", format!("unknown department {:?}", u.unit_code)))?;
@@ -326,13 +338,13 @@ impl App {
         let w = whistle::from_raised(WhistleId(id), &event, now);
         append(&mut tx, &[Change::at_version(w, 1, vec![event])], Some(actor.user_id.0), now).await?;
         tx.commit().await?;
-        self.wake_delivery();
-        self.wake_timer();
-        self.whistle_view(actor, id).await
+        self.ops().wake_delivery();
+        self.calendar().wake_timer();
+        self.whistle_view(actor, WhistleId(id)).await
     }
 
-    async fn visible_whistle(&self, actor: &Actor, id: i64) -> Result<(WhistleRow, Whistle)> {
-        let row = self.store.whistle(id).await?.ok_or(AppError::NotFound("whistle"))?;
+    async fn visible_whistle(&self, actor: &Actor, id: WhistleId) -> Result<(WhistleRow, Whistle)> {
+        let row = self.store.whistle(id.0).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
         if !sees(actor, &w, &row.place_path) {
             return Err(AppError::NotFound("whistle"));
@@ -342,14 +354,15 @@ impl App {
 
     async fn view_of(&self, actor: &Actor, row: &WhistleRow, w: &Whistle) -> Result<WhistleView> {
         let now = self.now_ms();
+        let (cal, policy) = (self.calendar().current(), self.calendar().whistle_policy());
         let scope = w.scope(&row.place_path);
-        let raiser = self.org(w.raised_by.id).await?;
+        let raiser = self.admin().org(w.raised_by.id).await?;
         let mut units = Vec::new();
         for u in &w.units {
             if !actor.sees_whistle_unit(&scope, &u.org.path) {
                 continue;
             }
-            let name = self.org(u.org.id).await?.map(|n| n.name_zh.clone()).unwrap_or_default();
+            let name = self.admin().org(u.org.id).await?.map(|n| n.name_zh.clone()).unwrap_or_default();
             let late_ms = match u.checked_in_at {
                 Some(t) => t - u.due_at,
                 None if w.status == WhistleStatus::Open => now - u.due_at,
@@ -362,6 +375,7 @@ impl App {
                 task: u.task.clone(),
                 status: u.status.as_str().into(),
                 due_at: rfc3339(u.due_at),
+                provisional: w.provisional(u, &cal, &policy),
                 acknowledged_at: u.acknowledged_at.map(rfc3339),
                 checked_in_at: u.checked_in_at.map(rfc3339),
                 late: u.late,
@@ -395,7 +409,7 @@ impl App {
     }
 
     /// One whistle; outside the caller's scope it does not exist (404).
-    pub async fn whistle_view(&self, actor: &Actor, id: i64) -> Result<WhistleView> {
+    pub async fn whistle_view(&self, actor: &Actor, id: WhistleId) -> Result<WhistleView> {
         let (row, w) = self.visible_whistle(actor, id).await?;
         self.view_of(actor, &row, &w).await
     }
@@ -418,9 +432,9 @@ impl App {
     }
 
     /// A whistle's events, oldest first (same visibility as the whistle).
-    pub async fn whistle_events(&self, actor: &Actor, id: i64) -> Result<Vec<WhistleEventView>> {
+    pub async fn whistle_events(&self, actor: &Actor, id: WhistleId) -> Result<Vec<WhistleEventView>> {
         self.visible_whistle(actor, id).await?;
-        let events = self.store.stream_events(STREAM, id).await?;
+        let events = self.store.stream_events(STREAM, id.0).await?;
         Ok(events
             .into_iter()
             .map(|e| WhistleEventView {
@@ -470,13 +484,13 @@ impl App {
     pub async fn whistle_transition(
         &self,
         actor: &Actor,
-        id: i64,
+        id: WhistleId,
         input: &WhistleTransitionInput,
     ) -> Result<WhistleView> {
         let cmd = Self::whistle_command(input)?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let row = tx.whistle_for_update(id).await?.ok_or(AppError::NotFound("whistle"))?;
+        let row = tx.whistle_for_update(id.0).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
         if !sees(actor, &w, &row.place_path) {
             return Err(AppError::NotFound("whistle"));
@@ -486,7 +500,7 @@ impl App {
         append(&mut tx, std::slice::from_ref(&change), Some(actor.user_id.0), now).await?;
         let next = change.state;
         tx.commit().await?;
-        self.wake_delivery();
+        self.ops().wake_delivery();
         self.view_of(actor, &row, &next).await
     }
 
@@ -496,10 +510,10 @@ impl App {
     pub(crate) async fn whistle_tick(&self, now: i64) -> Result<(usize, usize)> {
         let (mut overdue, mut supervisions) = (0, 0);
         let mut district = None;
-        let (cal, escalation) = (self.calendar(), self.deadline_policy().escalation);
+        let (cal, escalation) = (self.calendar().current(), self.calendar().deadline_policy().escalation);
         loop {
             let mut tx = self.store.begin().await?;
-            let ids = tx.due_whistles(now, crate::deadlines::TICK_BATCH).await?;
+            let ids = tx.due_whistles(now, crate::calendar::TICK_BATCH).await?;
             if ids.is_empty() {
                 break;
             }
@@ -516,7 +530,7 @@ impl App {
                     // overdue, as for case clocks), each once, and when the next one falls due.
                     let reached = u8::try_from(u.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
                     let levels = escalation.due_levels(reached, u.due_at, now, &cal);
-                    let targets = self.escalation_targets(Some(u.org.id), &levels, &mut district).await?;
+                    let targets = self.calendar().escalation_targets(Some(u.org.id), &levels, &mut district).await?;
                     let next = escalation.level_at(levels.last().copied().unwrap_or(reached) + 1, u.due_at, &cal);
                     let mut one = whistle::fire_overdue(&w, &u.org.code, now, &targets, next);
                     for e in &mut one {
@@ -536,13 +550,96 @@ impl App {
             }
             append(&mut tx, &changes, None, now).await?;
             tx.commit().await?;
-            self.wake_delivery();
-            if skipped || (ids.len() as i64) < crate::deadlines::TICK_BATCH {
+            self.ops().wake_delivery();
+            if skipped || (ids.len() as i64) < crate::calendar::TICK_BATCH {
                 break;
             }
         }
         Ok((overdue, supervisions))
     }
+}
+
+impl Whistles<'_> {
+    /// One pass re-timing the check-in deadlines of open whistles computed across `[start,
+    /// end)` (all candidates, or `only` these whistles) on the calendar in use: each unit still
+    /// to check in whose deadline (or next supervision) moved gets a `whistle_check_in_retimed`
+    /// event through the append path. Returns the deadlines moved and the whistles skipped
+    /// because another transaction held them.
+    pub(crate) async fn retime_whistle_pass(
+        &self,
+        start: i64,
+        end: i64,
+        only: Option<&[i64]>,
+        batch: i64,
+    ) -> Result<(usize, Vec<i64>)> {
+        let calendar = self.calendar();
+        let (cal, policy, escalation) =
+            (calendar.current(), calendar.whistle_policy(), calendar.deadline_policy().escalation);
+        let (mut moved, mut skipped, mut cursor) = (0, Vec::new(), 0i64);
+        loop {
+            let ids: Vec<i64> = match only {
+                Some(ids) => ids.iter().copied().filter(|id| *id > cursor).take(batch as usize).collect(),
+                None => self.store.whistle_retime_candidates(start, end, cursor, batch).await?,
+            };
+            let Some(last) = ids.last().copied() else { break };
+            cursor = last;
+            let now = self.now_ms();
+            let mut tx = self.store.begin().await?;
+            let rows = tx.whistles_for_timer(&ids).await?;
+            skipped.extend(ids.iter().filter(|id| !rows.iter().any(|r| r.id == **id)));
+            let mut changes = Vec::new();
+            for row in &rows {
+                let mut w = parse_state(row)?;
+                let events = retimed_check_ins(&w, &cal, &policy, &escalation);
+                if events.is_empty() {
+                    continue;
+                }
+                for e in &events {
+                    whistle::apply(&mut w, e, now);
+                }
+                moved += events.len();
+                let expected = w.version;
+                changes.push(Change::at_version(w, expected, events));
+            }
+            append(&mut tx, &changes, None, now).await?;
+            tx.commit().await?;
+            if !changes.is_empty() {
+                self.ops().wake_delivery();
+            }
+        }
+        Ok((moved, skipped))
+    }
+}
+
+/// The `whistle_check_in_retimed` events of whistle `w` on calendar `cal`: each unit still to
+/// check in gets its deadline recomputed from the instant the whistle was raised (and, once
+/// found overdue, its next supervision level from the new deadline). A wall-clock allowance,
+/// or a deadline the calendar cannot compute (past 2100), keeps its deadline.
+fn retimed_check_ins(
+    w: &Whistle,
+    cal: &chuishao_calendar::Calendar,
+    policy: &chuishao_domain::whistle::WhistlePolicy,
+    escalation: &chuishao_domain::deadlines::Escalation,
+) -> Vec<WhistleEvent> {
+    let allowance = w.allowance(policy);
+    if matches!(allowance, chuishao_calendar::Allowance::WallMs(_)) {
+        return Vec::new();
+    }
+    let due = match cal.due(w.raised_at, allowance) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!(whistle = w.id.0, error = %e, "re-timing a check-in deadline failed; it keeps its deadline");
+            return Vec::new();
+        }
+    };
+    w.units
+        .iter()
+        .filter_map(|u| {
+            let reached = u8::try_from(u.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
+            let next = (reached < MAX_SUPERVISION_LEVEL).then(|| escalation.level_at(reached + 1, due, cal)).flatten();
+            whistle::retime_check_in(w, &u.org.code, due, next)
+        })
+        .collect()
 }
 
 /// Query of `GET /api/v1/whistles`.

@@ -81,7 +81,9 @@ pub async fn attach_key(
     if ["/api/", "/open311", "/healthz", "/readyz", "/metrics", "/assets/"].iter().any(|p| path.starts_with(p)) {
         return next.run(req).await;
     }
-    let got = s.csrf_key.get_or_try_init(|| async { s.app.server_key(KEY_NAME).await.map(|k| Key::new(k.as_bytes())) });
+    let got = s
+        .csrf_key
+        .get_or_try_init(|| async { s.app.admin().server_key(KEY_NAME).await.map(|k| Key::new(k.as_bytes())) });
     match got.await {
         Ok(k) => {
             req.extensions_mut().insert(k.clone());

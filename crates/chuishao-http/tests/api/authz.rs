@@ -172,13 +172,21 @@ fn refusal(body: &str) -> String {
 async fn every_row_of_the_matrix_holds_on_a_live_server() {
     use chuishao_domain::access::Role;
     let t = spawn_app().await;
-    assert_eq!(t.app.seed_demo_streets().await.unwrap(), 28);
+    assert_eq!(t.app.grids().seed_demo_streets().await.unwrap(), 28);
     let heping = "110199001";
-    t.app.create_user("heping_admin", "和平街道管理员", &[(Role::Admin, heping)]).await.unwrap();
-    t.app.set_password("heping_admin", chuishao_app::console::accounts::DEMO_PASSWORD).await.unwrap();
-    t.app.create_user("donghu_worker", "东湖网格员", &[(Role::GridWorker, GRID_DONGHU)]).await.unwrap();
-    t.app.create_user("qingnian_worker", "青年湖网格员", &[(Role::GridWorker, GRID_OTHER_COMMUNITY)]).await.unwrap();
-    t.app.create_user("donghu_leader", "东湖街道负责人", &[(Role::SubdistrictLeader, "110199002")]).await.unwrap();
+    t.app.admin().create_user("heping_admin", "和平街道管理员", &[(Role::Admin, heping)]).await.unwrap();
+    t.app.admin().set_password("heping_admin", chuishao_app::admin::accounts::DEMO_PASSWORD).await.unwrap();
+    t.app.admin().create_user("donghu_worker", "东湖网格员", &[(Role::GridWorker, GRID_DONGHU)]).await.unwrap();
+    t.app
+        .admin()
+        .create_user("qingnian_worker", "青年湖网格员", &[(Role::GridWorker, GRID_OTHER_COMMUNITY)])
+        .await
+        .unwrap();
+    t.app
+        .admin()
+        .create_user("donghu_leader", "东湖街道负责人", &[(Role::SubdistrictLeader, "110199002")])
+        .await
+        .unwrap();
 
     // Objects inside and outside the scope.
     let integrator = t.token("integrator").await;
@@ -208,11 +216,11 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
     assert_eq!(s, StatusCode::CREATED, "{p_out}");
     let user = |name: &'static str| {
         let app = t.app.clone();
-        async move { app.actor_for(name).await.unwrap().user_id.0.to_string() }
+        async move { app.admin().actor_for(name).await.unwrap().user_id.0.to_string() }
     };
     let dept = |code: &'static str| {
-        let app = t.app.clone();
-        async move { app.store.org_by_code(code).await.unwrap().unwrap().id.0.to_string() }
+        let store = t.store.clone();
+        async move { store.org_by_code(code).await.unwrap().unwrap().id.0.to_string() }
     };
     let objects = Objects {
         inside: vec![
