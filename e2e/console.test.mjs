@@ -1,6 +1,6 @@
 // The staff console in a real browser: a dispatcher signs in and dispatches a case; a
 // department user (on a phone) accepts and resolves it; the dispatcher's open board changes
-// without a reload; another department gets 403 by URL; a post without its CSRF token is
+// without a reload; another department gets 404 by URL; a post without its CSRF token is
 // refused. Screenshots of the main pages at desktop and phone sizes go to target/screenshots/.
 //
 // Usage: node console.test.mjs BASE_URL DISPATCHER_TOKEN [SCREENSHOT_DIR]
@@ -112,12 +112,12 @@ try {
   ok(await track.locator(`#result-photos img[src='${thumb}']`).count() === 1, "the result photo is on the tracking page");
   await track.close();
 
-  // 6. Another department opening this case by URL: 403.
+  // 6. Another department opening this case by URL: 404, as if it did not exist.
   const other = await phone.newPage();
   await phone.clearCookies();
   await login(other, "staff_swj");
   const res = await other.goto(`${base}/console/cases/${c.id}`);
-  ok(res.status() === 403, `other department → ${res.status()}`);
+  ok(res.status() === 404, `other department → ${res.status()}`);
 
   // 7. Phone and desktop shots of the sign-in page and the board; the English switch.
   await other.goto(`${base}/login`);

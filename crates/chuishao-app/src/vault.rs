@@ -381,8 +381,13 @@ mod tests {
         }
     }
 
+    /// Cases of the fuzz harness: `CHUISHAO_FUZZ_CASES` (`bench/fuzz.sh`), else a short pass.
+    fn fuzz_cases() -> u32 {
+        std::env::var("CHUISHAO_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
         #[test]
         fn any_text_round_trips_and_garbage_never_panics(plain in ".{0,64}", garbage in ".{0,80}") {
             let v = two_keys();

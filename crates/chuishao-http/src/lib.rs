@@ -3,6 +3,7 @@
 //! the use case, render. No SQL and no business rules live here.
 
 mod api;
+pub mod authz;
 pub mod client;
 mod error;
 pub mod export;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub decode: chuishao_app::residents::photos::DecodePool,
     /// Whether every cookie is marked `Secure` (off only for plain-HTTP deployments).
     pub secure_cookies: bool,
+    /// The key web forms' CSRF tokens are signed with, read once ([`web::csrf::attach_key`]).
+    pub csrf_key: std::sync::Arc<tokio::sync::OnceCell<web::csrf::Key>>,
 }
 
 impl AppState {
@@ -126,6 +129,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         proxies: std::sync::Arc::new(settings.trusted_proxies),
         decode: chuishao_app::residents::photos::DecodePool::new(settings.photo_limits),
         secure_cookies: settings.secure_cookies,
+        csrf_key: Default::default(),
     };
     let router = api
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }))
@@ -135,6 +139,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
         .merge(web::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::calendar_notice))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::csrf::attach_key))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), client::refuse_untrusted_forwarding))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::security_headers))

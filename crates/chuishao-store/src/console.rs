@@ -183,3 +183,22 @@ impl Store {
         }))
     }
 }
+
+impl Tx {
+    /// The secret named `name`: the one stored, else `fresh`, stored now (the first node to
+    /// ask wins; every later call, on any node, gets the same secret).
+    pub async fn server_key(&mut self, name: &str, fresh: &str, now: i64) -> Result<String> {
+        Ok(run!(self.conn(), conn => {
+            sqlx::query("insert into server_keys (name, secret, created_at) values ($1, $2, $3) on conflict (name) do nothing")
+                .bind(name)
+                .bind(fresh)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query_scalar("select secret from server_keys where name = $1")
+                .bind(name)
+                .fetch_one(&mut *conn)
+                .await?
+        }))
+    }
+}

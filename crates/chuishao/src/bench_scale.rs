@@ -285,26 +285,20 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn sign_in(base: &str) -> Result<String> {
-    let token = "0123456789abcdef0123456789abcdef";
     // The answer is a redirect carrying the cookie: not followed.
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let (cookie, token) = crate::drill::form_csrf(&http, base, "/login").await?;
     let r = http
         .post(format!("{base}/login"))
-        .header("cookie", format!("csrf={token}"))
+        .header("cookie", format!("csrf={cookie}"))
         .form(&[
-            ("csrf", token),
+            ("csrf", token.as_str()),
             ("username", "dispatcher"),
             ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
         ])
         .send()
         .await?;
-    let sid = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("sid=").map(|s| s.split(';').next().unwrap_or("").to_string()))
-        .context("no session cookie: did the demo users get created?")?;
+    let sid = crate::drill::set_cookie(&r, "sid").context("no session cookie: did the demo users get created?")?;
     Ok(sid)
 }
 

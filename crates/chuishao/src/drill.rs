@@ -151,9 +151,33 @@ fn version(v: &Value) -> i64 {
     v["version"].as_i64().unwrap_or(0)
 }
 
+/// The value of the cookie `name` a response sets.
+pub(crate) fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(prefix.as_str()).map(|s| s.split(';').next().unwrap_or("").to_string()))
+}
+
+/// The signed CSRF pair (cookie, hidden field) a browser gets with the form at `path`.
+pub(crate) async fn form_csrf(http: &reqwest::Client, base: &str, path: &str) -> Result<(String, String)> {
+    let r = http.get(format!("{base}{path}")).send().await?;
+    let cookie = set_cookie(&r, "csrf").with_context(|| format!("no csrf cookie from {path}"))?;
+    let page = r.text().await?;
+    let field = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .with_context(|| format!("no csrf field on {path}"))?
+        .to_string();
+    Ok((cookie, field))
+}
+
 /// Files a report through the web form from `client` (its own address), as a browser does.
 async fn web_report(http: &reqwest::Client, base: &str, n: u64) -> Result<(reqwest::StatusCode, Option<String>)> {
-    let token = format!("{:032x}", 0xC0FFEE_u128 * 1_000_003 + u128::from(n));
+    let (cookie, token) = form_csrf(http, base, "/report").await?;
     let form = [
         ("csrf", token.as_str()),
         ("form_token", &format!("{:032x}", u128::from(n) * 7_919 + 13)),
@@ -161,7 +185,7 @@ async fn web_report(http: &reqwest::Client, base: &str, n: u64) -> Result<(reqwe
         ("description", "楼下垃圾堆放 drill report"),
         ("address", "樱花东街 1 号"),
     ];
-    let r = http.post(format!("{base}/report")).header("cookie", format!("csrf={token}")).form(&form).send().await?;
+    let r = http.post(format!("{base}/report")).header("cookie", format!("csrf={cookie}")).form(&form).send().await?;
     let status = r.status();
     let body = r.text().await.unwrap_or_default();
     let code = body.split("/t/").nth(1).map(|s| s.chars().take_while(|c| c.is_ascii_alphanumeric()).collect());

@@ -152,6 +152,18 @@ impl Admin<'_> {
         }))
     }
 
+    /// The deployment's secret named `name` (32 random bytes, hex), made on first use and
+    /// shared by every node through the database; the web forms' CSRF tokens are signed with
+    /// the one named `csrf`.
+    pub async fn server_key(&self, name: &str) -> Result<String> {
+        let mut fresh = [0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        let mut tx = self.store.begin().await?;
+        let secret = tx.server_key(name, &hex::encode(fresh), self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
     /// Ends a session (logout).
     pub async fn logout(&self, session: &Session) -> Result<()> {
         let now = self.now_ms();

@@ -220,12 +220,16 @@ impl Admin<'_> {
         Ok(UserPage { items, total, page, pages })
     }
 
-    /// The target's directory row and bindings, if `admin` may manage it.
+    /// The target's directory row and bindings, if `admin` may manage it. A user outside the
+    /// admin's scope is `UnknownUser`, exactly as one that does not exist (ids cannot be probed).
     async fn managed(&self, admin: &Actor, user: UserId) -> AdminResult<(DirectoryRow, Vec<RoleBinding>)> {
         rules::require_admin(admin)?;
         let row = self.store.directory_entry(user, self.now_ms()).await?.ok_or(AdminRefusal::UnknownUser)?;
         let bindings = self.store.role_bindings(user).await?;
-        rules::may_manage(admin, &bindings)?;
+        rules::may_manage(admin, &bindings).map_err(|r| match r {
+            AdminRefusal::UserOutsideScope => AdminRefusal::UnknownUser,
+            r => r,
+        })?;
         Ok((row, bindings))
     }
 

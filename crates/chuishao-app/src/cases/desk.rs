@@ -340,19 +340,12 @@ impl Cases<'_> {
         Some(render_snippet(&spec))
     }
 
-    /// A case visible to `actor` with the actions they may take on it. A case that exists
-    /// but lies outside the actor's scope is `Forbidden` (staff are told it is not theirs).
+    /// A case visible to `actor` with the actions they may take on it. A case outside the
+    /// actor's scope is `NotFound`, exactly as one that does not exist (ids cannot be probed).
     pub async fn desk_case(&self, actor: &Actor, id: CaseId) -> Result<(CaseView, Vec<Action>)> {
-        match self.case_view_and_case(actor, id).await {
-            Ok((view, mut case)) => {
-                self.store.recall_case(&mut case).await?;
-                Ok((view, allowed_actions(&case, actor)))
-            }
-            Err(AppError::NotFound(_)) if self.store.case_by_id(id).await?.is_some() => {
-                Err(AppError::Forbidden(format!("case {} is outside {}'s scope", id.0, actor.username)))
-            }
-            Err(e) => Err(e),
-        }
+        let (view, mut case) = self.case_view_and_case(actor, id).await?;
+        self.store.recall_case(&mut case).await?;
+        Ok((view, allowed_actions(&case, actor)))
     }
 
     /// The unit the ownership rule suggests for a case (the rule itself is the domain's

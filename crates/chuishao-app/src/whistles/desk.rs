@@ -67,12 +67,12 @@ pub struct WhistleDesk {
 
 impl Whistles<'_> {
     /// A whistle visible to `actor`, its history and the actions they may take now. A whistle
-    /// that exists outside the actor's scope is `Forbidden` (staff are told it is not theirs).
+    /// outside the actor's scope is `NotFound`, exactly as one that does not exist.
     pub async fn whistle_desk(&self, actor: &Actor, id: WhistleId) -> Result<WhistleDesk> {
         let row = self.store.whistle(id.0).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
         if !sees(actor, &w, &row.place_path) {
-            return Err(AppError::Forbidden(format!("whistle {id} does not concern {}", actor.username)));
+            return Err(AppError::NotFound("whistle"));
         }
         let view = self.view_of(actor, &row, &w).await?;
         let events = self.whistle_events(actor, id).await?;

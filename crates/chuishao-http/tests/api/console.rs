@@ -1,15 +1,38 @@
 //! The staff console over HTTP: sign-in with throttle, sessions, CSRF, the case desk's
-//! actions, scope (403), stale versions and an expired session mid-form.
+//! actions, scope (404, as nonexistent), stale versions and an expired session mid-form.
 
 use super::*;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use std::time::Duration;
 
-const CSRF: &str = "0123456789abcdef0123456789abcdef";
+/// The hidden `csrf` field of a page.
+pub(super) fn hidden_csrf(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).expect("a csrf field").split('"').next().unwrap().to_string()
+}
 
-/// The CSRF cookie and form value a signed-in page of session `sid` carries.
-pub(super) fn csrf_pair(_sid: &str) -> (String, String) {
-    (CSRF.to_string(), CSRF.to_string())
+/// The signed pre-session pair (cookie, form field) a browser gets from the sign-in page.
+pub(super) async fn pre_session(t: &TestApp) -> (String, String) {
+    let res = browser().get(t.url("/login")).send().await.unwrap();
+    let cookie = super::residents::cookie_from(res.headers(), "csrf").expect("a csrf cookie");
+    let field = hidden_csrf(&res.text().await.unwrap());
+    assert_eq!(cookie, field);
+    (cookie, field)
+}
+
+/// The form token of session `sid`, read from a console page as a browser gets it. A session
+/// that has ended shows no page: its token is the one its pages carried while it lived
+/// (derived with the deployment's key).
+pub(super) async fn csrf_of(t: &TestApp, sid: &str) -> String {
+    let res = browser().get(t.url("/console/password")).header(COOKIE, format!("sid={sid}")).send().await.unwrap();
+    let derived = chuishao_http::web::csrf::Key::new(t.app.admin().server_key("csrf").await.unwrap().as_bytes())
+        .session_token(sid);
+    if res.status() == StatusCode::OK {
+        let token = hidden_csrf(&res.text().await.unwrap());
+        assert_eq!(token, derived, "the page's token is the session's");
+        token
+    } else {
+        derived
+    }
 }
 
 /// A session of `user` (demo password).
@@ -22,10 +45,11 @@ pub(super) fn browser() -> reqwest::Client {
 }
 
 async fn login_response(t: &TestApp, user: &str, password: &str) -> reqwest::Response {
+    let (cookie, field) = pre_session(t).await;
     browser()
         .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
-        .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
+        .header(COOKIE, format!("csrf={cookie}"))
+        .form(&[("csrf", field.as_str()), ("username", user), ("password", password), ("next", "")])
         .send()
         .await
         .unwrap()
@@ -39,7 +63,7 @@ async fn login(t: &TestApp, user: &str, password: &str) -> (StatusCode, Option<S
 }
 
 async fn page(t: &TestApp, sid: &str, path: &str) -> (StatusCode, String) {
-    let res = browser().get(t.url(path)).header(COOKIE, format!("sid={sid}; csrf={CSRF}")).send().await.unwrap();
+    let res = browser().get(t.url(path)).header(COOKIE, format!("sid={sid}")).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
 
@@ -50,13 +74,14 @@ pub(super) async fn act(
     fields: &[(&str, &str)],
     with_csrf: bool,
 ) -> (StatusCode, String) {
+    let token = csrf_of(t, sid).await;
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     if with_csrf {
-        form.push(("csrf", CSRF));
+        form.push(("csrf", &token));
     }
     let res = browser()
         .post(t.url(&format!("/console/cases/{id}/act")))
-        .header(COOKIE, format!("sid={sid}; csrf={CSRF}"))
+        .header(COOKIE, format!("sid={sid}"))
         .form(&form)
         .send()
         .await
@@ -121,8 +146,11 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     assert_eq!(st, StatusCode::OK);
     assert!(inbox.contains(&format!("id=\"case-{id}\"")));
     let (_, other, _) = login(&t, "staff_swj", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
-    let (st, _) = page(&t, &other.unwrap(), &format!("/console/cases/{id}")).await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    let other = other.unwrap();
+    let (st, outside) = page(&t, &other, &format!("/console/cases/{id}")).await;
+    let (none_st, none) = page(&t, &other, "/console/cases/987654").await;
+    assert_eq!((st, none_st), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND), "outside the scope as nonexistent");
+    assert_eq!(outside, none);
     let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
     assert!(desk.contains("data-action=\"accept\"") && desk.contains("data-action=\"return\""));
     assert!(!desk.contains("data-action=\"dispatch\""));
@@ -138,8 +166,8 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     // Logout revokes the session server-side.
     let res = browser()
         .post(t.url("/logout"))
-        .header(COOKIE, format!("sid={disp}; csrf={CSRF}"))
-        .form(&[("csrf", CSRF)])
+        .header(COOKIE, format!("sid={disp}"))
+        .form(&[("csrf", csrf_of(&t, &disp).await)])
         .send()
         .await
         .unwrap();
@@ -155,7 +183,9 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
 
 #[tokio::test]
 async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
-    let t = spawn_app().await;
+    // A clock that stands still: the fourth attempt comes within the backoff however slowly
+    // the requests run.
+    let t = spawn_app_with(Options { frozen_clock: true, ..Options::default() }).await;
     let good = chuishao_app::admin::accounts::DEMO_PASSWORD;
     for (i, user) in ["dispatcher", "nobody_here"].iter().enumerate() {
         let mut statuses = vec![];
@@ -196,11 +226,12 @@ async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
     assert!(html.contains("name=\"carry.reason\" value=\"重复反映\""), "the work is kept");
     // Signing in from that page shows the same fields, ready to resubmit with a fresh token.
     t.clock.offset_ms.fetch_add(3_600_000, Ordering::SeqCst);
+    let (cookie, field) = pre_session(&t).await;
     let res = browser()
         .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
+        .header(COOKIE, format!("csrf={cookie}"))
         .form(&[
-            ("csrf", CSRF),
+            ("csrf", field.as_str()),
             ("username", "dispatcher"),
             ("password", good),
             ("next", &format!("/console/cases/{id}/act")),
@@ -215,6 +246,7 @@ async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
     let fresh = super::residents::cookie_from(res.headers(), "sid").unwrap();
     let html = res.text().await.unwrap();
     assert!(html.contains(&format!("action=\"/console/cases/{id}/act\"")) && html.contains("value=\"重复反映\""));
+    assert_eq!(hidden_csrf(&html), csrf_of(&t, &fresh).await, "the new session's token");
     let fields = [("action", "reject"), ("version", "1"), ("reason", "重复反映")];
     assert_eq!(act(&t, &fresh, id, &fields, true).await.0, StatusCode::SEE_OTHER);
     let (_, c) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
@@ -295,20 +327,21 @@ async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused(
     assert!(desk.contains("enctype=\"multipart/form-data\"") && desk.contains("name=\"photo\""), "{desk}");
 
     let (png, script) = png_and_disguised_script();
+    let token = csrf_of(&t, &dept).await;
     let send = |photo: Vec<u8>, version: i64, with_csrf: bool| {
-        let (base, dept) = (base.clone(), dept.clone());
+        let (base, dept, token) = (base.clone(), dept.clone(), token.clone());
         async move {
             let mut form = reqwest::multipart::Form::new()
                 .text("action", "resolve")
                 .text("version", version.to_string())
                 .text("result", "已清运，附现场照片");
             if with_csrf {
-                form = form.text("csrf", CSRF);
+                form = form.text("csrf", token);
             }
             let part = reqwest::multipart::Part::bytes(photo).file_name("after.jpg").mime_str("image/jpeg").unwrap();
             let res = browser()
                 .post(format!("{base}/console/cases/{id}/act"))
-                .header(COOKIE, format!("sid={dept}; csrf={CSRF}"))
+                .header(COOKIE, format!("sid={dept}"))
                 .multipart(form.part("photo", part))
                 .send()
                 .await
@@ -417,11 +450,11 @@ async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision()
 async fn bulk(t: &TestApp, sid: &str, fields: &[(&str, String)], with_csrf: bool) -> (StatusCode, String) {
     let mut form: Vec<(&str, String)> = fields.to_vec();
     if with_csrf {
-        form.push(("csrf", CSRF.to_string()));
+        form.push(("csrf", csrf_of(t, sid).await));
     }
     let res = browser()
         .post(t.url("/console/board/bulk"))
-        .header(COOKIE, format!("sid={sid}; csrf={CSRF}"))
+        .header(COOKIE, format!("sid={sid}"))
         .form(&form)
         .send()
         .await
@@ -563,11 +596,12 @@ async fn the_dispatcher_rules_on_returns_from_the_returns_queue() {
 
 /// A sign-in from `addr` (through the trusted proxy of `Options { behind_proxy: true }`).
 async fn login_from(t: &TestApp, addr: &str, user: &str, password: &str) -> reqwest::Response {
+    let (cookie, field) = pre_session(t).await;
     browser()
         .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
+        .header(COOKIE, format!("csrf={cookie}"))
         .header("X-Forwarded-For", addr)
-        .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
+        .form(&[("csrf", field.as_str()), ("username", user), ("password", password), ("next", "")])
         .send()
         .await
         .unwrap()
@@ -624,3 +658,77 @@ async fn a_stranger_cannot_lock_a_named_user_out() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     t.stop().await;
 }
+
+/// Issue 13: a `csrf` cookie planted from outside (a sibling subdomain can set one) with the
+/// same made-up value in the form was accepted. Now every form refuses it: the console's (its
+/// token is bound to the session), sign-in and the report form (their cookie must carry the
+/// server's signature); so are a token issued for another session and a valid pre-session
+/// pair sent with a session. Nothing changes until the session's own token comes.
+#[tokio::test]
+async fn a_forged_csrf_cookie_is_refused_on_every_form() {
+    let t = spawn_app().await;
+    let (_, c) = t.post(&t.admin, "/api/v1/cases", case_body("E0101", GRID)).await;
+    let id = id_of(&c);
+    let v = c["version"].as_i64().unwrap().to_string();
+    let disp = signed_in(&t, "dispatcher").await;
+    let admin = signed_in(&t, "admin").await;
+    let made_up = "0123456789abcdef0123456789abcdef".to_string();
+    let signed_shape = format!("{}.{}", "a".repeat(32), "b".repeat(64));
+    let (pre_cookie, pre_field) = pre_session(&t).await;
+    let others = csrf_of(&t, &admin).await;
+    let post = |cookie: String, token: String| {
+        let req = browser().post(t.url(&format!("/console/cases/{id}/act"))).header(COOKIE, cookie).form(&[
+            ("csrf", token.as_str()),
+            ("action", "register"),
+            ("version", v.as_str()),
+        ]);
+        async move { req.send().await.unwrap().status() }
+    };
+    for (what, cookie, token) in [
+        ("a made-up pair", format!("sid={disp}; csrf={made_up}"), made_up.clone()),
+        ("a pair shaped like a signed one", format!("sid={disp}; csrf={signed_shape}"), signed_shape.clone()),
+        ("another session's token", format!("sid={disp}"), others.clone()),
+        ("a pre-session pair", format!("sid={disp}; csrf={pre_cookie}"), pre_field.clone()),
+    ] {
+        assert_eq!(post(cookie, token).await, StatusCode::FORBIDDEN, "{what}");
+    }
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(now["status"], "received", "no forged form changed the case");
+    assert_eq!(post(format!("sid={disp}"), csrf_of(&t, &disp).await).await, StatusCode::SEE_OTHER);
+    let (_, now) = t.get(&t.admin, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(now["status"], "registered");
+
+    // Sign-in: a made-up pair is refused, no session is made.
+    for fake in [&made_up, &signed_shape] {
+        let res = browser()
+            .post(t.url("/login"))
+            .header(COOKIE, format!("csrf={fake}"))
+            .form(&[("csrf", fake.as_str()), ("username", "dispatcher"), ("password", DEMO), ("next", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert!(super::residents::cookie_from(res.headers(), "sid").is_none());
+    }
+    // The report form: the same, and nothing is filed.
+    let (f, _) = t.open_report_form("").await;
+    for fake in [&made_up, &signed_shape] {
+        let res = t
+            .client
+            .post(t.url("/report"))
+            .header(COOKIE, format!("csrf={fake}"))
+            .form(&[("csrf", fake.as_str()), ("form_token", f.form_token.as_str()), ("description", "伪造的表单")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(t.case_count().await, 1, "no forged report was filed");
+    // The page's own pair still files one.
+    let (st, page) = t.submit_report(&f, &[("description", "井盖缺失"), ("address", "樱花园东门")]).await;
+    assert!(st.is_success(), "{st}: {page}");
+    assert_eq!(t.case_count().await, 2);
+    t.stop().await;
+}
+
+const DEMO: &str = chuishao_app::admin::accounts::DEMO_PASSWORD;

@@ -7,11 +7,10 @@ use super::*;
 use chuishao_app::admin::accounts::{DEMO_PASSWORD, LOCKOUT_FAILURES};
 use reqwest::header::{COOKIE, LOCATION};
 
-const CSRF: &str = "fedcba9876543210fedcba9876543210";
-
-/// A signed-in browser: the session cookie and the form token.
+/// A signed-in browser: the session cookie and the form token its pages carry.
 struct Staff {
     sid: String,
+    csrf: String,
 }
 
 fn browser() -> reqwest::Client {
@@ -20,16 +19,23 @@ fn browser() -> reqwest::Client {
 
 /// Signs in; returns the response's status, where it sends the user and the session.
 async fn sign_in(t: &TestApp, user: &str, password: &str) -> (StatusCode, String, Option<Staff>) {
+    let (cookie, field) = super::console::pre_session(t).await;
     let res = browser()
         .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
-        .form(&[("csrf", CSRF), ("username", user), ("password", password), ("next", "")])
+        .header(COOKIE, format!("csrf={cookie}"))
+        .form(&[("csrf", field.as_str()), ("username", user), ("password", password), ("next", "")])
         .send()
         .await
         .unwrap();
     let location = res.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    let sid = super::residents::cookie_from(res.headers(), "sid");
-    (res.status(), location, sid.map(|sid| Staff { sid }))
+    let status = res.status();
+    match super::residents::cookie_from(res.headers(), "sid") {
+        Some(sid) => {
+            let csrf = super::console::csrf_of(t, &sid).await;
+            (status, location, Some(Staff { sid, csrf }))
+        }
+        None => (status, location, None),
+    }
 }
 
 async fn staff(t: &TestApp, user: &str, password: &str) -> Staff {
@@ -40,7 +46,7 @@ async fn staff(t: &TestApp, user: &str, password: &str) -> Staff {
 
 impl Staff {
     fn cookies(&self) -> String {
-        format!("sid={}; csrf={CSRF}", self.sid)
+        format!("sid={}", self.sid)
     }
 
     /// GET a page: status, `Location` and body.
@@ -54,7 +60,7 @@ impl Staff {
     async fn post(&self, t: &TestApp, path: &str, fields: &[(&str, &str)], csrf: bool) -> (StatusCode, String, String) {
         let mut form = fields.to_vec();
         if csrf {
-            form.push(("csrf", CSRF));
+            form.push(("csrf", &self.csrf));
         }
         let res = browser().post(t.url(path)).header(COOKIE, self.cookies()).form(&form).send().await.unwrap();
         let location = res.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
@@ -263,7 +269,7 @@ async fn non_admins_get_403_on_every_admin_page_and_form() {
         }
     }
     // Signed out: pages send to sign-in, forms too; nothing changed.
-    let (st, location, _) = Staff { sid: "css_none".into() }.get(&t, "/console/admin/users").await;
+    let (st, location, _) = Staff { sid: "css_none".into(), csrf: String::new() }.get(&t, "/console/admin/users").await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert!(location.starts_with("/login?next="), "{location}");
     assert!(t.store.user_by_username("x.y").await.unwrap().is_none());
@@ -297,14 +303,18 @@ async fn a_scoped_admin_manages_only_its_subtree() {
     let (_, _, new) = admin.get(&t, "/console/admin/users/new").await;
     assert!(new.contains(&format!("value=\"{community}\"")) && !new.contains(&format!("value=\"{donghu}\"")));
 
-    // Users outside: not even readable, let alone changed.
+    // Users outside: not even readable, let alone changed — answered exactly as a user that
+    // does not exist (ids cannot be probed).
     let dispatcher = user_id(&t, "dispatcher").await;
     let before = (roles_of(&t, "dispatcher").await, account_events(&t, dispatcher).await);
-    assert_eq!(admin.get(&t, &format!("/console/admin/users/{dispatcher}")).await.0, StatusCode::FORBIDDEN);
+    let (st, _, page) = admin.get(&t, &format!("/console/admin/users/{dispatcher}")).await;
+    let (none_st, _, none_page) = admin.get(&t, "/console/admin/users/987654").await;
+    assert_eq!((st, none_st), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(page, none_page);
     let res = admin.op(&t, dispatcher, "reset-password", &[("password", "Taken-2026")]).await;
-    assert_refused(&res, StatusCode::FORBIDDEN, "该用户不在您的管理范围内");
+    assert_refused(&res, StatusCode::NOT_FOUND, "没有这个用户");
     let res = admin.op(&t, dispatcher, "revoke-sessions", &[]).await;
-    assert_eq!(res.0, StatusCode::FORBIDDEN);
+    assert_eq!(res.0, StatusCode::NOT_FOUND);
     assert_eq!((roles_of(&t, "dispatcher").await, account_events(&t, dispatcher).await), before);
 
     // A user inside: roles only within Heping.
@@ -407,7 +417,7 @@ async fn reset_forces_a_change_and_revocations_apply_at_the_next_request() {
     let v = case["version"].to_string();
     let form = [("action", "accept"), ("version", v.as_str())];
     let (st, _, _) = s.post(&t, &format!("/console/cases/{}/act", id_of(&case)), &form, true).await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(st, StatusCode::NOT_FOUND, "a session without roles sees no case");
     assert_eq!(t.admin_view(&case).await.0["status"], "dispatched");
     change_forced_password(&t, &s, &generated, "Fresh-2026!").await;
     let (st, _, _) = s.post(&t, &format!("/console/cases/{}/act", id_of(&case)), &form, true).await;

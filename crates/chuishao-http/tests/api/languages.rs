@@ -6,19 +6,18 @@
 use super::*;
 use reqwest::header::COOKIE;
 
-const CSRF: &str = "0123456789abcdef0123456789abcdef";
-
 fn browser() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// Signs `user` in; the session cookie's value.
 async fn sign_in(t: &TestApp, user: &str) -> String {
+    let (cookie, field) = super::console::pre_session(t).await;
     let res = browser()
         .post(t.url("/login"))
-        .header(COOKIE, format!("csrf={CSRF}"))
+        .header(COOKIE, format!("csrf={cookie}"))
         .form(&[
-            ("csrf", CSRF),
+            ("csrf", field.as_str()),
             ("username", user),
             ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
             ("next", ""),
@@ -131,11 +130,9 @@ fn chinese(text: &str) -> Option<String> {
 async fn check(t: &TestApp, sid: Option<&str>, path: &str, names: &[String], failures: &mut Vec<String>) {
     for lang in ["zh", "en"] {
         let mut req = browser().get(t.url(&in_lang(path, lang)));
-        let cookie = match sid {
-            Some(sid) => format!("sid={sid}; csrf={CSRF}"),
-            None => format!("csrf={CSRF}"),
-        };
-        req = req.header(COOKIE, cookie);
+        if let Some(sid) = sid {
+            req = req.header(COOKIE, format!("sid={sid}"));
+        }
         let res = req.send().await.unwrap();
         let status = res.status();
         let html = res.text().await.unwrap();
@@ -293,12 +290,19 @@ async fn every_page_speaks_one_language() {
         check(&t, None, &path, &names, &mut failures).await;
     }
     // Pages answering posts: a bulk result, a refused form, and an expired session.
+    let token = super::console::csrf_of(&t, &disp).await;
+    let gone = super::console::csrf_of(&t, "css_gone").await;
     for lang in ["zh", "en"] {
         let item = format!("{}:{}", id_of(&received), received["version"]);
         let res = browser()
             .post(t.url(&in_lang("/console/board/bulk", lang)))
-            .header(COOKIE, format!("sid={disp}; csrf={CSRF}"))
-            .form(&[("csrf", CSRF), ("bulk_action", "dispatch"), ("case", item.as_str()), ("case", "999999:1")])
+            .header(COOKIE, format!("sid={disp}"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("bulk_action", "dispatch"),
+                ("case", item.as_str()),
+                ("case", "999999:1"),
+            ])
             .send()
             .await
             .unwrap();
@@ -307,8 +311,8 @@ async fn every_page_speaks_one_language() {
         check_html(&format!("bulk result ({lang})"), lang, &html, &names, &mut failures);
         let path = in_lang(&format!("/console/cases/{}/act", id_of(&received)), lang);
         for (what, cookie, fields) in [
-            ("no CSRF token", format!("sid={disp}; csrf={CSRF}"), vec![("action", "register")]),
-            ("expired session", format!("sid=css_gone; csrf={CSRF}"), vec![("csrf", CSRF), ("action", "register")]),
+            ("no CSRF token", format!("sid={disp}"), vec![("action", "register")]),
+            ("expired session", "sid=css_gone".to_string(), vec![("csrf", gone.as_str()), ("action", "register")]),
         ] {
             let res = browser().post(t.url(&path)).header(COOKIE, cookie).form(&fields).send().await.unwrap();
             let html = res.text().await.unwrap();
@@ -324,11 +328,11 @@ async fn every_page_speaks_one_language() {
             ("unknown unit", vec![("action", "dispatch"), ("handler_code", "NOPE")]),
             ("over-long note", vec![("action", "dispatch"), ("handler_code", "SWJ"), ("note", LONG.as_str())]),
         ] {
-            let mut form = vec![("csrf", CSRF), ("version", version.as_str())];
+            let mut form = vec![("csrf", token.as_str()), ("version", version.as_str())];
             form.extend(fields);
             let res = browser()
                 .post(t.url(&on_returned))
-                .header(COOKIE, format!("sid={disp}; csrf={CSRF}"))
+                .header(COOKIE, format!("sid={disp}"))
                 .form(&form)
                 .send()
                 .await
@@ -342,11 +346,12 @@ async fn every_page_speaks_one_language() {
     // Signing in again from that page: the carried form, labelled, ready to resubmit.
     for lang in ["zh", "en"] {
         let next = format!("/console/cases/{}/act", id_of(&received));
+        let (cookie, field) = super::console::pre_session(&t).await;
         let res = browser()
             .post(t.url(&in_lang("/login", lang)))
-            .header(COOKIE, format!("csrf={CSRF}"))
+            .header(COOKIE, format!("csrf={cookie}"))
             .form(&[
-                ("csrf", CSRF),
+                ("csrf", field.as_str()),
                 ("username", "dispatcher"),
                 ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
                 ("next", next.as_str()),

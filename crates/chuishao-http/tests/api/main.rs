@@ -9,6 +9,7 @@
 mod harness;
 use harness::*;
 
+mod authz;
 mod bombs;
 mod cases;
 mod console;

@@ -711,19 +711,18 @@ async fn the_board_follows_where_the_whistle_takes_place() {
 
 // ---------------------------------------------------------------- the console's whistle pages
 
-const CSRF: &str = "0123456789abcdef0123456789abcdef";
-
 fn browser() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// Signs `user` in to the console; returns the session cookie's value.
 async fn console_login(t: &T, user: &str) -> String {
+    let (cookie, field) = super::console::pre_session(t).await;
     let res = browser()
         .post(format!("{}/login", t.base))
-        .header("cookie", format!("csrf={CSRF}"))
+        .header("cookie", format!("csrf={cookie}"))
         .form(&[
-            ("csrf", CSRF),
+            ("csrf", field.as_str()),
             ("username", user),
             ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
             ("next", ""),
@@ -741,23 +740,19 @@ async fn console_login(t: &T, user: &str) -> String {
 }
 
 async fn console_get(t: &T, sid: &str, path: &str) -> (StatusCode, String) {
-    let res = browser()
-        .get(format!("{}{path}", t.base))
-        .header("cookie", format!("sid={sid}; csrf={CSRF}"))
-        .send()
-        .await
-        .unwrap();
+    let res = browser().get(format!("{}{path}", t.base)).header("cookie", format!("sid={sid}")).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
 
 async fn console_act(t: &T, sid: &str, id: i64, fields: &[(&str, &str)], with_csrf: bool) -> (StatusCode, String) {
+    let token = super::console::csrf_of(t, sid).await;
     let mut form = fields.to_vec();
     if with_csrf {
-        form.push(("csrf", CSRF));
+        form.push(("csrf", &token));
     }
     let res = browser()
         .post(format!("{}/console/whistles/{id}/act", t.base))
-        .header("cookie", format!("sid={sid}; csrf={CSRF}"))
+        .header("cookie", format!("sid={sid}"))
         .form(&form)
         .send()
         .await
@@ -784,10 +779,13 @@ async fn the_console_whistle_pages_follow_scope_csrf_and_the_domain_rules() {
     let id = gas_leak(&t, &leader).await;
     let path = format!("/console/whistles/{id}");
 
-    // Department A (not summoned) may not open it; B sees its own unit's actions only.
+    // Department A (not summoned) cannot open it (404, as if it did not exist); B sees its own unit's actions only.
     let scjg = console_login(&t, "staff_scjg").await;
     let (s, body) = console_get(&t, &scjg, &path).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    let (s, none) = console_get(&t, &scjg, "/console/whistles/987654").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(body, none, "outside the scope as nonexistent");
     let cgzf = console_login(&t, "staff_cgzf").await;
     let (s, page) = console_get(&t, &cgzf, &path).await;
     assert_eq!(s, StatusCode::OK);

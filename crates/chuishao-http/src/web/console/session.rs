@@ -2,7 +2,7 @@
 //! Sessions are server-side (`chuishao_app::admin::accounts`); the cookie holds only the
 //! random token. The sign-in form has its own CSRF token, as it comes before any session.
 
-use super::staff::{PASSWORD_PAGE, Staff, StaffForm, session_cookie, session_of};
+use super::staff::{PASSWORD_PAGE, Staff, StaffForm, csrf_ok, session_cookie, session_of};
 use super::{PageError, PageResult};
 use crate::AppState;
 use crate::web::track::form;
@@ -153,8 +153,8 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
     let mut res = if carry.is_empty() {
         Redirect::to(&target).into_response()
     } else {
-        // The interrupted form, ready to send again with a valid token.
-        let (csrf_token, _) = csrf::token(&parts);
+        // The interrupted form, ready to send again with the new session's token.
+        let csrf_token = csrf::session_token(&parts, &token);
         let mut fields = carry;
         fields.retain(|(k, _)| k != csrf::NAME);
         fields.push((csrf::NAME.to_string(), csrf_token));
@@ -172,7 +172,7 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
 pub(super) async fn logout(State(s): State<AppState>, lang: PageLang, req: Request) -> PageResult {
     let (parts, body) = req.into_parts();
     let f = form::<BTreeMap<String, String>>(&parts, body).await.unwrap_or_default();
-    if !csrf::check(&parts, f.get(csrf::NAME).map(String::as_str)) {
+    if !csrf_ok(&parts, f.get(csrf::NAME).map(String::as_str)) {
         return Err(PageError::message(lang, StatusCode::FORBIDDEN, "error.csrf"));
     }
     let session = session_of(&s, &parts).await.map_err(|e| PageError::internal(lang, &e))?;

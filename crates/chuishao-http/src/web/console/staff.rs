@@ -29,6 +29,16 @@ pub(crate) fn session_cookie(value: &str, max_age_s: i64) -> Option<HeaderValue>
     .ok()
 }
 
+/// The session cookie's value ("" without one).
+pub(crate) fn session_cookie_of(parts: &Parts) -> String {
+    cookie(parts, SESSION_COOKIE).unwrap_or_default()
+}
+
+/// Whether a console form's token was issued for the request's session cookie.
+pub(crate) fn csrf_ok(parts: &Parts, submitted: Option<&str>) -> bool {
+    csrf::check_session(parts, &session_cookie_of(parts), submitted)
+}
+
 /// The live session the request's cookie names, if any.
 pub(crate) async fn session_of(s: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
     match cookie(parts, SESSION_COOKIE) {
@@ -55,18 +65,18 @@ pub(crate) struct Chrome {
 pub(crate) struct Staff {
     pub(crate) session: Session,
     pub(crate) lang: PageLang,
+    /// The form token, bound to the session ([`csrf::session_token`]).
     csrf: String,
-    /// The token is new: the response must set its cookie.
-    fresh_csrf: bool,
     /// The year due for a holiday-schedule import (`web::calendar_notice`), if any.
     calendar_year: Option<i32>,
 }
 
 impl Staff {
     fn new(parts: &Parts, lang: PageLang, session: Session) -> Staff {
-        let (csrf, fresh_csrf) = csrf::token(parts);
+        // Bound to the session: a live session came from this cookie.
+        let csrf = csrf::session_token(parts, &session_cookie_of(parts));
         let calendar_year = parts.extensions.get::<crate::web::CalendarNotice>().and_then(|n| n.0);
-        Staff { session, lang, csrf, fresh_csrf, calendar_year }
+        Staff { session, lang, csrf, calendar_year }
     }
 
     /// The acting user's roles.
@@ -106,13 +116,9 @@ impl Staff {
         self.lang.switch_href(path)
     }
 
-    /// Renders a console page: its form token's cookie when new, never cached, the language
-    /// remembered when chosen by query.
+    /// Renders a console page: never cached, the language remembered when chosen by query.
     pub(crate) fn render(&self, status: StatusCode, page: &impl askama::Template) -> Response {
         let mut res = html(status, page);
-        if self.fresh_csrf {
-            csrf::set_cookie(&mut res, &self.csrf);
-        }
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         self.lang.remember(res)
     }
@@ -228,7 +234,7 @@ impl FromRequest<AppState> for StaffForm {
         let session = session_of(s, &parts).await.map_err(|e| PageError::internal(lang, &e))?;
         let signed_in = session.is_some();
         let gate = async |fields: &[(String, String)]| {
-            if signed_in && csrf::check(&parts, crate::upload::field(fields, csrf::NAME)) { Ok(()) } else { Err(()) }
+            if signed_in && csrf_ok(&parts, crate::upload::field(fields, csrf::NAME)) { Ok(()) } else { Err(()) }
         };
         let read = Form::read(&parts, body, gate).await;
         let form = match (read, signed_in) {
@@ -237,7 +243,7 @@ impl FromRequest<AppState> for StaffForm {
             (Err((StatusCode::FORBIDDEN, _, fields)), false) => Form { fields, files: vec![] },
             (Err((status, key, _)), _) => return Err(PageError::message(lang, status, key)),
         };
-        if !csrf::check(&parts, form.get(csrf::NAME)) {
+        if !csrf_ok(&parts, form.get(csrf::NAME)) {
             return Err(PageError::message(lang, StatusCode::FORBIDDEN, "error.csrf"));
         }
         // A session whose password must change holds no role, so every use case refuses it.
