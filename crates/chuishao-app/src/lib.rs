@@ -7,6 +7,7 @@ pub mod backup;
 pub mod caches;
 pub mod cases;
 pub mod catalogue;
+pub mod community;
 pub mod console;
 pub mod deadlines;
 pub mod demo;

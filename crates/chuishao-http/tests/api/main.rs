@@ -11,6 +11,7 @@ use harness::*;
 
 mod bombs;
 mod cases;
+mod community;
 mod console;
 mod console_admin;
 mod geo;
