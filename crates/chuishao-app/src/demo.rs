@@ -27,6 +27,8 @@ pub struct DemoReport {
     pub categories: usize,
     pub cases_created: usize,
     pub whistles_created: usize,
+    /// Community mobilisation records: organisations, members, posts, volunteers, activities.
+    pub community_records: usize,
 }
 
 const SUBDISTRICTS: &[(&str, OrgKind, &str, &str, &str)] = &[
@@ -256,6 +258,7 @@ impl App {
             self.timer_tick(self.now_ms()).await?;
         }
         report.whistles_created = self.seed_demo_whistles().await?;
+        report.community_records = self.seed_demo_community().await?;
         Ok(report)
     }
 

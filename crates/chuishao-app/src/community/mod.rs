@@ -7,6 +7,7 @@
 //! The context is a borrow struct: `app.community().publish_activity(&actor, &input)`.
 
 mod activities;
+mod demo;
 mod qr;
 mod registry;
 mod views;

@@ -191,7 +191,7 @@ const SCENARIOS: &[Scenario] = &[
 
 impl App {
     /// This app acting at instant `t`.
-    fn at(&self, t: i64) -> App {
+    pub(crate) fn at(&self, t: i64) -> App {
         let mut a = self.clone();
         a.clock = Arc::new(At(t));
         a
