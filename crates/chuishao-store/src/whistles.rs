@@ -212,6 +212,27 @@ impl Tx {
 }
 
 impl Store {
+    /// Open whistles (ids above `after`, ascending, at most `limit`) with a unit still to check
+    /// in whose deadline is computed across the instants `[start, end)`: raised before `end`
+    /// and due (or next supervised) at or after `start`. The candidates for re-timing a year.
+    pub async fn whistle_retime_candidates(&self, start: i64, end: i64, after: i64, limit: i64) -> Result<Vec<i64>> {
+        let mut c = self.read().await?;
+        Ok(run!(c.conn(), conn => {
+            sqlx::query_scalar::<_, i64>(
+                "select distinct u.whistle_id from whistle_units u join whistles w on w.id = u.whistle_id
+                 where w.status = 'open' and u.status in ('summoned', 'acknowledged') and u.raised_at < $2
+                   and (u.due_at >= $1 or u.next_fire_at >= $1) and u.whistle_id > $3
+                 order by u.whistle_id limit $4",
+            )
+            .bind(start)
+            .bind(end)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
     /// The whistles linking case `case_id` as (id, title, status), newest first.
     pub async fn whistles_for_case(&self, case_id: i64) -> Result<Vec<(i64, String, String)>> {
         let mut c = self.read().await?;

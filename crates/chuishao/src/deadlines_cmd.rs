@@ -86,11 +86,14 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
             let imported =
                 app.import_official_year(&text, year).await.map_err(|e| anyhow::anyhow!("{file}: {}", refusal(&e)))?;
-            println!("calendar year {} imported; {} running clocks re-timed", imported.year, imported.retimed);
+            println!(
+                "calendar year {} imported; {} running clocks and check-in deadlines re-timed",
+                imported.year, imported.retimed
+            );
         }
         CalendarCommand::Retime { year } => {
             let n = app.retime_clocks(&[year]).await.map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
-            println!("{n} running clocks re-timed");
+            println!("{n} running clocks and check-in deadlines re-timed");
         }
         CalendarCommand::Export { year } => match cal.year(year) {
             Some((y, provisional)) => {

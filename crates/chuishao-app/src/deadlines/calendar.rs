@@ -189,7 +189,7 @@ impl App {
     /// Validates a year's TOML file (2000–2100, no day both off and worked, every statutory
     /// holiday day off), stores it for every node and starts using it: the official year
     /// replaces the provisional (or earlier official) one, and every running clock computed
-    /// across it is re-timed (`retime_clocks`). Nothing is changed when the file is refused.
+    /// across it, and every whistle unit's check-in deadline, is re-timed (`retime_clocks`). Nothing is changed when the file is refused.
     pub async fn import_calendar_year(&self, text: &str) -> Result<YearImport> {
         let year = CalendarYear::parse(text)?;
         chuishao_calendar::check_statutory_days(&year)?;
@@ -219,7 +219,7 @@ impl App {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct YearImport {
     pub year: i32,
-    /// Running or paused clocks whose deadline moved.
+    /// Running or paused clocks, and whistle units' check-in deadlines, that moved.
     pub retimed: usize,
 }
 
@@ -236,7 +236,8 @@ pub struct CalendarYearView {
     pub working_days: Vec<AdjustedDayView>,
     /// The year as the TOML file `chuishao calendar import` and `PUT` read.
     pub source: String,
-    /// After an import: how many running clocks were re-timed (their deadline moved).
+    /// After an import: how many running clocks and whistle units' check-in deadlines were
+    /// re-timed (their deadline moved).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retimed_clocks: Option<usize>,
 }

@@ -1,16 +1,17 @@
 //! Re-timing: when a year's schedule changes under running clocks (an official year imported
 //! over a provisional one, or a corrected official year), every clock whose deadline is
 //! computed across that year is recomputed on the new calendar. A clock whose deadline moved
-//! gets a `deadline_retimed` event naming the old and the new deadline; what has fired stays
+//! gets a `deadline_retimed` event naming the old and the new deadline (a whistle unit still
+//! to check in, `whistle_check_in_retimed`, `App::retime_whistle_pass`); what has fired stays
 //! fired (nothing fires twice), paused clocks stay paused, and the timer worker takes the new
 //! instants from there (an already-passed new deadline fires overdue, never the warning).
 //!
 //! The node that imports runs the pass right after the import; every other node runs it when
 //! its periodic reload sees a year change (within `MAX_SLEEP`), which also fixes a clock a
 //! stale node computed meanwhile. The pass is idempotent: a clock already on the new calendar
-//! does not move, so running it twice, or on two nodes at once, writes nothing twice. Case
-//! rows are taken `for update skip locked` (PostgreSQL); a case a user's transaction holds is
-//! retried after a short pause.
+//! does not move, so running it twice, or on two nodes at once, writes nothing twice. Case and
+//! whistle rows are taken `for update skip locked` (PostgreSQL); a row a user's transaction
+//! holds is retried after a short pause.
 
 use crate::record::{Change, append};
 use crate::{App, Result};
@@ -33,30 +34,47 @@ fn year_bounds(y: i32) -> Option<(i64, i64)> {
     Some((start(y)?, start(y + 1)?))
 }
 
+/// The records whose deadlines a year's schedule can move.
+#[derive(Debug, Clone, Copy)]
+enum Timed {
+    /// Case clocks (`deadline_retimed`).
+    Cases,
+    /// Whistle units' check-in deadlines (`whistle_check_in_retimed`).
+    Whistles,
+}
+
 impl App {
-    /// Re-times the clocks of cases whose deadlines are computed across any of `years`, on the
-    /// calendar in use. Returns how many clocks moved.
+    /// Re-times the clocks of cases, and the check-in deadlines of open whistles' units still
+    /// to check in, computed across any of `years`, on the calendar in use. Returns how many
+    /// deadlines moved.
     pub async fn retime_clocks(&self, years: &[i32]) -> Result<usize> {
         let mut moved = 0;
         for year in years {
             let Some((start, end)) = year_bounds(*year) else { continue };
-            let mut pending: Option<Vec<i64>> = None;
-            for round in 0..=RETRIES {
-                let (n, skipped) = self.retime_pass(start, end, pending.as_deref()).await?;
-                moved += n;
-                if skipped.is_empty() {
-                    break;
+            for timed in [Timed::Cases, Timed::Whistles] {
+                let mut pending: Option<Vec<i64>> = None;
+                for round in 0..=RETRIES {
+                    let only = pending.as_deref();
+                    let (n, skipped) = match timed {
+                        Timed::Cases => self.retime_pass(start, end, only).await?,
+                        Timed::Whistles => self.retime_whistle_pass(start, end, only, RETIME_BATCH).await?,
+                    };
+                    moved += n;
+                    if skipped.is_empty() {
+                        break;
+                    }
+                    if round == RETRIES {
+                        tracing::warn!(
+                            year,
+                            ?timed,
+                            records = skipped.len(),
+                            "re-timing: records stayed locked; run `chuishao calendar retime`"
+                        );
+                        break;
+                    }
+                    pending = Some(skipped);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                if round == RETRIES {
-                    tracing::warn!(
-                        year,
-                        cases = skipped.len(),
-                        "re-timing: cases stayed locked; run `chuishao calendar retime`"
-                    );
-                    break;
-                }
-                pending = Some(skipped);
-                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
         if moved > 0 {

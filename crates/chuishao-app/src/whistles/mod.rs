@@ -106,7 +106,11 @@ pub struct UnitView {
     pub unit_name: String,
     pub task: String,
     pub status: String,
+    /// The check-in deadline.
     pub due_at: String,
+    /// `true` when the check-in deadline counts working time across a year without an official
+    /// schedule (computed from the statutory rules): it may move when that year is imported.
+    pub provisional: bool,
     pub acknowledged_at: Option<String>,
     pub checked_in_at: Option<String>,
     pub late: bool,
@@ -342,6 +346,7 @@ impl App {
 
     async fn view_of(&self, actor: &Actor, row: &WhistleRow, w: &Whistle) -> Result<WhistleView> {
         let now = self.now_ms();
+        let (cal, policy) = (self.calendar(), self.whistle_policy());
         let scope = w.scope(&row.place_path);
         let raiser = self.org(w.raised_by.id).await?;
         let mut units = Vec::new();
@@ -362,6 +367,7 @@ impl App {
                 task: u.task.clone(),
                 status: u.status.as_str().into(),
                 due_at: rfc3339(u.due_at),
+                provisional: w.provisional(u, &cal, &policy),
                 acknowledged_at: u.acknowledged_at.map(rfc3339),
                 checked_in_at: u.checked_in_at.map(rfc3339),
                 late: u.late,
@@ -543,6 +549,87 @@ impl App {
         }
         Ok((overdue, supervisions))
     }
+}
+
+impl App {
+    /// One pass re-timing the check-in deadlines of open whistles computed across `[start,
+    /// end)` (all candidates, or `only` these whistles) on the calendar in use: each unit still
+    /// to check in whose deadline (or next supervision) moved gets a `whistle_check_in_retimed`
+    /// event through the append path. Returns the deadlines moved and the whistles skipped
+    /// because another transaction held them.
+    pub(crate) async fn retime_whistle_pass(
+        &self,
+        start: i64,
+        end: i64,
+        only: Option<&[i64]>,
+        batch: i64,
+    ) -> Result<(usize, Vec<i64>)> {
+        let (cal, policy, escalation) = (self.calendar(), self.whistle_policy(), self.deadline_policy().escalation);
+        let (mut moved, mut skipped, mut cursor) = (0, Vec::new(), 0i64);
+        loop {
+            let ids: Vec<i64> = match only {
+                Some(ids) => ids.iter().copied().filter(|id| *id > cursor).take(batch as usize).collect(),
+                None => self.store.whistle_retime_candidates(start, end, cursor, batch).await?,
+            };
+            let Some(last) = ids.last().copied() else { break };
+            cursor = last;
+            let now = self.now_ms();
+            let mut tx = self.store.begin().await?;
+            let rows = tx.whistles_for_timer(&ids).await?;
+            skipped.extend(ids.iter().filter(|id| !rows.iter().any(|r| r.id == **id)));
+            let mut changes = Vec::new();
+            for row in &rows {
+                let mut w = parse_state(row)?;
+                let events = retimed_check_ins(&w, &cal, &policy, &escalation);
+                if events.is_empty() {
+                    continue;
+                }
+                for e in &events {
+                    whistle::apply(&mut w, e, now);
+                }
+                moved += events.len();
+                let expected = w.version;
+                changes.push(Change::at_version(w, expected, events));
+            }
+            append(&mut tx, &changes, None, now).await?;
+            tx.commit().await?;
+            if !changes.is_empty() {
+                self.wake_delivery();
+            }
+        }
+        Ok((moved, skipped))
+    }
+}
+
+/// The `whistle_check_in_retimed` events of whistle `w` on calendar `cal`: each unit still to
+/// check in gets its deadline recomputed from the instant the whistle was raised (and, once
+/// found overdue, its next supervision level from the new deadline). A wall-clock allowance,
+/// or a deadline the calendar cannot compute (past 2100), keeps its deadline.
+fn retimed_check_ins(
+    w: &Whistle,
+    cal: &chuishao_calendar::Calendar,
+    policy: &chuishao_domain::whistle::WhistlePolicy,
+    escalation: &chuishao_domain::deadlines::Escalation,
+) -> Vec<WhistleEvent> {
+    let allowance = w.allowance(policy);
+    if matches!(allowance, chuishao_calendar::Allowance::WallMs(_)) {
+        return Vec::new();
+    }
+    let due = match cal.due(w.raised_at, allowance) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!(whistle = w.id.0, error = %e, "re-timing a check-in deadline failed; it keeps its deadline");
+            return Vec::new();
+        }
+    };
+    w.units
+        .iter()
+        .filter_map(|u| {
+            let reached = u8::try_from(u.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
+            let next = (reached < MAX_SUPERVISION_LEVEL).then(|| escalation.level_at(reached + 1, due, cal)).flatten();
+            whistle::retime_check_in(w, &u.org.code, due, next)
+        })
+        .collect()
 }
 
 /// Query of `GET /api/v1/whistles`.

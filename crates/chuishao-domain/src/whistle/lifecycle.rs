@@ -276,6 +276,28 @@ pub fn fire_overdue(
     out
 }
 
+/// The event re-timing unit `unit`'s check-in deadline to `due_at` (recomputed by the
+/// application on a changed calendar from the instant the whistle was raised), with
+/// `next_supervision_at` the next supervision level's instant on the new deadline for a unit
+/// already found overdue (ignored for a unit that is not). Nothing when the whistle is no
+/// longer open, the unit has checked in (or replied), or neither instant moved.
+pub fn retime_check_in(
+    w: &Whistle,
+    unit: &str,
+    due_at: Millis,
+    next_supervision_at: Option<Millis>,
+) -> Option<WhistleEvent> {
+    let u = w.units.iter().find(|u| u.org.code == unit)?;
+    let next_supervision_at = next_supervision_at.filter(|_| u.overdue_at.is_some());
+    if w.status != WhistleStatus::Open
+        || !u.status.awaiting_check_in()
+        || (u.due_at == due_at && u.next_supervision_at == next_supervision_at)
+    {
+        return None;
+    }
+    Some(WhistleEvent::CheckInRetimed { unit: u.org.code.clone(), from_due_at: u.due_at, due_at, next_supervision_at })
+}
+
 /// Folds an event at `at` into the whistle. `raised` builds it (id from `w`).
 pub fn apply(w: &mut Whistle, e: &WhistleEvent, at: Millis) {
     let unit = |w: &mut Whistle, code: &str| w.units.iter().position(|u| u.org.code == code);
@@ -354,6 +376,13 @@ pub fn apply(w: &mut Whistle, e: &WhistleEvent, at: Millis) {
             if let Some(i) = unit(w, c) {
                 w.units[i].supervisions = *count;
                 w.units[i].next_supervision_at = *next_at;
+            }
+        }
+        WhistleEvent::CheckInRetimed { unit: c, due_at, next_supervision_at, .. } => {
+            if let Some(i) = unit(w, c) {
+                let u = &mut w.units[i];
+                u.due_at = *due_at;
+                u.next_supervision_at = if u.overdue_at.is_some() { *next_supervision_at } else { None };
             }
         }
     }

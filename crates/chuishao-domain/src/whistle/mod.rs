@@ -19,7 +19,8 @@ mod lifecycle;
 mod tests;
 
 pub use lifecycle::{
-    FAR_METRES, apply, decide, distance_m, execute, fire_overdue, from_raised, next_fire_at, raise, supervision_due,
+    FAR_METRES, apply, decide, distance_m, execute, fire_overdue, from_raised, next_fire_at, raise, retime_check_in,
+    supervision_due,
 };
 
 use crate::Millis;
@@ -247,6 +248,19 @@ impl Whistle {
             unit_paths: self.units.iter().map(|u| u.org.path.as_str()).collect(),
         }
     }
+
+    /// The check-in allowance the units were given (the kind's default under `policy` for a
+    /// whistle raised before it was recorded).
+    pub fn allowance(&self, policy: &WhistlePolicy) -> Allowance {
+        self.check_in_within.map_or_else(|| policy.check_in_allowance(self.kind), Allowance::from)
+    }
+
+    /// Whether unit `u`'s check-in deadline counts working time across a year without an
+    /// official schedule (computed from the statutory rules): it may move when that year is
+    /// imported.
+    pub fn provisional(&self, u: &SummonedUnit, cal: &chuishao_calendar::Calendar, policy: &WhistlePolicy) -> bool {
+        !matches!(self.allowance(policy), Allowance::WallMs(_)) && cal.provisional_between(self.raised_at, u.due_at)
+    }
 }
 
 /// A new whistle, checked and resolved by the application.
@@ -412,6 +426,17 @@ pub enum WhistleEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         level: Option<u8>,
     },
+    /// A unit's check-in deadline recomputed on a changed calendar (an official year imported
+    /// over a provisional one): `from_due_at` was the deadline, `due_at` is. What has fired
+    /// stays fired; `next_supervision_at` is when a unit already found overdue is next
+    /// supervised, recomputed from the new deadline (none while it is not overdue).
+    CheckInRetimed {
+        unit: String,
+        from_due_at: Millis,
+        due_at: Millis,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_supervision_at: Option<Millis>,
+    },
 }
 
 /// A unit as summoned in the `raised` event.
@@ -435,6 +460,7 @@ impl WhistleEvent {
             WhistleEvent::Cancelled { .. } => "whistle_cancelled",
             WhistleEvent::CheckInOverdue { .. } => "whistle_check_in_overdue",
             WhistleEvent::Supervised { .. } => "whistle_supervised",
+            WhistleEvent::CheckInRetimed { .. } => "whistle_check_in_retimed",
         }
     }
 
@@ -447,14 +473,18 @@ impl WhistleEvent {
             | WhistleEvent::ReportedDone { unit, .. }
             | WhistleEvent::Rated { unit, .. }
             | WhistleEvent::CheckInOverdue { unit, .. }
-            | WhistleEvent::Supervised { unit, .. } => Some(unit),
+            | WhistleEvent::Supervised { unit, .. }
+            | WhistleEvent::CheckInRetimed { unit, .. } => Some(unit),
             WhistleEvent::Raised { .. } | WhistleEvent::Confirmed | WhistleEvent::Cancelled { .. } => None,
         }
     }
 
-    /// Written by the timer worker: does not bump the version.
+    /// Written by the timer worker or the re-timing pass: does not bump the version.
     pub fn is_system(&self) -> bool {
-        matches!(self, WhistleEvent::CheckInOverdue { .. } | WhistleEvent::Supervised { .. })
+        matches!(
+            self,
+            WhistleEvent::CheckInOverdue { .. } | WhistleEvent::Supervised { .. } | WhistleEvent::CheckInRetimed { .. }
+        )
     }
 }
 

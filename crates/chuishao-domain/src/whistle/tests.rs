@@ -275,6 +275,8 @@ enum Op {
     Cancel,
     Tick,
     ByStranger(usize),
+    /// A calendar change moves unit `u`'s check-in deadline by this many ms.
+    Retime(usize, i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -288,6 +290,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Cancel),
         Just(Op::Tick),
         (0..3usize).prop_map(Op::ByStranger),
+        (0..3usize, -700..700i64).prop_map(|(u, by)| Op::Retime(u, by)),
     ]
 }
 
@@ -323,6 +326,39 @@ proptest! {
                 Op::Rate(u, s, r) => (subdistrict(), rate(u, s, r.then_some("理由"))),
                 Op::Cancel => (subdistrict(), WhistleCommand::Cancel { reason: "撤销".into() }),
                 Op::ByStranger(u) => (staff(u + 1), ack(u)),
+                Op::Retime(u, by) => {
+                    let code = format!("D{u}");
+                    let old = w.units[u].clone();
+                    let (due, next) = (old.due_at + by, old.due_at + by + 500);
+                    let event = retime_check_in(&w, &code, due, Some(next));
+                    let moves = w.status == WhistleStatus::Open
+                        && old.status.awaiting_check_in()
+                        && (by != 0 || (old.overdue_at.is_some() && old.next_supervision_at != Some(next)));
+                    prop_assert_eq!(event.is_some(), moves, "{:?}", event);
+                    if let Some(e) = event {
+                        prop_assert!(e.is_system());
+                        prop_assert!(
+                            matches!(&e, WhistleEvent::CheckInRetimed { from_due_at, due_at, .. }
+                                if *from_due_at == old.due_at && *due_at == due),
+                            "{:?}", e
+                        );
+                        apply(&mut w, &e, now);
+                        log.push((w.version, now, e));
+                        // Only the deadline (and, once overdue, the next supervision) moves;
+                        // nothing fired is undone.
+                        let mut expected = old.clone();
+                        expected.due_at = due;
+                        expected.next_supervision_at = old.overdue_at.map(|_| next);
+                        prop_assert_eq!(&w.units[u], &expected);
+                        prop_assert_eq!(next_fire_at(&w, &w.units[u]), Some(if old.overdue_at.is_some() { next } else { due }));
+                        // Idempotent: the same instants again change nothing.
+                        prop_assert_eq!(retime_check_in(&w, &code, due, Some(next)), None);
+                    }
+                    let others = |x: &Whistle| x.units.iter().enumerate().filter(|(i, _)| *i != u).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+                    prop_assert_eq!(others(&w), others(&before));
+                    prop_assert_eq!((w.version, w.status), (before.version, before.status));
+                    continue;
+                }
                 Op::Tick => {
                     for e in tick(&mut w, now, 500) {
                         prop_assert!(e.is_system());
@@ -375,4 +411,54 @@ proptest! {
         }));
         prop_assert_eq!(folded.as_ref(), Some(&w), "the whistle is not the fold of its events");
     }
+}
+
+#[test]
+fn a_retimed_check_in_deadline_is_the_one_the_timer_and_the_check_in_read() {
+    let mut w = whistle(WhistleKind::Routine, 2);
+    let e = retime_check_in(&w, "D0", 3_000, Some(9_999)).unwrap();
+    // Not overdue yet: there is no next supervision to carry.
+    assert_eq!(
+        e,
+        WhistleEvent::CheckInRetimed {
+            unit: "D0".into(),
+            from_due_at: 1_000,
+            due_at: 3_000,
+            next_supervision_at: None
+        }
+    );
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"type": "check_in_retimed", "unit": "D0", "from_due_at": 1_000, "due_at": 3_000})
+    );
+    assert_eq!((e.kind(), e.unit(), e.is_system()), ("whistle_check_in_retimed", Some("D0"), true));
+    apply(&mut w, &e, 500);
+    assert_eq!((w.units[0].due_at, w.units[1].due_at, w.version), (3_000, 1_000, 1));
+    // At 2 000 only D1, still on the old deadline, is overdue; D0 falls due at 3 000, once.
+    let kinds =
+        |events: &[WhistleEvent]| events.iter().map(|e| (e.kind(), e.unit().map(String::from))).collect::<Vec<_>>();
+    let fired = tick(&mut w, 2_000, 10_000);
+    assert_eq!(
+        kinds(&fired),
+        [("whistle_check_in_overdue", Some("D1".into())), ("whistle_supervised", Some("D1".into()))]
+    );
+    assert!(tick(&mut w, 2_999, 10_000).is_empty());
+    let fired = tick(&mut w, 3_000, 10_000);
+    assert_eq!(fired[0], WhistleEvent::CheckInOverdue { unit: "D0".into(), due_at: 3_000 });
+    // D1, overdue: its deadline moves but nothing fired is undone; its next level moves.
+    let e = retime_check_in(&w, "D1", 1_500, Some(11_500)).unwrap();
+    apply(&mut w, &e, 3_000);
+    assert_eq!(
+        (w.units[1].due_at, w.units[1].overdue_at, w.units[1].supervisions, w.units[1].next_supervision_at),
+        (1_500, Some(2_000), 1, Some(11_500))
+    );
+    // A unit that checked in keeps its deadline, and so does a cancelled whistle's.
+    w = run(&w, &staff(1), ack(1), 3_100).unwrap();
+    w = run(&w, &staff(1), check_in(1), 3_200).unwrap();
+    assert!(w.units[1].late);
+    assert_eq!(retime_check_in(&w, "D1", 5_000, None), None);
+    w = run(&w, &subdistrict(), WhistleCommand::Cancel { reason: "撤销".into() }, 3_300).unwrap();
+    assert_eq!(retime_check_in(&w, "D0", 5_000, None), None);
+    assert_eq!(retime_check_in(&w, "NOPE", 5_000, None), None);
 }

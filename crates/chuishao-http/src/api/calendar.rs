@@ -46,9 +46,9 @@ fn parse_year(year: &str) -> Result<i32, chuishao_app::AppError> {
 }
 
 /// Imports or replaces a year's official schedule (admin); it replaces the provisional one and
-/// re-times the running clocks that depend on it. Validated first: overlapping or
-/// contradictory days, a year outside 2000–2100, a file for another year (the path's, or one
-/// that works a statutory holiday day) are refused and nothing is stored.
+/// re-times the running clocks and whistle check-in deadlines that depend on it. Validated
+/// first: overlapping or contradictory days, a year outside 2000–2100, a file for another year
+/// (the path's, or one that works a statutory holiday day) are refused and nothing is stored.
 #[utoipa::path(put, path = "/api/v1/calendar/{year}", tag = "deadlines", security(("bearer" = [])),
     params(("year" = i32, Path)), request_body = CalendarImport,
     responses((status = 200, body = CalendarYearView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

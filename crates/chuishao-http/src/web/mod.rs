@@ -29,11 +29,15 @@ pub mod filters {
     /// `2026-11-29T08:05:00+08:00` → `2026-11-29 08:05`.
     #[askama::filter_fn]
     pub fn short_time(s: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {
-        let s = s.to_string();
-        Ok(match (s.get(0..10), s.get(11..16)) {
+        Ok(short(s.to_string()))
+    }
+
+    /// `2026-11-29T08:05:00+08:00` → `2026-11-29 08:05` (what `short_time` shows).
+    pub fn short(s: String) -> String {
+        match (s.get(0..10), s.get(11..16)) {
             (Some(d), Some(t)) => format!("{d} {t}"),
             _ => s,
-        })
+        }
     }
 }
 

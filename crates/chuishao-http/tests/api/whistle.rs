@@ -887,3 +887,99 @@ async fn the_console_whistle_pages_follow_scope_csrf_and_the_domain_rules() {
     assert!(page.contains("lang=\"en\"") && page.contains("Cancel the whistle"));
     t.stop().await;
 }
+
+fn ms(rfc3339: &str) -> i64 {
+    chuishao_app::time::parse_rfc3339(rfc3339).unwrap()
+}
+
+/// Issue 12: a check-in deadline computed on a provisional year says so (API and page), and
+/// importing the official year re-times it, by an event naming both deadlines, once; a unit
+/// that already checked in keeps its deadline; the timer reads only the new one.
+#[tokio::test]
+async fn an_official_import_retimes_check_in_deadlines_computed_on_a_provisional_year() {
+    let t = spawn().await;
+    let admin = t.token("admin").await;
+    let leader = t.token("subdistrict_leader").await;
+    // Thursday 4 February 2027, 10:00: 2027 has only its provisional calendar.
+    t.set(ms("2027-02-04T10:00:00+08:00"));
+    let w = t
+        .raise(
+            &leader,
+            json!({"kind": "routine", "title": "春节前燃气安全检查", "lat": LAT, "lon": LON, "address": "樱花园小区",
+                   "check_in_within": "2wd",
+                   "units": [{"unit_code": "CGZF", "task": "排查占道"}, {"unit_code": "ZJW", "task": "检查管线"}]}),
+        )
+        .await;
+    let id = w["id"].as_i64().unwrap();
+    // Provisional 2027: 5–8 Feb off, the weekend 6–7 Feb made up on 9–10 Feb; two working days
+    // are 11 and 12 Feb.
+    for code in ["CGZF", "ZJW"] {
+        let u = unit(&w, code);
+        assert_eq!((&u["due_at"], &u["provisional"]), (&json!("2027-02-12T10:00:00+08:00"), &json!(true)), "{u}");
+    }
+    // ZJW checks in before the import.
+    let zjw = t.token("staff_zjw").await;
+    t.set(ms("2027-02-04T11:00:00+08:00"));
+    t.ok(&zjw, id, "acknowledge", json!({"unit_code": "ZJW"})).await;
+    t.ok(&zjw, id, "check_in", with(here(), json!({"unit_code": "ZJW"}))).await;
+    // The page marks the deadline still running on a provisional year, not the one met.
+    let sid = console_login(&t, "subdistrict_leader").await;
+    let (s, page) = console_get(&t, &sid, &format!("/console/whistles/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let row = |page: &str, code: &str| {
+        let start = page.find(&format!("id=\"unit-{code}\"")).unwrap();
+        page[start..].split("</tr>").next().unwrap().to_string()
+    };
+    assert!(row(&page, "CGZF").contains("class=\"tag provisional\""), "{}", row(&page, "CGZF"));
+    assert!(row(&page, "CGZF").contains("暂定"));
+    assert!(!row(&page, "ZJW").contains("provisional"), "{}", row(&page, "ZJW"));
+    let (before, n_before) = t.snapshot(id).await;
+
+    // The official 2027 (made up: 5–13 Feb off, Saturday 20 Feb worked): 15 and 16 Feb.
+    let y2027 = include_str!("../../../chuishao-app/tests/fixtures/2027-example.toml");
+    let put = t.client.put(t.url("/api/v1/calendar/2027")).bearer_auth(&admin).json(&json!({"source": y2027}));
+    let (s, _, res) = t.send(put).await;
+    assert_eq!((s, &res["retimed_clocks"]), (StatusCode::OK, &json!(1)), "{res}");
+    let (after, n_after) = t.snapshot(id).await;
+    let cgzf = unit(&after, "CGZF");
+    assert_eq!((&cgzf["due_at"], &cgzf["provisional"]), (&json!("2027-02-16T10:00:00+08:00"), &json!(false)));
+    let met = unit(&after, "ZJW");
+    assert_eq!((&met["due_at"], &met["late"]), (&json!("2027-02-12T10:00:00+08:00"), &json!(false)));
+    assert_eq!(after["version"], before["version"], "re-timing does not bump the version");
+    assert_eq!(n_after, n_before + 1, "one event: only CGZF moved");
+    let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
+    let last = events.as_array().unwrap().last().unwrap();
+    assert_eq!(last["kind"], "whistle_check_in_retimed");
+    assert_eq!(
+        (&last["data"]["unit"], last["data"]["from_due_at"].as_i64(), last["data"]["due_at"].as_i64()),
+        (&json!("CGZF"), Some(1_802_397_600_000), Some(1_802_743_200_000))
+    );
+    let (_, page) = console_get(&t, &sid, &format!("/console/whistles/{id}")).await;
+    assert!(!row(&page, "CGZF").contains("provisional"));
+    assert!(page.contains("2027-02-12 10:00 → 2027-02-16 10:00"), "the history names both deadlines");
+
+    // Again (another node's reload): nothing moves, nothing is written.
+    assert_eq!(t.app.retime_clocks(&[2027]).await.unwrap(), 0);
+    assert_eq!(t.snapshot(id).await.1, n_after);
+    // The old deadline passes without a mark; the new one fires once.
+    t.set(ms("2027-02-12T11:00:00+08:00"));
+    let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    assert_eq!((r.overdue, r.supervisions), (0, 0));
+    assert_eq!(unit(&t.snapshot(id).await.0, "CGZF")["overdue"], false);
+    t.set(ms("2027-02-16T10:00:00+08:00"));
+    let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    assert_eq!((r.overdue, r.supervisions), (1, 1));
+    assert_eq!(t.app.timer_tick(t.app.now_ms()).await.unwrap().overdue, 0);
+    let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
+    let overdue: Vec<&Value> =
+        events.as_array().unwrap().iter().filter(|e| e["kind"] == "whistle_check_in_overdue").collect();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(
+        (&overdue[0]["data"]["unit"], overdue[0]["data"]["due_at"].as_i64()),
+        (&json!("CGZF"), Some(1_802_743_200_000))
+    );
+    // The stored whistle is still the fold of its events.
+    let report = t.app.verify_projections().await.unwrap();
+    assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
+    t.stop().await;
+}

@@ -15,6 +15,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("notify.whistle_cancelled", "已撤销", "cancelled"),
     ("notify.whistle_check_in_overdue", "报到超时", "check-in overdue"),
     ("notify.whistle_supervised", "督办", "supervised"),
+    ("notify.whistle_check_in_retimed", "报到时限调整", "check-in deadline moved"),
     ("notify.deadline", "时限", "deadline"),
     ("notify.received", "已受理", "received"),
     ("notify.registered", "已立案", "registered"),

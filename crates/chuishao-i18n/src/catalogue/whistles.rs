@@ -50,6 +50,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("wevent.whistle_check_in_overdue", "超时未报到", "Check-in overdue"),
     ("wevent.whistle_supervised", "督办", "Supervised"),
     (
+        "wevent.whistle_check_in_retimed",
+        "放假安排更新，报到时限调整",
+        "Holiday schedule updated: check-in deadline moved",
+    ),
+    (
         "wnote.supervised_level1",
         "{unit} 未按时报到，自动督办",
         "{unit} did not check in by the deadline: supervision level 1",

@@ -27,6 +27,9 @@ struct UnitLine {
     distance_m: String,
     minutes_late: i64,
     overdue: bool,
+    /// The deadline was computed on a provisional year and may move (shown while the unit
+    /// has not checked in and the whistle is open).
+    provisional: bool,
     supervisions: u32,
     rating: Option<u8>,
 }
@@ -87,6 +90,13 @@ fn event_line(staff: &Staff, e: &WhistleEventView, names: &BTreeMap<String, Stri
     if let Some(n) = d.get("count").and_then(|v| v.as_i64()) {
         detail.insert(0, format!("#{n}"));
     }
+    // A re-timed check-in deadline: the old and the new instant (China Standard Time).
+    if let (Some(from), Some(to)) =
+        (d.get("from_due_at").and_then(|v| v.as_i64()), d.get("due_at").and_then(|v| v.as_i64()))
+    {
+        let local = |ms: i64| filters::short(chuishao_app::time::rfc3339(ms));
+        detail.push(format!("{} → {}", local(from), local(to)));
+    }
     let photos: Vec<String> = d
         .get("photos")
         .and_then(|p| p.as_array())
@@ -138,6 +148,7 @@ async fn whistle_page(
             distance_m: u.distance_m.map(|m| format!("{m:.0} m")).unwrap_or_default(),
             minutes_late: u.minutes_late,
             overdue: u.overdue,
+            provisional: u.provisional && u.checked_in_at.is_none() && w.status == "open",
             supervisions: u.supervisions,
             rating: u.rating,
         })
