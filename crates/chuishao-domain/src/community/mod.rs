@@ -34,6 +34,36 @@ use crate::access::Actor;
 use crate::ids::OrgId;
 use serde::{Deserialize, Serialize};
 
+/// Every code a community record's rule refuses with (`DomainError::Refused`): each has its
+/// words in the catalogue, `refusal.{code}`.
+pub const REFUSAL_CODES: [&str; 25] = [
+    "activity_full",
+    "activity_closed",
+    "activity_not_open",
+    "activity_not_started",
+    "activity_not_ended",
+    "already_signed_up",
+    "not_signed_up",
+    "already_checked_in",
+    "already_checked_out",
+    "not_checked_in",
+    "qr_forged",
+    "qr_expired",
+    "qr_replayed",
+    "too_far",
+    "attendance_not_confirmed",
+    "attendance_unconfirmed",
+    "attendance_confirmed",
+    "already_registered",
+    "member_not_confirmed",
+    "other_community",
+    "skill_missing",
+    "already_assigned",
+    "post_full",
+    "not_assigned",
+    "volunteer_not_confirmed",
+];
+
 /// The skills list a deployment starts with (codes; the catalogue words them as `skill.{code}`).
 pub const DEFAULT_SKILLS: [&str; 9] =
     ["medical", "education", "legal", "mediation", "culture", "technology", "trades", "elderly_care", "other"];

@@ -219,6 +219,38 @@ async fn a_whole_activity_from_publishing_to_hours() {
 }
 
 #[tokio::test]
+async fn the_public_activity_pages_show_what_is_coming_up_in_either_language() {
+    let c = spawn().await;
+    let a = c.publish(MONDAY_9 + 120 * MIN, 90, 12).await;
+    let page = |path: String| {
+        let client = c.t.client.clone();
+        let url = c.t.url(&path);
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (s, zh) = page(format!("/activities/{}?lang=zh", a["id"])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        zh.contains("周末大扫除") && zh.contains("环境清洁") && zh.contains("0 / 12") && zh.contains("11:00 – 12:30"),
+        "{zh}"
+    );
+    assert!(!zh.contains("<script"), "the public pages need no JavaScript");
+    let (s, en) = page(format!("/activities/{}?lang=en", a["id"])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(en.contains("Clean-up") && en.contains("Places") && !en.contains("环境清洁"), "{en}");
+    let (s, list) = page("/activities?lang=en".into()).await;
+    assert!(s == StatusCode::OK && list.contains(&format!("/activities/{}?lang=en", a["id"])), "{list}");
+    assert_eq!(page("/activities/999999".into()).await.0, StatusCode::NOT_FOUND);
+    // Once it has ended it is gone from the public list.
+    c.t.clock.set(MONDAY_9 + 300 * MIN);
+    let (_, list) = page("/activities?lang=en".into()).await;
+    assert!(!list.contains(&format!("/activities/{}?", a["id"])), "{list}");
+    c.t.stop().await;
+}
+
+#[tokio::test]
 async fn dual_check_in_posts_yearly_counts_and_scope() {
     let c = spawn().await;
     let w = &c.worker;
