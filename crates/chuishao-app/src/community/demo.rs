@@ -4,14 +4,15 @@
 //! confirmed hours and a no-show, and two upcoming ones with sign-ups. Made through the real
 //! use cases, each step at its own instant of the past.
 
+use super::Community;
 use super::{
     ActivityInput, ActivityTransitionInput, AssignInput, DecisionInput, MemberInput, PartyOrgInput, PostInput,
     ScanInput, VolunteerRegistration,
 };
-use crate::console::accounts::DEMO_PASSWORD;
+use crate::Result;
+use crate::admin::accounts::DEMO_PASSWORD;
 use crate::demo::DISTRICT_CODE;
 use crate::time::rfc3339;
-use crate::{App, Result};
 use chuishao_domain::community::{Activity, Volunteer};
 use chuishao_domain::record::StreamKind;
 
@@ -60,22 +61,22 @@ const ACTIVITIES: &[DemoActivity] = &[
     (1, "education", "青少年科普课堂", "青年湖社区活动室", 6, 2, 30, &["education"]),
 ];
 
-impl App {
+impl Community<'_> {
     /// Seeds the demo's community mobilisation unless it has any. Answers how many records.
     pub(crate) async fn seed_demo_community(&self) -> Result<usize> {
-        let Some(district) = self.org_by_code(DISTRICT_CODE).await? else { return Ok(0) };
-        let c = self.community();
+        let Some(district) = self.app.admin().org_by_code(DISTRICT_CODE).await? else { return Ok(0) };
+        let c = *self;
         let paths = [district.path.as_str()];
         if !self.store.community_records(StreamKind::PartyOrg.as_str(), &paths, None, true, 1).await?.is_empty() {
             return Ok(0);
         }
-        let worker = self.actor_for("community_worker").await?;
+        let worker = self.app.admin().actor_for("community_worker").await?;
         // The second community's worker acts as the subdistrict leader (who manages both).
-        let leader = self.actor_for("subdistrict_leader").await?;
-        let now = self.now_ms();
+        let leader = self.app.admin().actor_for("subdistrict_leader").await?;
+        let now = self.app.now_ms();
         let t0 = now - 30 * DAY;
         // The community decides a day after the registrations.
-        let app1 = self.at(t0 + DAY);
+        let app1 = self.app.whistles().at(t0 + DAY);
         let c0 = app1.community();
         let mut created = 0;
         let confirm = |version: i64| DecisionInput { action: "confirm".into(), version, reason: None };
@@ -91,7 +92,7 @@ impl App {
                 contact_phone: (*phone).into(),
                 commitment_per_year: *per_year,
             };
-            let o = self.at(t0 + i as i64 * MIN).community().register_party_org(who, &input).await?;
+            let o = self.app.whistles().at(t0 + i as i64 * MIN).community().register_party_org(who, &input).await?;
             if *ok {
                 c0.decide_party_org(who, o.id, &confirm(o.version)).await?;
             }
@@ -112,7 +113,7 @@ impl App {
                 availability: "周末及工作日晚间".into(),
                 commitment_per_year: *per_year,
             };
-            let m = self.at(t0 + HOUR + i as i64 * MIN).community().register_member(who, &input).await?;
+            let m = self.app.whistles().at(t0 + HOUR + i as i64 * MIN).community().register_member(who, &input).await?;
             if *ok {
                 c0.decide_member(who, m.id, &confirm(m.version)).await?;
             }
@@ -156,7 +157,7 @@ impl App {
                 phone: (*phone).into(),
                 password: DEMO_PASSWORD.into(),
             };
-            let app = self.at(t0 + 2 * HOUR + i as i64 * MIN);
+            let app = self.app.whistles().at(t0 + 2 * HOUR + i as i64 * MIN);
             let v = app.community().register_volunteer(&input).await?;
             let who = if *ci == 0 { &worker } else { &leader };
             c0.decide_volunteer(who, v.id, &confirm(v.version)).await?;
@@ -182,11 +183,11 @@ impl App {
                 capacity: *capacity,
                 skills: skills.iter().map(|s| (*s).to_string()).collect(),
             };
-            let a = self.at(published_at).community().publish_activity(who, &input).await?;
+            let a = self.app.whistles().at(published_at).community().publish_activity(who, &input).await?;
             created += 1;
             let here: Vec<&Volunteer> = volunteers.iter().filter(|(_, c)| c == ci).map(|(v, _)| v).collect();
             for (k, v) in here.iter().enumerate() {
-                self.at(published_at + HOUR + k as i64 * MIN).community().sign_up(v, a.id).await?;
+                self.app.whistles().at(published_at + HOUR + k as i64 * MIN).community().sign_up(v, a.id).await?;
             }
             if *days >= 0 {
                 continue;
@@ -195,17 +196,17 @@ impl App {
             // confirms and closes, so the last is a no-show.
             let came = &here[..here.len().saturating_sub(1)];
             for (k, v) in came.iter().enumerate() {
-                let at = self.at(start - 10 * MIN + k as i64 * MIN);
+                let at = self.app.whistles().at(start - 10 * MIN + k as i64 * MIN);
                 let token = at.community().issue_token(a.id).await?.token;
                 at.community().check_in(v, a.id, &ScanInput { token, lat: LAT + 0.0003, lon: LON }).await?;
             }
             for (k, v) in came.iter().enumerate().filter(|(k, _)| k % 3 != 2) {
-                let at = self.at(start + hours * HOUR - 5 * MIN + k as i64 * MIN);
+                let at = self.app.whistles().at(start + hours * HOUR - 5 * MIN + k as i64 * MIN);
                 let token = at.community().issue_token(a.id).await?.token;
                 at.community().check_out(v, a.id, &ScanInput { token, lat: LAT, lon: LON + 0.0002 }).await?;
             }
             let end = start + hours * HOUR + 30 * MIN;
-            let org_app = self.at(end);
+            let org_app = self.app.whistles().at(end);
             let org = org_app.community();
             for v in came {
                 let version = c.any::<Activity>(a.id).await?.map_or(0, |a| a.version);

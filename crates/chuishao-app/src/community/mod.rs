@@ -27,7 +27,7 @@ pub use volunteers::{
 };
 
 use crate::record::{Change, Stored, append};
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::community::{Activity, CommunityRef, PartyMember, PartyOrg, Post, Volunteer};
 use chuishao_domain::ids::UserId;
@@ -40,18 +40,11 @@ use serde::de::DeserializeOwned;
 /// Most rows one list answers.
 pub const LIST_LIMIT: i64 = 500;
 
-/// The community-mobilisation use cases, borrowing the application.
-#[derive(Clone, Copy)]
-pub struct Community<'a> {
-    app: &'a App,
-}
-
-impl App {
-    /// The community-mobilisation context.
-    pub fn community(&self) -> Community<'_> {
-        Community { app: self }
-    }
-}
+context!(
+    /// The community-mobilisation use cases (dual check-in, posts, activities, volunteers).
+    Community,
+    community
+);
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
@@ -234,7 +227,7 @@ impl<'a> Community<'a> {
 
     /// The community named by `code` (a community node, else a refusal on `field`).
     async fn community_ref(&self, field: &str, code: &str) -> Result<CommunityRef> {
-        let n = self.app.org_by_code(code.trim()).await?.filter(|n| n.kind == OrgKind::Community);
+        let n = self.app.admin().org_by_code(code.trim()).await?.filter(|n| n.kind == OrgKind::Community);
         let n = n.ok_or_else(|| AppError::invalid(field, "no community with this code"))?;
         Ok(CommunityRef { id: n.id, code: n.code.clone(), path: n.path.clone() })
     }
@@ -281,7 +274,7 @@ impl<'a> Community<'a> {
         }
         append(&mut tx, &[Change::at_version(state.clone(), 1, vec![event])], who, now).await?;
         tx.commit().await?;
-        self.app.wake_delivery();
+        self.app.ops().wake_delivery();
         Ok(state)
     }
 
@@ -315,7 +308,7 @@ impl<'a> Community<'a> {
         }
         append(&mut tx, &[Change::at_version(next.clone(), state.version(), events)], who.log_actor(), now).await?;
         tx.commit().await?;
-        self.app.wake_delivery();
+        self.app.ops().wake_delivery();
         Ok(next)
     }
 

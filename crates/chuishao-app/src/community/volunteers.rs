@@ -7,8 +7,8 @@
 use super::registry::{DecisionInput, RegistryQuery};
 use super::views::{ActivityView, VolunteerHome, VolunteerSignUp, VolunteerView, hours};
 use super::{Community, LIST_LIMIT, Who};
-use crate::auth::{hash_password, token_hash};
-use crate::console::accounts::{LOCKOUT_FAILURES, NAME_FREE_FAILURES, SESSION_TTL_MS, SLOWDOWN_MS, backoff_ms};
+use crate::admin::accounts::{LOCKOUT_FAILURES, NAME_FREE_FAILURES, SESSION_TTL_MS, SLOWDOWN_MS, backoff_ms};
+use crate::admin::auth::{hash_password, token_hash};
 use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::community::{self, Activity, NewVolunteer, Volunteer};

@@ -12,11 +12,11 @@ use std::sync::Arc;
 async fn the_demo_has_registrations_posts_and_activities_with_attendance() {
     let db = TestDb::new(default_engine()).await.unwrap();
     let app = App::new(db.store.clone(), Arc::new(ManualClock::at(at("2026-11-29T12:00:00+08:00"))));
-    let report = app.seed_demo().await.unwrap();
+    let report = app.ops().seed_demo().await.unwrap();
     assert_eq!(report.community_records, 28);
     let c = app.community();
-    let leader = app.actor_for("subdistrict_leader").await.unwrap();
-    let worker = app.actor_for("community_worker").await.unwrap();
+    let leader = app.admin().actor_for("subdistrict_leader").await.unwrap();
+    let worker = app.admin().actor_for("community_worker").await.unwrap();
 
     let members = c.members(&leader, &RegistryQuery::default()).await.unwrap();
     assert_eq!(members.len(), 7);
@@ -47,6 +47,6 @@ async fn the_demo_has_registrations_posts_and_activities_with_attendance() {
     assert!(year.services >= 2 && year.half_hours > 0 && !year.met, "{year:?}");
     assert_eq!(year.remaining, 12 - year.services);
 
-    assert_eq!(app.seed_demo().await.unwrap().community_records, 0);
+    assert_eq!(app.ops().seed_demo().await.unwrap().community_records, 0);
     db.cleanup().await;
 }

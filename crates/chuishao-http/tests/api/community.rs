@@ -213,7 +213,7 @@ async fn a_whole_activity_from_publishing_to_hours() {
     let res = c.scan(&tc, other_id, "check-in", &token, LAT).await;
     c.refused(res, StatusCode::CONFLICT, "activity_closed", other_id, &before).await;
 
-    let report = c.t.app.verify_projections().await.unwrap();
+    let report = c.t.app.ops().verify_projections().await.unwrap();
     assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
     c.t.stop().await;
 }
@@ -285,6 +285,7 @@ async fn dual_check_in_posts_yearly_counts_and_scope() {
 
     // Scope: another community's worker sees nothing of this one and cannot act on it.
     c.t.app
+        .admin()
         .create_user(
             "worker_qnh",
             "青年湖社区工作人员",
@@ -379,7 +380,7 @@ async fn dual_check_in_posts_yearly_counts_and_scope() {
     let (_, y) = c.t.get(w, &format!("/api/v1/community/members/{mid}/year?year=2025")).await;
     assert_eq!(y["services"], 0, "{y}");
 
-    let report = c.t.app.verify_projections().await.unwrap();
+    let report = c.t.app.ops().verify_projections().await.unwrap();
     assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
     c.t.stop().await;
 }
