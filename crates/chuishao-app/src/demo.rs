@@ -28,6 +28,8 @@ pub struct DemoReport {
     pub categories: usize,
     pub cases_created: usize,
     pub whistles_created: usize,
+    /// Community mobilisation records: organisations, members, posts, volunteers, activities.
+    pub community_records: usize,
 }
 
 const SUBDISTRICTS: &[(&str, OrgKind, &str, &str, &str)] = &[
@@ -251,6 +253,7 @@ impl Ops<'_> {
             self.calendar().timer_tick(self.now_ms()).await?;
         }
         report.whistles_created = self.whistles().seed_demo_whistles().await?;
+        report.community_records = self.community().seed_demo_community().await?;
         Ok(report)
     }
 

@@ -40,6 +40,7 @@ pub mod admin;
 pub mod caches;
 pub mod calendar;
 pub mod cases;
+pub mod community;
 pub mod demo;
 mod error;
 pub mod grids;

@@ -169,6 +169,22 @@ impl Actor {
         paths
     }
 
+    /// Whether the actor sees a community's mobilisation records (party organisations and
+    /// members registered there, its posts and activities): any binding covering the
+    /// community, so a community sees only its own, a subdistrict its communities, the
+    /// district all.
+    pub fn sees_community(&self, community_path: &str) -> bool {
+        self.within_reach(community_path)
+    }
+
+    /// Whether the actor may change a community's mobilisation records (confirm
+    /// registrations, define posts, publish activities, confirm attendance): a community
+    /// worker, subdistrict leader or admin whose binding covers the community.
+    pub fn manages_community(&self, community_path: &str) -> bool {
+        const ROLES: &[Role] = &[Role::Admin, Role::SubdistrictLeader, Role::CommunityWorker];
+        self.bindings.iter().any(|b| ROLES.contains(&b.role) && path_within(community_path, &b.org_path))
+    }
+
     /// Whether the actor may see reporters' identity on a case in this scope.
     pub fn may_see_reporter(&self, scope: &CaseScope<'_>) -> bool {
         self.covers(&[Role::Admin, Role::Dispatcher], scope)
@@ -238,6 +254,17 @@ mod tests {
                 proptest::prop_assert_eq!(seen_units, reach);
             }
         }
+    }
+
+    #[test]
+    fn a_community_sees_and_manages_only_its_own() {
+        let own = actor(&[(Role::CommunityWorker, "/1/2/3/")]);
+        let sub = actor(&[(Role::SubdistrictLeader, "/1/2/")]);
+        let dept = actor(&[(Role::DepartmentStaff, "/1/2/")]);
+        assert!(own.sees_community("/1/2/3/") && own.manages_community("/1/2/3/"));
+        assert!(!own.sees_community("/1/2/4/") && !own.manages_community("/1/2/4/"));
+        assert!(sub.manages_community("/1/2/4/"));
+        assert!(dept.sees_community("/1/2/4/") && !dept.manages_community("/1/2/4/"));
     }
 
     #[test]

@@ -23,6 +23,11 @@ pub enum DomainError {
     /// Separation of duties: the one who resolved a case may not verify that same result.
     #[error("{0} resolved this case and may not verify their own result")]
     SeparationOfDuties(String),
+    /// A rule of a record refused the request, with its own stable code (`activity_full`,
+    /// `qr_expired`, `too_far`…) that clients and pages word from the catalogue
+    /// (`refusal.{code}`); `reason` is the English detail for the API and logs.
+    #[error("{reason}")]
+    Refused { code: &'static str, reason: String },
 }
 
 impl DomainError {
@@ -34,7 +39,13 @@ impl DomainError {
             DomainError::VersionConflict { .. } => "version_conflict",
             DomainError::Forbidden(_) => "forbidden",
             DomainError::SeparationOfDuties(_) => "separation_of_duties",
+            DomainError::Refused { code, .. } => code,
         }
+    }
+
+    /// A refusal by a record's rule with its own code (see [`DomainError::Refused`]).
+    pub fn rule(code: &'static str, reason: impl Into<String>) -> Self {
+        DomainError::Refused { code, reason: reason.into() }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

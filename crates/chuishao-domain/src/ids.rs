@@ -39,6 +39,27 @@ id_type!(
     PatrolId
 );
 
+id_type!(
+    /// A party organisation registered with its community (双报到).
+    PartyOrgId
+);
+id_type!(
+    /// A party member registered with the community where they live (双报到).
+    MemberId
+);
+id_type!(
+    /// A community post (岗位) members are assigned to.
+    PostId
+);
+id_type!(
+    /// A community activity.
+    ActivityId
+);
+id_type!(
+    /// A volunteer's account (separate from staff users).
+    VolunteerId
+);
+
 /// The alphabet of tracking codes: digits and upper-case letters without the look-alikes
 /// 0/O, 1/I/L, so a code read out over the phone or typed from a receipt survives.
 pub const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";

@@ -7,6 +7,7 @@ pub mod access;
 pub mod admin;
 pub mod cases;
 pub mod category;
+pub mod community;
 pub mod deadlines;
 pub mod error;
 pub mod ids;

@@ -13,7 +13,7 @@
 //! every stream from nothing and compares it with the stored projection.
 
 use crate::access::Actor;
-use crate::ids::{CaseId, PatrolId, WhistleId};
+use crate::ids::{ActivityId, CaseId, MemberId, PartyOrgId, PatrolId, PostId, VolunteerId, WhistleId};
 use crate::{DomainError, Millis};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -37,10 +37,20 @@ pub enum StreamKind {
     CaseUpdate,
     /// A dispatcher's decision on what the public sees of a case.
     CasePublic,
+    /// A party organisation registered with its community (双报到).
+    PartyOrg,
+    /// A party member registered with the community where they live (双报到).
+    PartyMember,
+    /// A community post (岗位) and who holds it.
+    CommunityPost,
+    /// A community activity, its sign-ups and attendance.
+    Activity,
+    /// A volunteer's account.
+    Volunteer,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 8] = [
+    pub const ALL: [StreamKind; 13] = [
         StreamKind::Case,
         StreamKind::Whistle,
         StreamKind::Patrol,
@@ -49,6 +59,11 @@ impl StreamKind {
         StreamKind::MeToo,
         StreamKind::CaseUpdate,
         StreamKind::CasePublic,
+        StreamKind::PartyOrg,
+        StreamKind::PartyMember,
+        StreamKind::CommunityPost,
+        StreamKind::Activity,
+        StreamKind::Volunteer,
     ];
 
     /// The name in the `stream` column of the log and of the outbox.
@@ -62,6 +77,11 @@ impl StreamKind {
             StreamKind::MeToo => "me_too",
             StreamKind::CaseUpdate => "case_update",
             StreamKind::CasePublic => "case_public",
+            StreamKind::PartyOrg => "party_org",
+            StreamKind::PartyMember => "party_member",
+            StreamKind::CommunityPost => "community_post",
+            StreamKind::Activity => "activity",
+            StreamKind::Volunteer => "volunteer",
         }
     }
 
@@ -88,7 +108,7 @@ macro_rules! record_id {
         }
     )*};
 }
-record_id!(CaseId, WhistleId, PatrolId);
+record_id!(CaseId, WhistleId, PatrolId, PartyOrgId, MemberId, PostId, ActivityId, VolunteerId);
 
 /// One event as the log keeps it: the payload and its envelope (which record, the record's
 /// version after the command that produced it, and when).

@@ -29,6 +29,9 @@ pub enum Gate {
     /// A console form: the session's CSRF token, else 403; a session that ended, 401 (sign
     /// in and resubmit).
     Form,
+    /// A volunteer's own API: a volunteer's session token (`cvs_…`), else 401; staff tokens
+    /// are not volunteers' (no staff column applies).
+    Volunteer,
 }
 
 impl Gate {
@@ -41,6 +44,7 @@ impl Gate {
             Gate::Page => "console session",
             Gate::Stream => "console session (stream)",
             Gate::Form => "console session + CSRF",
+            Gate::Volunteer => "volunteer session token",
         }
     }
 }
@@ -66,6 +70,16 @@ pub enum Object {
     Year,
     /// A stored photo by name.
     Photo,
+    /// A party organisation registered with its community (双报到).
+    PartyOrg,
+    /// A party member registered with the community where they live.
+    Member,
+    /// A community post (楼门长, 调解员…).
+    Post,
+    /// A community activity.
+    Activity,
+    /// A volunteer's account.
+    Volunteer,
 }
 
 impl Object {
@@ -82,6 +96,11 @@ impl Object {
             Object::Delivery => "delivery",
             Object::Year => "year",
             Object::Photo => "photo",
+            Object::PartyOrg => "party organisation",
+            Object::Member => "party member",
+            Object::Post => "post",
+            Object::Activity => "activity",
+            Object::Volunteer => "volunteer",
         }
     }
 }
@@ -270,6 +289,41 @@ pub const MATRIX: &[Row] = &[
     row!("PUT" "/api/v1/calendar/{year}", Token, Year, ".Y .F .F .F .F .F .F .F .F .Y"),
     row!("PUT" "/api/v1/cases/{id}/public-text", Token, Case, ".Y .Y .N .N .N .N .N .F .F .N"),
     row!("PUT" "/api/v1/geo/streets/{code}/people", Token, Street, ".Y .Y .F .N .N .N .N .F .F .Y"),
+    row!("GET" "/activities", Public),
+    row!("GET" "/activities/{id}", Public),
+    row!("GET" "/api/v1/community/public/activities", Public),
+    row!("GET" "/api/v1/community/public/activities/{id}", Public),
+    row!("POST" "/api/v1/community/volunteers", Public),
+    row!("POST" "/api/v1/community/volunteers/login", Public),
+    row!("GET" "/api/v1/community/volunteers/me", Volunteer, None, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/volunteers/logout", Volunteer, None, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/activities/{id}/sign-up", Volunteer, Activity, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/activities/{id}/withdraw", Volunteer, Activity, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/activities/{id}/check-in", Volunteer, Activity, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/activities/{id}/check-out", Volunteer, Activity, ".. .. .. .. .. .. .. .. .. .."),
+    row!("GET" "/api/v1/community/skills", Public),
+    row!("GET" "/api/v1/community/party-orgs", Token, None, "YY YY YY YY YY YY YY YY YY YY"),
+    row!("GET" "/api/v1/community/party-orgs/{id}", Token, PartyOrg, "YY YY YN NN NN YN YN YY YY YN"),
+    row!("GET" "/api/v1/community/party-orgs/{id}/year", Token, PartyOrg, "YY YY YN NN NN YN YN YY YY YN"),
+    row!("GET" "/api/v1/community/members", Token, None, "YY YY YY YY YY YY YY YY YY YY"),
+    row!("GET" "/api/v1/community/members/{id}", Token, Member, "YY YY YN NN NN YN YN YY YY YN"),
+    row!("GET" "/api/v1/community/members/{id}/year", Token, Member, "YY YY YN NN NN YN YN YY YY YN"),
+    row!("GET" "/api/v1/community/posts", Token, None, "YY YY YY YY YY YY YY YY YY YY"),
+    row!("GET" "/api/v1/community/posts/{id}", Token, Post, "YY YY YN NN NN YN YN YY YY YN"),
+    row!("GET" "/api/v1/community/activities", Token, None, "YY YY YY YY YY YY YY YY YY YY"),
+    row!("GET" "/api/v1/community/activities/{id}", Token, Activity, "YY YY YN NN NN YN YN YY YY YN"),
+    row!("GET" "/api/v1/community/activities/{id}/qr", Token, Activity, "YY FF YN NN NN FN YN FF FF YN"),
+    row!("GET" "/api/v1/community/volunteers", Token, None, "YY YY YY YY YY YY YY YY YY YY"),
+    row!("POST" "/api/v1/community/party-orgs", Token, None, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/party-orgs/{id}/decision", Token, PartyOrg, ".Y .Y .N .N .N .N .N .Y .Y .N"),
+    row!("POST" "/api/v1/community/members", Token, None, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/members/{id}/decision", Token, Member, ".Y .Y .N .N .N .N .N .Y .Y .N"),
+    row!("POST" "/api/v1/community/posts", Token, None, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/posts/{id}/holders", Token, Post, ".Y .Y .Y .Y .Y .Y .Y .Y .Y .Y"),
+    row!("POST" "/api/v1/community/activities", Token, None, ".. .. .. .. .. .. .. .. .. .."),
+    row!("POST" "/api/v1/community/activities/{id}/transitions", Token, Activity, ".Y .F .N .N .N .N .N .F .F .N"),
+    row!("POST" "/api/v1/community/volunteers/{id}/decision", Token, Volunteer, ".Y .Y .N .N .N .N .N .Y .Y .N"),
+    row!("PUT" "/api/v1/community/skills", Token, None, ".. .. .. .. .. .. .. .. .. .."),
     row!("GET" "/healthz", Public),
     row!("GET" "/readyz", Public),
     row!("GET" "/api/v1/openapi.json", Public),

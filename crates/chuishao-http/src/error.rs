@@ -44,6 +44,10 @@ impl From<AppError> for ApiError {
             AppError::Domain(DomainError::VersionConflict { expected, current }) => {
                 (StatusCode::CONFLICT, json!({ "expected_version": expected, "current_version": current }))
             }
+            AppError::Domain(DomainError::Refused { code, reason }) => {
+                let (zh, en) = chuishao_i18n::lookup(&format!("refusal.{code}")).unwrap_or((reason, reason));
+                (refusal_status(code), json!({ "reason": reason, "message_zh": zh, "message_en": en }))
+            }
             AppError::Domain(DomainError::Forbidden(_) | DomainError::SeparationOfDuties(_))
             | AppError::Forbidden(_) => (StatusCode::FORBIDDEN, Value::Null),
             AppError::Invalid(fields) => (StatusCode::UNPROCESSABLE_ENTITY, json!({ "fields": fields })),
@@ -67,12 +71,25 @@ impl From<AppError> for ApiError {
                 "someone else changed this case; reload it and try again".to_string()
             }
             AppError::Domain(DomainError::Invalid { .. }) | AppError::Invalid(_) => "invalid input".to_string(),
+            AppError::Domain(DomainError::Refused { code, reason }) => {
+                chuishao_i18n::lookup(&format!("refusal.{code}"))
+                    .map_or_else(|| reason.clone(), |(_, en)| en.to_string())
+            }
             AppError::Domain(DomainError::SeparationOfDuties(_)) => {
                 chuishao_i18n::Msgs(chuishao_i18n::Lang::En).t("error.separation_of_duties").to_string()
             }
             other => other.to_string(),
         };
         ApiError { status, code, message, details }
+    }
+}
+
+/// The status of a record rule's refusal: a scanned code or place that is not acceptable is
+/// unprocessable (422); everything else conflicts with the record's state (409).
+fn refusal_status(code: &str) -> StatusCode {
+    match code {
+        "qr_forged" | "qr_expired" | "qr_replayed" | "too_far" => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
     }
 }
 

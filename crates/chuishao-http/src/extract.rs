@@ -138,3 +138,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 pub fn path_id(s: &str) -> Result<i64, ApiError> {
     s.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(ApiError::not_found)
 }
+
+/// The signed-in volunteer, from `Authorization: Bearer cvs_…` (a volunteer's session token
+/// from `POST /api/v1/community/volunteers/login`; staff tokens are not volunteers).
+pub struct VolunteerAuth(pub chuishao_app::community::VolunteerSession);
+
+impl FromRequestParts<AppState> for VolunteerAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthenticated = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send Authorization: Bearer <volunteer session token>",
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(unauthenticated)?;
+        let session = state.app.community().session(token).await?.ok_or_else(unauthenticated)?;
+        Ok(VolunteerAuth(session))
+    }
+}

@@ -219,3 +219,20 @@ fn refused_fields_are_worded_from_the_problem() {
         assert!(key("problem", code).is_some(), "problem.{code}");
     }
 }
+
+#[test]
+fn every_community_refusal_default_skill_and_activity_kind_is_worded() {
+    use chuishao_domain::community::{ACTIVITY_KINDS, DEFAULT_SKILLS, REFUSAL_CODES};
+    for code in REFUSAL_CODES {
+        assert!(lookup(&format!("refusal.{code}")).is_some(), "refusal.{code} has no words");
+    }
+    for code in DEFAULT_SKILLS {
+        assert!(lookup(&format!("skill.{code}")).is_some(), "skill.{code} has no words");
+    }
+    for code in ACTIVITY_KINDS {
+        assert!(lookup(&format!("activity_kind.{code}")).is_some(), "activity_kind.{code} has no words");
+    }
+    for kind in chuishao_domain::record::StreamKind::ALL.into_iter().skip(8) {
+        assert!(lookup(&format!("notify.record.{}", kind.as_str())).is_some(), "{kind:?} has no name");
+    }
+}

@@ -13,6 +13,7 @@ mod caches;
 mod calendar;
 mod cases;
 mod categories;
+mod community;
 mod console;
 mod deadlines;
 mod error;
@@ -34,6 +35,7 @@ mod whistles;
 
 pub use audit::{AuditReport, EventRecord, NewEvent};
 pub use cases::{CaseFilter, CaseRow, INTAKE_CHUNK, IntakeRecord, NewCaseRow, ReporterRow};
+pub use community::{CommunityRow, CommunityWrite, NewCommunityRow, ServiceOf, ServiceRow, SkillRow};
 pub use console::{SessionRow, ThrottleRow};
 pub use deadlines::DeadlineWrite;
 pub use error::StoreError;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "whistle place", "0012_whistle_place"),
     migration!(13, "outbox stream", "0013_outbox_stream"),
     migration!(14, "whistle cases", "0014_whistle_cases"),
+    migration!(15, "community", "0015_community"),
     migration!(20, "server keys", "0020_server_keys"),
     migration!(30, "cache versions", "0030_cache_versions"),
     migration!(31, "login pairs", "0031_login_pairs"),

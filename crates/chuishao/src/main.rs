@@ -217,8 +217,8 @@ fn init_logging(cfg: &config::Config) {
 async fn seed_demo(app: &App) -> Result<()> {
     let r = app.ops().seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo district: {e:?}"))?;
     println!(
-        "demo district ready: {} organisations, {} users, {} categories, {} cases, {} whistles created",
-        r.orgs_created, r.users_created, r.categories, r.cases_created, r.whistles_created
+        "demo district ready: {} organisations, {} users, {} categories, {} cases, {} whistles, {} community records created",
+        r.orgs_created, r.users_created, r.categories, r.cases_created, r.whistles_created, r.community_records
     );
     Ok(())
 }

@@ -166,13 +166,70 @@ impl Ops<'_> {
             }
         }
         report.checked.push((StreamKind::Whistle, checked));
+
+        use chuishao_domain::community::{Activity, PartyMember, PartyOrg, Post, Volunteer};
+        self.verify_community::<PartyOrg>(&mut report).await?;
+        self.verify_community::<PartyMember>(&mut report).await?;
+        self.verify_community::<Post>(&mut report).await?;
+        self.verify_community::<Activity>(&mut report).await?;
+        self.verify_community::<Volunteer>(&mut report).await?;
         Ok(report)
+    }
+
+    /// Folds every record of one community kind and compares it with its row (the state, and
+    /// the `status` and `version` columns lists filter on).
+    async fn verify_community<R: crate::community::Kept>(&self, report: &mut ProjectionReport) -> Result<()> {
+        let kind = R::KIND;
+        let (mut after, mut checked) = (0i64, 0u64);
+        let max_events = self.store.stream_max_id(kind.as_str()).await?;
+        loop {
+            let upto = after + PAGE;
+            let (rows, max_rows) = self.store.community_records_between(kind.as_str(), after, upto).await?;
+            let events = self.store.stream_events_between(kind.as_str(), after, upto).await?;
+            let stored = rows
+                .iter()
+                .map(|r| {
+                    let state = serde_json::from_str::<R>(&r.state).map_err(|e| format!("state: {e}"));
+                    (
+                        r.id,
+                        state.map(|s| StoredCommunity {
+                            state: s,
+                            status_column: r.status.clone(),
+                            version_column: r.version,
+                        }),
+                    )
+                })
+                .collect();
+            let fold = |evs: &[EventRecord]| {
+                fold_events::<R>(evs, |_| {}).map(|s| StoredCommunity {
+                    status_column: s.status_str().to_string(),
+                    version_column: s.version(),
+                    state: s,
+                })
+            };
+            checked += compare_page(kind, stored, by_stream(events), fold, &mut report.mismatches);
+            after = upto;
+            if after >= max_rows.max(max_events) {
+                break;
+            }
+        }
+        report.checked.push((kind, checked));
+        Ok(())
     }
 
     /// Every org node's kind and path, by id (to complete old events).
     async fn unit_places(&self) -> Result<HashMap<OrgId, (OrgKind, String)>> {
         Ok(self.store.list_orgs(None).await?.into_iter().map(|n| (n.id, (n.kind, n.path))).collect())
     }
+}
+
+/// A community record's projection: the folded state and its row's `status` and `version`.
+#[derive(Serialize)]
+struct StoredCommunity<R> {
+    #[serde(flatten)]
+    state: R,
+    status_column: String,
+    version_column: i64,
 }
 
 /// A whistle's projection: the folded state (JSON) and the row's own `status` and `version`

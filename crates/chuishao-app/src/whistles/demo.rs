@@ -193,7 +193,7 @@ const SCENARIOS: &[Scenario] = &[
 
 impl Whistles<'_> {
     /// This app acting at instant `t`.
-    fn at(&self, t: i64) -> App {
+    pub(crate) fn at(&self, t: i64) -> App {
         let mut a = self.app.clone();
         a.clock = Arc::new(At(t));
         a

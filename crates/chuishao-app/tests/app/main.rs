@@ -5,6 +5,7 @@
 
 mod common;
 mod deadlines;
+mod demo_community;
 mod demo_whistles;
 mod notifications;
 mod records;

@@ -27,6 +27,29 @@ async fn every_demo_stream_folds_from_nothing_to_its_stored_projection() {
     assert!(cases > 50, "the demo has cases in every state ({cases})");
     assert_eq!(checked(&report, StreamKind::Case), cases);
     assert_eq!(checked(&report, StreamKind::Whistle), 17);
+    for (kind, n) in [
+        (StreamKind::PartyOrg, 4),
+        (StreamKind::PartyMember, 7),
+        (StreamKind::CommunityPost, 3),
+        (StreamKind::Volunteer, 9),
+        (StreamKind::Activity, 5),
+    ] {
+        assert_eq!(checked(&report, kind), n, "{kind:?}");
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_activity_edited_in_its_table_is_named_by_the_rebuild() {
+    let (db, app) = demo().await;
+    let admin = app.admin().actor_for("admin").await.unwrap();
+    let q = chuishao_app::community::ActivityListQuery { community_code: None, status: Some("closed".into()) };
+    let id = app.community().activities(&admin, &q).await.unwrap()[0].id;
+    db.exec(&format!("update community_records set status = 'published' where id = {id}")).await.unwrap();
+    let report = app.ops().verify_projections().await.unwrap();
+    let named: Vec<(StreamKind, i64, Vec<String>)> =
+        report.mismatches.iter().map(|m| (m.stream, m.id, m.fields.clone())).collect();
+    assert_eq!(named, vec![(StreamKind::Activity, id, vec!["status_column".to_string()])]);
     db.cleanup().await;
 }
 

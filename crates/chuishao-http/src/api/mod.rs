@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod cases;
+pub mod community;
 pub mod geo;
 pub mod health;
 pub mod notifications;
@@ -90,6 +91,7 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("volunteer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -148,4 +150,31 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(whistles::department_scorecard))
         .routes(routes!(whistle_board::board))
         .routes(routes!(whistle_board::board_stream))
+        .routes(routes!(community::skills, community::set_skills))
+        .routes(routes!(community::register_party_org, community::party_orgs))
+        .routes(routes!(community::party_org))
+        .routes(routes!(community::decide_party_org))
+        .routes(routes!(community::party_org_year))
+        .routes(routes!(community::register_member, community::members))
+        .routes(routes!(community::member))
+        .routes(routes!(community::decide_member))
+        .routes(routes!(community::member_year))
+        .routes(routes!(community::create_post, community::posts))
+        .routes(routes!(community::post))
+        .routes(routes!(community::assign))
+        .routes(routes!(community::publish_activity, community::activities))
+        .routes(routes!(community::activity))
+        .routes(routes!(community::qr))
+        .routes(routes!(community::transition))
+        .routes(routes!(community::public_activities))
+        .routes(routes!(community::public_activity))
+        .routes(routes!(community::sign_up))
+        .routes(routes!(community::withdraw))
+        .routes(routes!(community::check_in))
+        .routes(routes!(community::check_out))
+        .routes(routes!(community::register_volunteer, community::volunteers))
+        .routes(routes!(community::decide_volunteer))
+        .routes(routes!(community::login))
+        .routes(routes!(community::logout))
+        .routes(routes!(community::me))
 }

@@ -7,6 +7,7 @@
 //! later): [`Lang`]/[`Msgs`] from the catalogue, [`PageLang`] (the extractor),
 //! [`csrf`] (double-submit form tokens), [`html`] (render a template) and the assets.
 
+mod activities;
 mod clocks;
 mod console;
 pub mod csrf;
@@ -214,6 +215,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/report.js", get(report_js))
         .route("/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", CONSOLE_JS) }))
         .merge(track::routes())
+        .merge(activities::routes())
         .merge(report::routes())
         .merge(console::routes())
 }

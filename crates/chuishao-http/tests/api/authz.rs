@@ -48,6 +48,8 @@ struct Objects {
 }
 
 const NONE_ID: &str = "987654";
+/// 东湖街道's first community.
+const COMMUNITY_DONGHU: &str = "110199002001";
 
 impl Objects {
     fn of(&self, object: Object, inside: bool) -> String {
@@ -96,7 +98,7 @@ async fn send(t: &TestApp, row: &Row, path: &str, creds: Option<&Creds>) -> (Sta
     let client = super::console::browser();
     let mut req = client.request(Method::from_bytes(row.method.as_bytes()).unwrap(), t.url(path));
     match (row.gate, creds) {
-        (Gate::Token, Some(c)) => req = req.bearer_auth(&c.token),
+        (Gate::Token | Gate::Volunteer, Some(c)) => req = req.bearer_auth(&c.token),
         (Gate::Page | Gate::Stream | Gate::Form, Some(c)) => {
             req = req.header(reqwest::header::COOKIE, format!("sid={}", c.sid))
         }
@@ -131,6 +133,11 @@ fn body_of(path: &str) -> Value {
         "/api/v1/geo/streets/{code}/people" => json!({"chiefs": []}),
         "/api/v1/calendar/{year}" => json!({"source": ""}),
         "/api/v1/notifications/deliveries/{id}/retry" => json!({}),
+        "/api/v1/community/posts/{id}/holders" => json!({"action": "assign", "member_id": 987654, "version": 1}),
+        "/api/v1/community/activities/{id}/transitions" => json!({"action": "close", "version": 1}),
+        "/api/v1/community/party-orgs/{id}/decision"
+        | "/api/v1/community/members/{id}/decision"
+        | "/api/v1/community/volunteers/{id}/decision" => json!({"action": "confirm", "version": 1}),
         _ => json!({"action": "register", "version": 1}),
     }
 }
@@ -214,6 +221,53 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
     let (s, p_out) =
         t.post(&t.token("qingnian_worker").await, "/api/v1/patrols", json!({"street_code": "110199001002-J01"})).await;
     assert_eq!(s, StatusCode::CREATED, "{p_out}");
+    // Community records in 樱花园社区 (inside) and in 东湖街道's first community (outside).
+    let admin = t.admin.clone();
+    let community = |code: &'static str, n: u32| {
+        let t = &t;
+        let admin = admin.clone();
+        async move {
+            let (s, org) = t
+                .post(&admin, "/api/v1/community/party-orgs", json!({"community_code": code, "unit_name": "区医院",
+                    "org_name": "区医院党委", "contact_name": "赵敏", "contact_phone": "13700000000",
+                    "commitment_per_year": 2}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{org}");
+            let (s, member) = t
+                .post(&admin, "/api/v1/community/members", json!({"community_code": code, "name": "李医生",
+                    "phone": format!("1380000000{n}"), "unit_name": "区医院", "skills": ["medical"],
+                    "availability": "周末", "commitment_per_year": 2}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{member}");
+            let (s, post) = t
+                .post(&admin, "/api/v1/community/posts",
+                    json!({"community_code": code, "name": "调解员", "skill": "mediation", "seats": 1}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{post}");
+            let now = t.app.now_ms();
+            let (s, activity) = t
+                .post(&admin, "/api/v1/community/activities", json!({"community_code": code, "kind": "cleanup",
+                    "title": "周末大扫除", "address": "小区东门", "lat": 39.974, "lon": 116.396,
+                    "starts_at": chuishao_app::time::rfc3339(now + 86_400_000),
+                    "ends_at": chuishao_app::time::rfc3339(now + 90_000_000), "capacity": 10, "skills": ["other"]}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{activity}");
+            let (s, volunteer) = t
+                .post("", "/api/v1/community/volunteers", json!({"community_code": code, "name": "志愿者",
+                    "phone": format!("1390000000{n}"), "password": "serve-2026!"}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{volunteer}");
+            [
+                (Object::PartyOrg, org["id"].to_string()),
+                (Object::Member, member["id"].to_string()),
+                (Object::Post, post["id"].to_string()),
+                (Object::Activity, activity["id"].to_string()),
+                (Object::Volunteer, volunteer["id"].to_string()),
+            ]
+        }
+    };
+    let community_in = community("110199001001", 1).await;
+    let community_out = community(COMMUNITY_DONGHU, 2).await;
     let user = |name: &'static str| {
         let app = t.app.clone();
         async move { app.admin().actor_for(name).await.unwrap().user_id.0.to_string() }
@@ -231,7 +285,10 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
             (Object::User, user("grid_worker").await),
             (Object::Department, dept("CGZF").await),
             (Object::Year, "2026".into()),
-        ],
+        ]
+        .into_iter()
+        .chain(community_in)
+        .collect(),
         outside: vec![
             (Object::Case, id_of(&case_out).to_string()),
             (Object::Whistle, w_out["id"].to_string()),
@@ -240,7 +297,10 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
             (Object::User, user("donghu_worker").await),
             (Object::Department, dept("SWJ").await),
             (Object::Year, "2026".into()),
-        ],
+        ]
+        .into_iter()
+        .chain(community_out)
+        .collect(),
         tracking_code: case_in["tracking_code"].as_str().unwrap_or("").to_string(),
     };
 
@@ -265,6 +325,7 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
             Gate::Page => anon == StatusCode::SEE_OTHER,
             Gate::Stream => anon == StatusCode::UNAUTHORIZED,
             Gate::Form => anon == StatusCode::FORBIDDEN,
+            Gate::Volunteer => anon == StatusCode::UNAUTHORIZED,
             Gate::PublicForm => anon == StatusCode::FORBIDDEN || row.method == "GET",
             Gate::Public | Gate::Open311 => !anon.is_server_error(),
         };
@@ -273,6 +334,15 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
         }
         if matches!(row.gate, Gate::Public | Gate::PublicForm | Gate::Open311) {
             observed.push((row, ALL_OK.to_string()));
+            continue;
+        }
+        if row.gate == Gate::Volunteer {
+            // No staff column is a volunteer: a staff token is refused like none at all.
+            let (s, _) = send(&t, row, &inside_path, Some(&creds[0])).await;
+            if s != StatusCode::UNAUTHORIZED {
+                failures.push(format!("{what}: a staff token got {s}, not 401"));
+            }
+            observed.push((row, row.cells.to_string()));
             continue;
         }
         let mut cells = Vec::new();

@@ -12,6 +12,7 @@ use harness::*;
 mod authz;
 mod bombs;
 mod cases;
+mod community;
 mod console;
 mod console_admin;
 mod geo;

@@ -5,11 +5,19 @@
 
 pub mod admin;
 pub mod cases;
+pub mod community;
 pub mod console;
 pub mod notify;
 pub mod residents;
 pub mod whistles;
 
 /// Every table of the catalogue.
-pub const PARTS: &[&[(&str, &str, &str)]] =
-    &[residents::MESSAGES, console::MESSAGES, whistles::MESSAGES, admin::MESSAGES, cases::MESSAGES, notify::MESSAGES];
+pub const PARTS: &[&[(&str, &str, &str)]] = &[
+    residents::MESSAGES,
+    console::MESSAGES,
+    whistles::MESSAGES,
+    admin::MESSAGES,
+    cases::MESSAGES,
+    notify::MESSAGES,
+    community::MESSAGES,
+];

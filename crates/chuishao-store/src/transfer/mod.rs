@@ -23,6 +23,7 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ("staff_sessions", "sessions are dropped: staff sign in again on the new database"),
     ("login_throttle", "failed-login counters are transient"),
     ("login_throttle_pairs", "failed-login counters are transient"),
+    ("volunteer_sessions", "sessions are dropped: volunteers sign in again on the new database"),
 ];
 
 /// Tables the migrations fill with state rows (the audit chain's head, the geometry revision,
