@@ -210,7 +210,7 @@ impl App {
 
     /// Sets the public text policy (from the configuration).
     pub fn with_public_policy(mut self, policy: PublicPolicy) -> Self {
-        self.public_policy = policy;
+        self.public_policy = std::sync::Arc::new(policy);
         self
     }
 
