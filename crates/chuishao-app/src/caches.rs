@@ -5,7 +5,8 @@
 //! commit (polling every few seconds as a safety net); on SQLite it polls twice a second, so
 //! a change made by the CLI on the same file reaches a running server within a second.
 
-use crate::{App, Result};
+use crate::Result;
+use crate::ops::Ops;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ pub struct CacheVersions {
     seen: Arc<Mutex<Option<BTreeMap<String, i64>>>>,
 }
 
-impl App {
+impl Ops<'_> {
     /// Reads the cache versions and reloads every cache whose version moved since the last
     /// check (all of them on the first check, which may follow changes nobody saw). Returns the
     /// names reloaded.
@@ -35,9 +36,9 @@ impl App {
             .collect();
         for name in &changed {
             match name.as_str() {
-                "orgs" => self.reload_orgs().await?,
-                "categories" => self.reload_categories().await?,
-                "calendar" => self.follow_calendar().await?,
+                "orgs" => self.admin().reload_orgs().await?,
+                "categories" => self.admin().reload_categories().await?,
+                "calendar" => self.calendar().follow_calendar().await?,
                 _ => continue,
             }
             if before.is_some() {

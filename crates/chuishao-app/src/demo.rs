@@ -7,9 +7,10 @@
 //! cases are only generated into an empty case table.
 
 use crate::cases::{NewCaseInput, ReporterInput, TransitionInput};
-use crate::{App, AppError, Result};
-use chuishao_domain::access::{Actor, Role};
-use chuishao_domain::ids::{CaseId, UserId};
+use crate::ops::Ops;
+use crate::{AppError, Result};
+use chuishao_domain::access::Role;
+use chuishao_domain::ids::CaseId;
 use chuishao_domain::org::{NewOrgNode, OrgKind};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -217,45 +218,39 @@ fn demo_users() -> Vec<(String, String, Role, String)> {
 const PLACES: &[&str] =
     &["小区东门", "3号楼北侧", "菜市场旁", "公交站附近", "幼儿园门口", "主路与辅路交叉口", "南侧胡同", "停车场入口"];
 
-impl App {
-    /// The actor for a username (for the CLI and the demo).
-    pub async fn actor_for(&self, username: &str) -> Result<Actor> {
-        let user = self.store.user_by_username(username).await?.ok_or(AppError::NotFound("user"))?;
-        let bindings = self.store.role_bindings(UserId(user.id)).await?;
-        Ok(Actor { user_id: UserId(user.id), username: user.username, bindings })
-    }
-
+impl Ops<'_> {
     /// Creates the demo users that do not exist yet; returns how many were created.
     pub async fn seed_demo_users(&self) -> Result<usize> {
         let mut created = 0;
         let mut new_names = Vec::new();
         for (username, display, role, org) in demo_users() {
             if self.store.user_by_username(&username).await?.is_none() {
-                self.create_user(&username, &display, &[(role, org.as_str())]).await?;
+                self.admin().create_user(&username, &display, &[(role, org.as_str())]).await?;
                 created += 1;
                 new_names.push(username);
             }
         }
         // The staff console's documented demo password (docs/operations.md).
-        self.set_demo_passwords(&new_names).await?;
+        self.admin().set_demo_passwords(&new_names).await?;
         Ok(created)
     }
 
     /// Seeds the demo district (idempotently).
     pub async fn seed_demo(&self) -> Result<DemoReport> {
-        let mut report = DemoReport { orgs_created: self.import_orgs(&demo_orgs()).await?, ..DemoReport::default() };
-        let (n, _) = self.import_catalogue(crate::catalogue::DEMO_CATALOGUE).await?;
+        let mut report =
+            DemoReport { orgs_created: self.admin().import_orgs(&demo_orgs()).await?, ..DemoReport::default() };
+        let (n, _) = self.admin().import_catalogue(crate::admin::catalogue::DEMO_CATALOGUE).await?;
         report.categories = n;
         report.users_created = self.seed_demo_users().await?;
-        self.seed_demo_streets().await?;
-        self.seed_demo_patrols().await?;
+        self.grids().seed_demo_streets().await?;
+        self.grids().seed_demo_patrols().await?;
         let existing: i64 = self.store.count_cases_by_status().await?.iter().map(|(_, n)| n).sum();
         if existing == 0 {
             report.cases_created = self.seed_demo_cases(DEMO_CASES).await?;
             // Fire the deadline warnings and overdue events the seeded history has run into.
-            self.timer_tick(self.now_ms()).await?;
+            self.calendar().timer_tick(self.now_ms()).await?;
         }
-        report.whistles_created = self.seed_demo_whistles().await?;
+        report.whistles_created = self.whistles().seed_demo_whistles().await?;
         Ok(report)
     }
 
@@ -264,9 +259,9 @@ impl App {
         let mut rng = StdRng::seed_from_u64(2017);
         let now = self.now_ms();
         let day = 86_400_000i64;
-        let dispatcher = self.actor_for("dispatcher").await?;
-        let integrator = self.actor_for("integrator").await?;
-        let categories = self.list_categories().await?;
+        let dispatcher = self.admin().actor_for("dispatcher").await?;
+        let integrator = self.admin().actor_for("integrator").await?;
+        let categories = self.admin().list_categories().await?;
         let grids: Vec<_> = self.store.list_orgs(Some(OrgKind::Grid)).await?;
         if categories.is_empty() || grids.is_empty() {
             return Ok(0);
@@ -275,13 +270,13 @@ impl App {
             self.store.org_geometries("/", OrgKind::Grid).await?.into_iter().collect();
         let mut staff = std::collections::HashMap::new();
         for (code, ..) in DEPARTMENTS {
-            staff.insert(*code, self.actor_for(&format!("staff_{}", code.to_lowercase())).await?);
+            staff.insert(*code, self.admin().actor_for(&format!("staff_{}", code.to_lowercase())).await?);
         }
         let mut created: Vec<CaseId> = Vec::new();
         for i in 0..count {
             let grid = &grids[rng.random_range(0..grids.len())];
             let cat = &categories[rng.random_range(0..categories.len())];
-            let lineage = self.org_lineage(grid.id).await?;
+            let lineage = self.admin().org_lineage(grid.id).await?;
             let community = lineage.iter().find(|n| matches!(n.kind, OrgKind::Community | OrgKind::Village));
             let community_name = community.map(|c| c.name_zh.as_str()).unwrap_or("");
             let place = PLACES[rng.random_range(0..PLACES.len())];
@@ -311,7 +306,7 @@ impl App {
                 grid_code: Some(grid.code.clone()),
                 reporter,
             };
-            let case = self.submit_case_at(&integrator, &input, None, t).await?.case;
+            let case = self.cases().submit_case_at(&integrator, &input, None, t).await?.case;
             let id = CaseId(case.id);
             let mut version = case.version;
             // Where this case's story ends.
@@ -322,7 +317,7 @@ impl App {
                     #[allow(unused_variables, unused_mut)]
                     let mut $x = TransitionInput { action: $action.into(), version, ..TransitionInput::default() };
                     $body;
-                    let view = match self.transition_at($actor, id, &$x, t).await {
+                    let view = match self.cases().transition_at($actor, id, &$x, t).await {
                         // A deadline past the loaded calendar years: the story ends here.
                         Err(AppError::Calendar(_)) => {
                             created.push(id);
@@ -363,7 +358,7 @@ impl App {
                 .map(|(.., short)| *short)
                 .unwrap_or("HP");
             let stationed = format!("{dept}-{sub_short}");
-            let handler = if self.org_by_code(&stationed).await?.is_some() { stationed } else { dept.clone() };
+            let handler = if self.admin().org_by_code(&stationed).await?.is_some() { stationed } else { dept.clone() };
             let handler_actor = staff.get(dept.as_str()).unwrap_or(&dispatcher).clone();
             go!(&dispatcher, step("dispatch", &|x| x.handler_code = Some(handler.clone())));
             if roll < 24 {

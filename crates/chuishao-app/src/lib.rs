@@ -2,20 +2,49 @@
 //! answer in one transaction. No SQL and no HTTP here: the store and the web layer sit on
 //! either side.
 
-pub mod auth;
-pub mod backup;
+/// Declares a context's service: a borrow of the [`App`] whose methods are that context's use
+/// cases, made by `app.<accessor>()`. Inside the crate a service reaches the shared parts
+/// (store, clock, caches, settings) through `Deref`; outside, only its use cases are seen.
+macro_rules! context {
+    ($(#[$doc:meta])* $name:ident, $accessor:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'a> {
+            pub(crate) app: &'a $crate::App,
+        }
+
+        impl $crate::App {
+            $(#[$doc])*
+            pub fn $accessor(&self) -> $name<'_> {
+                $name { app: self }
+            }
+        }
+
+        impl std::ops::Deref for $name<'_> {
+            type Target = $crate::App;
+
+            fn deref(&self) -> &$crate::App {
+                self.app
+            }
+        }
+
+        impl std::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+    };
+}
+
+pub mod admin;
 pub mod caches;
+pub mod calendar;
 pub mod cases;
-pub mod catalogue;
-pub mod console;
-pub mod deadlines;
 pub mod demo;
 mod error;
-pub mod geo;
+pub mod grids;
 pub mod notifications;
 pub mod ops;
-pub mod orgs;
-pub mod patrol;
 pub mod record;
 pub mod residents;
 pub mod time;
@@ -48,15 +77,15 @@ impl Clock for SystemClock {
 /// The application: a store, a clock and caches. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    store: Store,
     clock: Arc<dyn Clock>,
-    orgs: orgs::OrgCache,
-    categories: catalogue::CategoryCache,
+    orgs: admin::orgs::OrgCache,
+    categories: admin::catalogue::CategoryCache,
     intake: cases::IntakeQueue,
-    geo: geo::GeoCache,
-    deadlines: deadlines::DeadlineSettings,
+    geo: grids::geo::GeoCache,
+    deadlines: calendar::DeadlineSettings,
     notify: notifications::NotifySettings,
-    patrol: patrol::PatrolSettings,
+    patrol: grids::patrol::PatrolSettings,
     /// This node's cache of public case views (tracking page and JSON).
     public_views: residents::view_cache::PublicViewCache,
     /// The versions the org, category and calendar caches were loaded at.
@@ -81,13 +110,13 @@ impl App {
         App {
             store,
             clock,
-            orgs: orgs::OrgCache::default(),
-            categories: catalogue::CategoryCache::default(),
+            orgs: admin::orgs::OrgCache::default(),
+            categories: admin::catalogue::CategoryCache::default(),
             intake: cases::IntakeQueue::default(),
-            geo: geo::GeoCache::default(),
-            deadlines: deadlines::DeadlineSettings::default(),
+            geo: grids::geo::GeoCache::default(),
+            deadlines: calendar::DeadlineSettings::default(),
             notify: notifications::NotifySettings::default(),
-            patrol: patrol::PatrolSettings::default(),
+            patrol: grids::patrol::PatrolSettings::default(),
             public_views: residents::view_cache::PublicViewCache::default(),
             cache_versions: caches::CacheVersions::default(),
             public_policy: Arc::default(),

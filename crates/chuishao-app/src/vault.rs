@@ -10,6 +10,7 @@
 //! A sealed value is `v1:` followed by base64 of the 24-byte random nonce and the ciphertext;
 //! the associated data is the field's name, so a name cannot be passed off as a phone.
 
+use crate::ops::Ops;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
@@ -199,19 +200,7 @@ fn vault_failure(e: VaultError) -> crate::AppError {
     crate::AppError::Internal(format!("reporter vault: {e}"))
 }
 
-impl crate::App {
-    /// Seals reporters' contact details with the keys of `holder`.
-    pub fn with_vault(mut self, holder: VaultHolder) -> Self {
-        self.vault = std::sync::Arc::new(holder);
-        self
-    }
-
-    /// Keeps closed cases' contact details for `days` (0: for ever).
-    pub fn with_contact_retention_days(mut self, days: u32) -> Self {
-        self.retention_days = days;
-        self
-    }
-
+impl Ops<'_> {
     /// The retention of closed cases' contact details, in days (0: for ever).
     pub fn contact_retention_days(&self) -> u32 {
         self.retention_days
@@ -331,6 +320,20 @@ impl crate::App {
             out.extend(batch);
         }
         Ok(out)
+    }
+}
+
+impl crate::App {
+    /// Seals reporters' contact details with the keys of `holder`.
+    pub fn with_vault(mut self, holder: VaultHolder) -> Self {
+        self.vault = std::sync::Arc::new(holder);
+        self
+    }
+
+    /// Keeps closed cases' contact details for `days` (0: for ever).
+    pub fn with_contact_retention_days(mut self, days: u32) -> Self {
+        self.retention_days = days;
+        self
     }
 }
 

@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <token>")
             })?;
-        let actor = state.app.authenticate(token).await?;
+        let actor = state.app.admin().authenticate(token).await?;
         Ok(Auth(actor))
     }
 }

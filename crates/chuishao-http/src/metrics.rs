@@ -39,7 +39,7 @@ pub fn metrics_router(app: App) -> Router {
 async fn scrape(State(app): State<App>) -> Response {
     let mut out = String::with_capacity(16 * 1024);
     metrics().render(&mut out);
-    let pool = app.pool_stats();
+    let pool = app.ops().pool_stats();
     write_gauges(
         &mut out,
         "chuishao_db_pool_connections",
@@ -50,7 +50,7 @@ async fn scrape(State(app): State<App>) -> Response {
             (&[("pool", pool.name), ("state", "max")], pool.max as f64),
         ],
     );
-    match app.outbox_backlog().await {
+    match app.ops().outbox_backlog().await {
         Ok(b) => {
             write_gauges(
                 &mut out,

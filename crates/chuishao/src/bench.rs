@@ -84,16 +84,19 @@ pub(crate) async fn bench_app(url: Option<String>, dir: &tempfile::TempDir) -> R
     let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
     store.migrate(0).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock));
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    app.seed_demo_users().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app.admin().import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app.admin()
+        .import_catalogue(chuishao_app::admin::catalogue::DEMO_CATALOGUE)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app.ops().seed_demo_users().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok((app, store))
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let (app, store) = bench_app(args.bench_database_url.clone(), &dir).await?;
-    let token = app.create_token("integrator", "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let token = app.admin().create_token("integrator", "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -168,8 +171,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
 
     // 3. Bare insert of the same rows, one durable transaction each, no HTTP, no checks;
     // then 4. the same rows through the group-commit path in batches of 64, still no HTTP.
-    let grid = app.org_by_code("110199001001001").await.map_err(|e| anyhow::anyhow!("{e:?}"))?.context("grid")?;
-    let lineage = app.org_lineage(grid.id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let grid =
+        app.admin().org_by_code("110199001001001").await.map_err(|e| anyhow::anyhow!("{e:?}"))?.context("grid")?;
+    let lineage = app.admin().org_lineage(grid.id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let record = |prefix: char, i: u64| IntakeRecord {
         row: NewCaseRow {
             tracking_code: format!("{prefix}{i:09}"),

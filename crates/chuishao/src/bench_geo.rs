@@ -105,7 +105,7 @@ async fn run_outlines() -> Result<()> {
         store.migrate(chuishao_app::Clock::now_ms(&SystemClock)).await?;
         let app = App::new(store, Arc::new(SystemClock)).with_geo_limits(limits);
         let t = Instant::now();
-        app.import_geo(&bytes, &|_| {}).await.map_err(|e| anyhow::anyhow!("import failed: {e:?}"))?;
+        app.grids().import_geo(&bytes, &|_| {}).await.map_err(|e| anyhow::anyhow!("import failed: {e:?}"))?;
         let import_s = t.elapsed().as_secs_f64();
         let m = vertices as f64 / 1e6;
         println!(
@@ -221,12 +221,13 @@ pub async fn run(args: BenchGeoArgs) -> Result<()> {
     let app = App::new(store, Arc::new(SystemClock));
     let t = Instant::now();
     let report = app
+        .grids()
         .import_geo(&syn.geojson, &|phase| eprintln!("  import: {phase} ({:.1} s)", t.elapsed().as_secs_f64()))
         .await
         .map_err(|e| anyhow::anyhow!("import failed: {e:?}"))?;
     let import_s = t.elapsed().as_secs_f64();
 
-    let index = app.geo_index().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let index = app.grids().geo_index().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let pts = points(args.points, syn.bbox);
     // Warm up, then time on this one thread.
     let warm = pts.iter().take(10_000).filter(|&&(x, y)| index.locate(x, y).grid.is_some()).count();

@@ -65,8 +65,16 @@ async fn flat_out(client: &reqwest::Client, url: &str, requests: u64, concurrenc
 pub async fn run(args: BenchResidentsArgs) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let (app, store) = crate::bench::bench_app(args.bench_database_url.clone(), &dir).await?;
-    let integrator = app.authenticate(&app.create_token("integrator", "bench").await.map_err(e)?).await.map_err(e)?;
-    let dispatcher = app.authenticate(&app.create_token("dispatcher", "bench").await.map_err(e)?).await.map_err(e)?;
+    let integrator = app
+        .admin()
+        .authenticate(&app.admin().create_token("integrator", "bench").await.map_err(e)?)
+        .await
+        .map_err(e)?;
+    let dispatcher = app
+        .admin()
+        .authenticate(&app.admin().create_token("dispatcher", "bench").await.map_err(e)?)
+        .await
+        .map_err(e)?;
     let input = NewCaseInput {
         description: "基准测试：小区东门暴露垃圾".into(),
         category_code: Some("E0101".into()),
@@ -77,7 +85,7 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
         }),
         ..Default::default()
     };
-    let case = app.submit_case(&integrator, &input, None).await.map_err(e)?.case;
+    let case = app.cases().submit_case(&integrator, &input, None).await.map_err(e)?.case;
     let act = |action: &str, version: i64| TransitionInput {
         action: action.into(),
         version,
@@ -85,6 +93,7 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
         ..Default::default()
     };
     let case = app
+        .cases()
         .transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("register", case.version))
         .await
         .map_err(e)?;
@@ -108,7 +117,7 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
     let j = flat_out(&client, &json, args.requests, args.concurrency).await?;
 
     // 2. Fan-out: every subscriber connected (headers received = subscribed), then one action.
-    let (_, seq) = app.public_case_with_seq(&code).await.map_err(e)?;
+    let (_, seq) = app.cases().public_case_with_seq(&code).await.map_err(e)?;
     let events = format!("http://{addr}/t/{code}/events?after={seq}");
     let sse_client = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
     let connected = Arc::new(tokio::sync::Barrier::new(args.subscribers + 1));
@@ -135,7 +144,8 @@ pub async fn run(args: BenchResidentsArgs) -> Result<()> {
     connected.wait().await;
     eprintln!("{} subscribers connected; dispatching…", args.subscribers);
     let _ = start_line.set(Instant::now());
-    app.transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("dispatch", case.version))
+    app.cases()
+        .transition(&dispatcher, chuishao_domain::ids::CaseId(case.id), &act("dispatch", case.version))
         .await
         .map_err(e)?;
     let mut lat = Vec::new();

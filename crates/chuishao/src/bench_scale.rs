@@ -101,8 +101,8 @@ struct World {
 async fn world(app: &App) -> Result<World> {
     let e = |e: chuishao_app::AppError| anyhow::anyhow!("{e}");
     let mut places = Vec::new();
-    for g in app.list_orgs(Some(chuishao_domain::org::OrgKind::Grid)).await.map_err(e)? {
-        let lineage = app.org_lineage(chuishao_domain::ids::OrgId(g.id)).await.map_err(e)?;
+    for g in app.admin().list_orgs(Some(chuishao_domain::org::OrgKind::Grid)).await.map_err(e)? {
+        let lineage = app.admin().org_lineage(chuishao_domain::ids::OrgId(g.id)).await.map_err(e)?;
         let find = |k| lineage.iter().find(|n| n.kind == k).map(|n| n.id.0);
         let path = lineage.last().map(|n| n.path.clone()).unwrap_or_default();
         places.push((
@@ -113,15 +113,15 @@ async fn world(app: &App) -> Result<World> {
         ));
     }
     let mut units = Vec::new();
-    for d in app.list_orgs(Some(chuishao_domain::org::OrgKind::Department)).await.map_err(e)? {
-        let Ok(actor) = app.actor_for(&format!("staff_{}", d.code.to_lowercase())).await else { continue };
-        let node = app.org(chuishao_domain::ids::OrgId(d.id)).await.map_err(e)?.context("department")?;
+    for d in app.admin().list_orgs(Some(chuishao_domain::org::OrgKind::Department)).await.map_err(e)? {
+        let Ok(actor) = app.admin().actor_for(&format!("staff_{}", d.code.to_lowercase())).await else { continue };
+        let node = app.admin().org(chuishao_domain::ids::OrgId(d.id)).await.map_err(e)?.context("department")?;
         units.push((HandlerRef { id: node.id, kind: node.kind, path: node.path.clone() }, actor));
     }
-    let categories: Vec<String> = app.list_categories().await.map_err(e)?.into_iter().map(|c| c.code).collect();
+    let categories: Vec<String> = app.admin().list_categories().await.map_err(e)?.into_iter().map(|c| c.code).collect();
     let mut staff = Vec::new();
     for u in ["dispatcher", "grid_worker", "subdistrict_leader", "admin"] {
-        staff.push(app.actor_for(u).await.map_err(e)?);
+        staff.push(app.admin().actor_for(u).await.map_err(e)?);
     }
     if places.is_empty() || units.is_empty() || categories.is_empty() {
         bail!("the demo district is missing (run `chuishao demo` first)");
@@ -146,8 +146,8 @@ async fn generate(cfg: &crate::config::Config, target: u64) -> Result<()> {
     let app = crate::open_app(cfg).await?;
     let store = Store::open(&cfg.database.url).await?;
     let w = world(&app).await?;
-    let cal = app.calendar();
-    let policy = app.deadline_policy();
+    let cal = app.calendar().current();
+    let policy = app.calendar().deadline_policy();
     let escalation = policy.escalation;
     let now = crate::now_ms();
     // Codes already written: continue after them.
@@ -294,7 +294,7 @@ async fn sign_in(base: &str) -> Result<String> {
         .form(&[
             ("csrf", token),
             ("username", "dispatcher"),
-            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+            ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
         ])
         .send()
         .await?;

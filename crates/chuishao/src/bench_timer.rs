@@ -51,9 +51,9 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
     let store = Store::open(&url).await?;
     store.migrate(NOW).await?;
     let app = App::new(store.clone(), Arc::new(FixedClock));
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(err)?;
-    let grid = app.org_by_code("110199001001001").await.map_err(err)?.context("grid")?;
-    let cal = app.calendar();
+    app.admin().import_orgs(&chuishao_app::demo::demo_orgs()).await.map_err(err)?;
+    let grid = app.admin().org_by_code("110199001001001").await.map_err(err)?.context("grid")?;
+    let cal = app.calendar().current();
     let policy = DeadlinePolicy::default();
 
     let started = Instant::now();
@@ -115,7 +115,7 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
         }
         tx.commit().await?;
         let t = Instant::now();
-        let report = app.timer_tick(NOW).await.map_err(err)?;
+        let report = app.calendar().timer_tick(NOW).await.map_err(err)?;
         times.push(t.elapsed());
         anyhow::ensure!(
             // Caught up past the deadline: overdue only (the overtaken warning is not fired).
@@ -125,7 +125,7 @@ pub async fn run(args: BenchTimerArgs) -> Result<()> {
         );
     }
     let idle = Instant::now();
-    let report = app.timer_tick(NOW).await.map_err(err)?;
+    let report = app.calendar().timer_tick(NOW).await.map_err(err)?;
     let idle = idle.elapsed();
     anyhow::ensure!(report == Default::default(), "nothing should be due: {report:?}");
     times.sort_unstable();

@@ -198,7 +198,7 @@ impl Default for Geo {
             max_vertices_per_feature: d.max_vertices_per_feature as u64,
             max_features: d.max_features as u64,
             max_file_bytes: d.max_bytes,
-            fallback_m: chuishao_app::geo::DEFAULT_FALLBACK_M,
+            fallback_m: chuishao_app::grids::geo::DEFAULT_FALLBACK_M,
         }
     }
 }
@@ -517,7 +517,7 @@ impl Config {
         }
         chuishao_calendar::WorkingHours::parse(&self.deadlines.working_hours)
             .map_err(|e| ("deadlines.working_hours".to_string(), e.to_string()))?;
-        if chuishao_app::deadlines::SupervisionTarget::parse(&self.deadlines.supervise_to).is_none() {
+        if chuishao_app::calendar::SupervisionTarget::parse(&self.deadlines.supervise_to).is_none() {
             return err(
                 "deadlines.supervise_to",
                 format!("{:?}: write superior or district", self.deadlines.supervise_to),

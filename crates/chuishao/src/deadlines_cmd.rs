@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::App;
-use chuishao_app::deadlines::{DueQuery, SupervisionTarget};
+use chuishao_app::calendar::{DueQuery, SupervisionTarget};
 use chuishao_calendar::WorkingHours;
 use clap::{Args, Subcommand};
 
@@ -52,22 +52,22 @@ pub struct DueArgs {
 /// imported into the database.
 pub async fn configure(app: &App, cfg: &crate::config::Config) -> Result<()> {
     let policy = cfg.deadline_policy().map_err(|e| anyhow::anyhow!("deadlines.policy: {e}"))?;
-    app.set_deadline_policy(policy);
+    app.calendar().set_deadline_policy(policy);
     let whistles = cfg.whistle_policy().map_err(|e| anyhow::anyhow!("whistles.policy: {e}"))?;
-    app.set_whistle_policy(whistles);
+    app.calendar().set_whistle_policy(whistles);
     let to = &cfg.deadlines.supervise_to;
     let target = SupervisionTarget::parse(to.trim())
         .with_context(|| format!("deadlines.supervise_to {to:?}: write superior or district"))?;
-    app.set_supervision_target(target);
+    app.calendar().set_supervision_target(target);
     let hours = WorkingHours::parse(&cfg.deadlines.working_hours)
         .map_err(|e| anyhow::anyhow!("deadlines.working_hours: {e}"))?;
-    app.set_working_hours(hours);
-    app.load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))?;
+    app.calendar().set_working_hours(hours);
+    app.calendar().load_calendar().await.map_err(|e| anyhow::anyhow!("loading the calendar: {e}"))?;
     Ok(())
 }
 
 pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
-    let cal = app.calendar();
+    let cal = app.calendar().current();
     match command {
         CalendarCommand::Due(args) => {
             let q = DueQuery {
@@ -76,7 +76,7 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
                 working_hours: args.working_hours,
                 hours: args.hours,
             };
-            match app.due(&q) {
+            match app.calendar().due(&q) {
                 Ok(due) if due.provisional => println!("{} provisional", due.due_at),
                 Ok(due) => println!("{}", due.due_at),
                 Err(e) => bail!("{}", refusal(&e)),
@@ -84,15 +84,18 @@ pub async fn run(app: &App, command: CalendarCommand) -> Result<()> {
         }
         CalendarCommand::Import { file, year } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
-            let imported =
-                app.import_official_year(&text, year).await.map_err(|e| anyhow::anyhow!("{file}: {}", refusal(&e)))?;
+            let imported = app
+                .calendar()
+                .import_official_year(&text, year)
+                .await
+                .map_err(|e| anyhow::anyhow!("{file}: {}", refusal(&e)))?;
             println!(
                 "calendar year {} imported; {} running clocks and check-in deadlines re-timed",
                 imported.year, imported.retimed
             );
         }
         CalendarCommand::Retime { year } => {
-            let n = app.retime_clocks(&[year]).await.map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+            let n = app.calendar().retime_clocks(&[year]).await.map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
             println!("{n} running clocks and check-in deadlines re-timed");
         }
         CalendarCommand::Export { year } => match cal.year(year) {
@@ -169,15 +172,15 @@ where
 
 /// Starts the timer worker (deadline warnings, overdue events, supervision).
 pub fn spawn_timer_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
-    spawn_worker(app, |app, stop| async move { app.run_timer_worker(stop).await })
+    spawn_worker(app, |app, stop| async move { app.calendar().run_timer_worker(stop).await })
 }
 
 /// Starts the notification delivery worker.
 pub fn spawn_delivery_worker(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
-    spawn_worker(app, |app, stop| async move { app.run_delivery_worker(stop).await })
+    spawn_worker(app, |app, stop| async move { app.ops().run_delivery_worker(stop).await })
 }
 
 /// Starts the cache watcher (organisations, categories, calendar changed on any node).
 pub fn spawn_cache_watcher(app: &App) -> (tokio::task::JoinHandle<()>, StopTimer) {
-    spawn_worker(app, |app, stop| async move { app.run_cache_watcher(stop).await })
+    spawn_worker(app, |app, stop| async move { app.ops().run_cache_watcher(stop).await })
 }

@@ -286,9 +286,9 @@ async fn check(c: Common) -> Result<()> {
         chuishao_store::Store::open(&c.database_url).await?,
         Arc::new(chuishao_app::SystemClock),
     );
-    let original = chuishao_app::catalogue::DEMO_CATALOGUE;
+    let original = chuishao_app::admin::catalogue::DEMO_CATALOGUE;
     let renamed = original.replacen("name_zh = \"上水井盖\"", "name_zh = \"上水井盖（演练）\"", 1);
-    app.import_catalogue(&renamed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.admin().import_catalogue(&renamed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let t0 = Instant::now();
     let mut seen_after = Vec::new();
     for base in [a, b] {
@@ -304,7 +304,7 @@ async fn check(c: Common) -> Result<()> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-    app.import_catalogue(original).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.admin().import_catalogue(original).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     ok(&format!(
         "a category renamed by another process reached node 1 after {} ms and node 2 after {} ms",
         seen_after[0].as_millis(),

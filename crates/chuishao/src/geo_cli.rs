@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use chuishao_app::App;
-use chuishao_app::geo::GeoImportError;
+use chuishao_app::grids::geo::GeoImportError;
 use chuishao_geo::GeoError;
 use clap::Subcommand;
 use std::io::{Read, Write};
@@ -53,8 +53,9 @@ fn read_bounded(path: &str, max: u64) -> Result<Vec<u8>> {
 pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
     let ImportCommand::Geo { file } = cmd;
     let started = std::time::Instant::now();
-    let bytes = read_bounded(&file, app.geo_limits().max_bytes)?;
-    let result = app.import_geo(&bytes, &|phase| eprintln!("{phase} ({:.1} s)", started.elapsed().as_secs_f64())).await;
+    let bytes = read_bounded(&file, app.grids().geo_limits().max_bytes)?;
+    let result =
+        app.grids().import_geo(&bytes, &|phase| eprintln!("{phase} ({:.1} s)", started.elapsed().as_secs_f64())).await;
     match result {
         Ok(r) => {
             println!(
@@ -79,7 +80,7 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
 
 pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
     let ExportCommand::Geo { file } = cmd;
-    let fc = app.export_geo().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fc = app.grids().export_geo().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let text = fc.to_string();
     match file {
         Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {path}"))?,

@@ -190,7 +190,7 @@ async fn open_app(cfg: &config::Config) -> Result<App> {
         Some(vault) => {
             app = app.with_vault(vault);
             // Rows from before the vault (or a plain deployment) are sealed on first start.
-            let sealed = app.seal_reporters(false).await.context("sealing reporter rows")?;
+            let sealed = app.ops().seal_reporters(false).await.context("sealing reporter rows")?;
             if sealed > 0 {
                 tracing::info!(sealed, "plain reporter rows sealed with the vault key");
             }
@@ -215,7 +215,7 @@ fn init_logging(cfg: &config::Config) {
 }
 
 async fn seed_demo(app: &App) -> Result<()> {
-    let r = app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo district: {e:?}"))?;
+    let r = app.ops().seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo district: {e:?}"))?;
     println!(
         "demo district ready: {} organisations, {} users, {} categories, {} cases, {} whistles created",
         r.orgs_created, r.users_created, r.categories, r.cases_created, r.whistles_created
@@ -322,11 +322,11 @@ async fn main() -> Result<()> {
                         parsed.push((role, org));
                     }
                     let display = if display_name.is_empty() { username.clone() } else { display_name };
-                    app.create_user(&username, &display, &parsed).await.map_err(app_err)?;
+                    app.admin().create_user(&username, &display, &parsed).await.map_err(app_err)?;
                     println!("created user {username}");
                 }
                 UsersCommand::CreateToken { username, label } => {
-                    let token = app.create_token(&username, &label).await.map_err(app_err)?;
+                    let token = app.admin().create_token(&username, &label).await.map_err(app_err)?;
                     println!("API token for {username} (shown once; keep it secret):");
                     println!("{token}");
                 }
@@ -334,12 +334,11 @@ async fn main() -> Result<()> {
                     let mut input = String::new();
                     std::io::stdin().read_to_string(&mut input)?;
                     let password = input.lines().next().unwrap_or("");
-                    app.set_password(&username, password).await.map_err(app_err)?;
+                    app.admin().set_password(&username, password).await.map_err(app_err)?;
                     println!("password set for {username}");
                 }
                 UsersCommand::List => {
-                    for u in app.store.list_users().await? {
-                        let roles = app.store.role_bindings(chuishao_domain::ids::UserId(u.id)).await?;
+                    for (u, roles) in app.admin().users_with_roles().await.map_err(app_err)? {
                         let roles: Vec<String> =
                             roles.iter().map(|b| format!("{}@{}", b.role.as_str(), b.org_id)).collect();
                         println!("{}\t{}\t{}", u.username, u.display_name, roles.join(","));
@@ -353,19 +352,19 @@ async fn main() -> Result<()> {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
             let nodes: Vec<chuishao_domain::org::NewOrgNode> =
                 serde_json::from_str(&text).with_context(|| format!("parsing {file}"))?;
-            let n = app.import_orgs(&nodes).await.map_err(app_err)?;
+            let n = app.admin().import_orgs(&nodes).await.map_err(app_err)?;
             println!("{n} organisations created ({} already present)", nodes.len() - n);
         }
         Command::ImportCategories { file } => {
             let app = open_app(&cfg).await?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
-            let (active, retired) = app.import_catalogue(&text).await.map_err(app_err)?;
+            let (active, retired) = app.admin().import_catalogue(&text).await.map_err(app_err)?;
             println!("{active} categories active, {retired} retired");
         }
         Command::Audit { command: AuditCommand::Verify } => {
             // Read-only: the store as it is (no migrations), the app only to fold streams.
             let app = App::new(open_store(&cfg).await?, Arc::new(SystemClock));
-            let r = app.store.verify_chain().await?;
+            let r = app.ops().verify_chain().await.map_err(app_err)?;
             match r.first_break {
                 None => println!("audit chain intact: {} events verified", r.events_checked),
                 Some((seq, why)) => {
@@ -377,7 +376,7 @@ async fn main() -> Result<()> {
                 }
             }
             // Every projection rebuilt from the log and compared with its stored row.
-            let p = app.verify_projections().await.map_err(app_err)?;
+            let p = app.ops().verify_projections().await.map_err(app_err)?;
             let counts: Vec<String> = p.checked.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
             if p.mismatches.is_empty() {
                 println!("projections match the log: {} rebuilt", counts.join(", "));

@@ -68,6 +68,7 @@ pub async fn backup(cfg: &Config, file: PathBuf) -> Result<()> {
     }
     let app = crate::open_app(cfg).await?;
     let r = app
+        .ops()
         .backup(&file, &cfg.database.url, &cfg.server.photo_dir)
         .await
         .map_err(|e| anyhow::anyhow!("backup failed: {e}"))?;
@@ -86,7 +87,7 @@ pub async fn backup(cfg: &Config, file: PathBuf) -> Result<()> {
 /// `chuishao restore FILE`.
 pub async fn restore(cfg: &Config, file: PathBuf) -> Result<()> {
     let url = &cfg.database.url;
-    let r = chuishao_app::backup::restore(&file, url, &cfg.server.photo_dir, crate::now_ms())
+    let r = chuishao_app::ops::backup::restore(&file, url, &cfg.server.photo_dir, crate::now_ms())
         .await
         .map_err(|e| anyhow::anyhow!("restore of {} refused: {e}", file.display()))?;
     println!(

@@ -94,7 +94,7 @@ pub async fn run(cfg: &Config, command: PrivacyCommand) -> Result<()> {
                 println!("added key {id} to {}", path.display());
             }
             let app = crate::open_app(cfg).await?;
-            let n = app.seal_reporters(true).await?;
+            let n = app.ops().seal_reporters(true).await?;
             let vault = Vault::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("re-sealed {n} reporter rows under key {}", vault.current_id());
             let old: Vec<&str> = vault.key_ids().into_iter().filter(|k| *k != vault.current_id()).collect();
@@ -108,11 +108,11 @@ pub async fn run(cfg: &Config, command: PrivacyCommand) -> Result<()> {
         }
         PrivacyCommand::Purge { dry_run } => {
             let app = crate::open_app(cfg).await?;
-            if app.contact_retention_days() == 0 {
+            if app.ops().contact_retention_days() == 0 {
                 println!("privacy.contact_retention_days is 0: contact details are kept for ever");
                 return Ok(());
             }
-            let items = app.purge_contacts(crate::now_ms(), dry_run).await?;
+            let items = app.ops().purge_contacts(crate::now_ms(), dry_run).await?;
             for p in &items {
                 println!("{}\t{}\t{}", p.tracking_code, p.status, chuishao_app::time::rfc3339(p.ended_at));
             }

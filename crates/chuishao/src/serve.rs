@@ -47,7 +47,7 @@ pub async fn run(cfg: &Config, demo: bool) -> Result<()> {
         // The demo is served over plain HTTP, often on an intranet address.
         secure_cookies: cfg.server.secure_cookies && !demo,
     };
-    let store = app.store.clone();
+    let closing = app.clone();
     let (timer, stop_timer) = deadlines_cmd::spawn_timer_worker(&app);
     let (delivery, stop_delivery) = deadlines_cmd::spawn_delivery_worker(&app);
     let (caches, stop_caches) = deadlines_cmd::spawn_cache_watcher(&app);
@@ -65,6 +65,6 @@ pub async fn run(cfg: &Config, demo: bool) -> Result<()> {
     if let Some(m) = metrics {
         m.await.ok();
     }
-    store.close().await;
+    closing.ops().close().await;
     Ok(())
 }

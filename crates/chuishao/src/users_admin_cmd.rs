@@ -3,7 +3,7 @@
 
 use anyhow::{Result, anyhow};
 use chuishao_app::App;
-use chuishao_app::console::admin::{AdminError, Done};
+use chuishao_app::admin::users::{AdminError, Done};
 use chuishao_domain::ids::UserId;
 use clap::Subcommand;
 
@@ -94,25 +94,25 @@ pub async fn run(app: &App, command: AdminCommand) -> Result<()> {
         | Tokens { by, username }
         | RevokeToken { by, username, .. } => (by.clone(), username.clone()),
     };
-    let admin = app.actor_for(&by).await.map_err(|e| anyhow!("--by {by}: {e}"))?;
-    let user = app.actor_for(&username).await.map_err(|e| anyhow!("{username}: {e}"))?.user_id;
+    let admin = app.admin().actor_for(&by).await.map_err(|e| anyhow!("--by {by}: {e}"))?;
+    let user = app.admin().actor_for(&username).await.map_err(|e| anyhow!("{username}: {e}"))?.user_id;
     let done: Done = match command {
-        ResetPassword { .. } => app.admin_reset_password(&admin, user, None).await,
-        Unlock { .. } => app.admin_unlock(&admin, user).await,
-        Disable { .. } => app.admin_set_active(&admin, user, false).await,
-        Enable { .. } => app.admin_set_active(&admin, user, true).await,
+        ResetPassword { .. } => app.admin().admin_reset_password(&admin, user, None).await,
+        Unlock { .. } => app.admin().admin_unlock(&admin, user).await,
+        Disable { .. } => app.admin().admin_set_active(&admin, user, false).await,
+        Enable { .. } => app.admin().admin_set_active(&admin, user, true).await,
         Grant { role, .. } => {
             let (role, org) = split_role(&role)?;
-            app.admin_grant_role(&admin, user, role, org).await
+            app.admin().admin_grant_role(&admin, user, role, org).await
         }
         RemoveRole { role, .. } => {
             let (role, org) = split_role(&role)?;
-            let org = app.org_by_code(org).await?.ok_or_else(|| anyhow!("refused: unknown_org"))?;
-            app.admin_remove_role(&admin, user, role, org.id.0).await
+            let org = app.admin().org_by_code(org).await?.ok_or_else(|| anyhow!("refused: unknown_org"))?;
+            app.admin().admin_remove_role(&admin, user, role, org.id.0).await
         }
-        RevokeSessions { .. } => app.admin_revoke_sessions(&admin, user).await,
+        RevokeSessions { .. } => app.admin().admin_revoke_sessions(&admin, user).await,
         Tokens { .. } => return print_tokens(app, &admin, user).await,
-        RevokeToken { token_id, .. } => app.admin_revoke_token(&admin, user, token_id).await,
+        RevokeToken { token_id, .. } => app.admin().admin_revoke_token(&admin, user, token_id).await,
     }
     .map_err(refused)?;
     println!("{username}: {}", done.what);
@@ -124,7 +124,7 @@ pub async fn run(app: &App, command: AdminCommand) -> Result<()> {
 }
 
 async fn print_tokens(app: &App, admin: &chuishao_domain::access::Actor, user: UserId) -> Result<()> {
-    let detail = app.admin_user(admin, user).await.map_err(refused)?;
+    let detail = app.admin().admin_user(admin, user).await.map_err(refused)?;
     for t in detail.tokens {
         let revoked = t.revoked_at.map(chuishao_app::time::rfc3339).unwrap_or_else(|| "-".into());
         println!("{}\t{}\t{}\t{revoked}", t.id, t.label, chuishao_app::time::rfc3339(t.created_at));

@@ -2,9 +2,10 @@
 //! written with its `received` event, its reporter (kept apart) and its idempotency key in
 //! one transaction.
 
+use crate::cases::Cases;
 use crate::cases::view::CaseView;
 use crate::error::FieldError;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::cases::{CaseEvent, Source, Urgency};
 use chuishao_domain::category::UrgencyTier;
@@ -94,7 +95,7 @@ fn random_tracking_code() -> TrackingCode {
     TrackingCode::from_indices(&idx)
 }
 
-impl App {
+impl Cases<'_> {
     /// Validates and files a new case for `actor`. With an idempotency key, a repeat of the
     /// same request returns the case it created; a different request under the same key is
     /// refused with `IdempotencyKeyReused`.
@@ -143,7 +144,8 @@ impl App {
             let p = self.prepare_case(actor, input, now).await?;
             let mut row = p.row;
             row.tracking_code = random_tracking_code().to_string();
-            let (reporter_name, reporter_phone, reporter_key_id) = self.seal_contact(p.reporter_name, p.reporter_phone);
+            let (reporter_name, reporter_phone, reporter_key_id) =
+                self.ops().seal_contact(p.reporter_name, p.reporter_phone);
             let record = IntakeRecord {
                 row,
                 reporter_name,
@@ -211,7 +213,7 @@ impl App {
         }
         let mut category = None;
         if let Some(code) = blank_to_none(&input.category_code) {
-            match self.category_with_status(&code).await? {
+            match self.admin().category_with_status(&code).await? {
                 Some((c, true)) => category = Some(c),
                 Some((_, false)) => err("category_code", "this category is no longer in use"),
                 None => err("category_code", "unknown category"),
@@ -252,7 +254,7 @@ impl App {
         let mut lineage: Vec<Arc<OrgNode>> = Vec::new();
         for (field, code, kind) in codes {
             let Some(code) = blank_to_none(code) else { continue };
-            let node = self.org_by_code(&code).await?;
+            let node = self.admin().org_by_code(&code).await?;
             let fits = |n: &OrgNode| match kind {
                 OrgKind::Grid => n.kind == OrgKind::Grid,
                 OrgKind::Community => matches!(n.kind, OrgKind::Community | OrgKind::Village),
@@ -261,7 +263,7 @@ impl App {
             match node {
                 Some(n) if fits(&n) => {
                     if lineage.is_empty() {
-                        lineage = self.org_lineage(n.id).await?;
+                        lineage = self.admin().org_lineage(n.id).await?;
                     } else if !lineage.iter().any(|a| a.id == n.id) {
                         err(field, "does not contain the more specific place given");
                     }
@@ -275,9 +277,9 @@ impl App {
             && let (Some(lat), Some(lon)) = (input.lat, input.lon)
             && lat.is_finite()
             && lon.is_finite()
-            && let Some(node) = self.locate_org(lon, lat).await?
+            && let Some(node) = self.grids().locate_org(lon, lat).await?
         {
-            lineage = self.org_lineage(node.id).await?;
+            lineage = self.admin().org_lineage(node.id).await?;
         }
         if let Some(most_specific) = lineage.last() {
             let find = |pred: fn(OrgKind) -> bool| lineage.iter().find(|n| pred(n.kind)).map(|n| n.id);
@@ -310,8 +312,8 @@ impl App {
                 // or grid, and sits at the reporter's own node (for visibility) until a
                 // dispatcher places it.
                 let b = reporting[0];
-                let node = self.org(b.org_id).await?.ok_or(AppError::NotFound("organisation"))?;
-                let lineage = self.org_lineage(node.id).await?;
+                let node = self.admin().org(b.org_id).await?.ok_or(AppError::NotFound("organisation"))?;
+                let lineage = self.admin().org_lineage(node.id).await?;
                 Located {
                     path: if node.kind.is_geographic() {
                         node.path.clone()

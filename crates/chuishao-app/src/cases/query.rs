@@ -1,9 +1,10 @@
 //! The case list: filters, the caller's scope, cursor pagination (newest first).
 
+use crate::cases::Cases;
 use crate::cases::view::CaseView;
 use crate::error::FieldError;
 use crate::time::parse_rfc3339;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::{CaseStatus, Source};
 use chuishao_store::CaseFilter;
@@ -55,7 +56,7 @@ fn nonblank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-impl App {
+impl Cases<'_> {
     /// Cases visible to `actor` that match `q`.
     pub async fn list_cases(&self, actor: &Actor, q: &CaseListQuery) -> Result<CasePage> {
         let mut errors = Vec::new();
@@ -89,7 +90,7 @@ impl App {
             ("handler", &q.handler, &mut f.handler_id),
         ] {
             if let Some(code) = nonblank(value) {
-                match self.org_by_code(code).await? {
+                match self.admin().org_by_code(code).await? {
                     Some(n) => *slot = Some(n.id.0),
                     None => bad(field, format!("no organisation with code {code}")),
                 }

@@ -1,9 +1,10 @@
 //! Transitions: `{"action": …, "version": N, …fields}` turned into a domain command, decided,
 //! and persisted — the folded case row and the new events in one transaction.
 
+use crate::cases::Cases;
 use crate::cases::view::CaseView;
 use crate::record::{Change, Stored, append};
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::Case;
 use chuishao_domain::cases::{Action, CaseEvent, Command, HandlerRef, Satisfaction, Urgency, execute};
@@ -122,23 +123,27 @@ fn missing(field: &'static str) -> AppError {
     AppError::Domain(chuishao_domain::DomainError::refused(field, problem, "is required for this action"))
 }
 
-impl App {
+impl Cases<'_> {
     async fn resolve_handler(&self, input: &TransitionInput) -> Result<Option<HandlerRef>> {
         let node = match (&input.handler_code, input.handler_id) {
             (Some(code), _) => Some(
-                self.org_by_code(code)
+                self.admin()
+                    .org_by_code(code)
                     .await?
                     .ok_or_else(|| AppError::invalid("handler_code", "unknown organisation"))?,
             ),
             (None, Some(id)) => Some(
-                self.org(OrgId(id)).await?.ok_or_else(|| AppError::invalid("handler_id", "unknown organisation"))?,
+                self.admin()
+                    .org(OrgId(id))
+                    .await?
+                    .ok_or_else(|| AppError::invalid("handler_id", "unknown organisation"))?,
             ),
             (None, None) => None,
         };
         Ok(node.map(|n| HandlerRef { id: n.id, kind: n.kind, path: n.path.clone() }))
     }
 
-    async fn to_command(&self, input: &TransitionInput) -> Result<Command> {
+    async fn to_command(self, input: &TransitionInput) -> Result<Command> {
         let action = Action::parse(&input.action).ok_or_else(|| {
             AppError::invalid(
                 "action",
@@ -149,7 +154,7 @@ impl App {
         Ok(match action {
             Action::Register => Command::Register {
                 category_code: match &input.category_code {
-                    Some(code) => match self.category_with_status(code).await? {
+                    Some(code) => match self.admin().category_with_status(code).await? {
                         Some((c, true)) => Some(c.code.clone()),
                         _ => return Err(AppError::invalid("category_code", "unknown or retired category")),
                     },
@@ -271,7 +276,7 @@ impl App {
             let expected = if i == 0 { version } else { case.version };
             let mut decided = execute(&mut case, actor, cmd, expected)?;
             word_rulings(&mut decided);
-            clocks_changed |= self.react_clocks(&mut tx, &case, &decided, now).await?;
+            clocks_changed |= self.calendar().react_clocks(&mut tx, &case, &decided, now).await?;
             events.extend(decided.into_iter().map(|e| (case.version, e)));
             if let Command::Merge { primary } = cmd {
                 let prow = tx
@@ -295,9 +300,9 @@ impl App {
         }
         self.public_views_changed(touched);
         if clocks_changed {
-            self.wake_timer();
+            self.calendar().wake_timer();
         }
-        self.wake_delivery();
+        self.ops().wake_delivery();
         // An actor may lose sight of a case by acting on it (a department returning it): they
         // still get the result of what they did, without the reporter.
         match self.case_view_by_id(actor, id).await {

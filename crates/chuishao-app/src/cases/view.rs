@@ -1,9 +1,10 @@
 //! What clients see of a case: the staff view (scoped, reporter masked), the event list, and
 //! the public view for residents (no reporter data, no staff names, coarse location).
 
-use crate::orgs::OrgRefView;
+use crate::admin::orgs::OrgRefView;
+use crate::cases::Cases;
 use crate::time::rfc3339;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::{CaseId, OrgId};
@@ -73,7 +74,7 @@ pub struct CaseView {
     pub updated_at: String,
     pub closed_at: Option<String>,
     /// The SLA clocks (acceptance, resolution, verification) and their state now.
-    pub deadlines: Vec<crate::deadlines::DeadlineView>,
+    pub deadlines: Vec<crate::calendar::DeadlineView>,
 }
 
 /// One event as staff see it.
@@ -160,17 +161,17 @@ pub fn status_words(s: CaseStatus) -> (&'static str, &'static str) {
     chuishao_i18n::cases::status(s)
 }
 
-impl App {
+impl Cases<'_> {
     pub(crate) async fn org_ref(&self, id: Option<i64>) -> Result<Option<OrgRefView>> {
         Ok(match id {
-            Some(id) => self.org(OrgId(id)).await?.map(|n| OrgRefView::from(&*n)),
+            Some(id) => self.admin().org(OrgId(id)).await?.map(|n| OrgRefView::from(&*n)),
             None => None,
         })
     }
 
     async fn category_ref(&self, code: &Option<String>) -> Result<Option<CategoryRefView>> {
         Ok(match code {
-            Some(code) => self.category(code).await?.map(|c| CategoryRefView {
+            Some(code) => self.admin().category(code).await?.map(|c| CategoryRefView {
                 code: c.code.clone(),
                 name_zh: c.name_zh.clone(),
                 name_en: c.name_en.clone(),
@@ -210,7 +211,7 @@ impl App {
     ) -> Result<CaseView> {
         let status =
             CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal(format!("status {:?}", row.status)))?;
-        let deadlines = self.deadline_views(clocks);
+        let deadlines = self.calendar().deadline_views(clocks);
         Ok(CaseView {
             deadlines,
             id: row.id,
@@ -280,7 +281,7 @@ impl App {
         let row = self.visible_case(actor, id).await?;
         let case = row.to_domain()?;
         let reporter = if actor.may_see_reporter(&case.scope()) {
-            self.reporter_contact(id).await?.map(|(name, phone)| ReporterView {
+            self.ops().reporter_contact(id).await?.map(|(name, phone)| ReporterView {
                 name: name.as_deref().map(mask_name),
                 phone: phone.as_deref().map(mask_phone),
                 masked: true,
@@ -293,7 +294,7 @@ impl App {
 
     /// The reporter's name, for hiding it from public text (never shown).
     pub(crate) async fn reporter_name(&self, id: CaseId) -> Result<Option<String>> {
-        Ok(self.reporter_contact(id).await?.and_then(|(name, _)| name))
+        Ok(self.ops().reporter_contact(id).await?.and_then(|(name, _)| name))
     }
 
     /// The reporter unmasked, for a dispatcher who must call back. The access itself is
@@ -309,7 +310,7 @@ impl App {
         crate::record::log_fact(&mut tx, access, id.0, 0, "reporter_revealed", "{}".into(), Some(actor.user_id.0), now)
             .await?;
         tx.commit().await?;
-        let (name, phone) = self.reporter_contact(id).await?.unwrap_or((None, None));
+        let (name, phone) = self.ops().reporter_contact(id).await?.unwrap_or((None, None));
         Ok(ReporterView { name, phone, masked: false })
     }
 
@@ -379,9 +380,9 @@ impl App {
             last_seq = last_seq.max(e.seq);
             let Ok(event) = serde_json::from_str::<CaseEvent>(&e.payload) else { continue };
             if matches!(event, CaseEvent::Resolved { .. }) {
-                result_photos = crate::console::evidence::resolution_photos(&event);
+                result_photos = crate::cases::evidence::resolution_photos(&event);
             }
-            if let Some(w) = self.public_event_words(&event).await? {
+            if let Some(w) = self.residents().public_event_words(&event).await? {
                 timeline.push(PublicTimelineEntry {
                     at: rfc3339(e.created_at),
                     kind: e.kind,
@@ -391,7 +392,7 @@ impl App {
             }
         }
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
-        let public = self.public_text(&row).await?;
+        let public = self.residents().public_text(&row).await?;
         let (subdistrict, community) = (self.org_ref(row.subdistrict_id).await?, self.org_ref(row.community_id).await?);
         let place_en = [&subdistrict, &community].into_iter().flatten().map(|o| o.name_en.clone()).collect();
         let name = |o: Option<OrgRefView>| o.map(|o| o.name_zh);

@@ -2,8 +2,9 @@
 //! that sends them at least once — exponential backoff, a dead-letter state, an admin's retry —
 //! to generic webhooks (signed with HMAC-SHA256) and to WeCom and DingTalk group robots.
 
+use crate::ops::Ops;
 use crate::time::rfc3339;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use base64::Engine as _;
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::notifications::{Announcement, Channel, Format, Subscription, Wording, backoff_ms, judge};
@@ -175,14 +176,7 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-impl App {
-    /// Sets how long a delivery may take before it counts as failed (default 10 s).
-    pub fn set_delivery_timeout(&self, timeout: Duration) {
-        if let Ok(mut c) = self.notify.client.write() {
-            *c = client_with(timeout);
-        }
-    }
-
+impl Ops<'_> {
     fn http(&self) -> reqwest::Client {
         match self.notify.client.read() {
             Ok(c) => c.clone(),
@@ -226,7 +220,7 @@ impl App {
             errors.push(crate::FieldError { field: "format".into(), message: "text or markdown".into() });
         }
         let org_path = match &input.org_code {
-            Some(code) => match self.org_by_code(code).await? {
+            Some(code) => match self.admin().org_by_code(code).await? {
                 Some(n) => n.path.clone(),
                 None => {
                     errors.push(crate::FieldError { field: "org_code".into(), message: "unknown organisation".into() });
@@ -339,8 +333,8 @@ impl App {
             let n = batch.len();
             let mut sends = tokio::task::JoinSet::new();
             for (i, d) in batch.iter().cloned().enumerate() {
-                let app = self.clone();
-                sends.spawn(async move { (i, app.send(&d, now).await) });
+                let app = self.app.clone();
+                sends.spawn(async move { (i, app.ops().send(&d, now).await) });
             }
             let mut results = vec![(None, Err("not sent".to_string())); n];
             while let Some(done) = sends.join_next().await {
@@ -380,7 +374,7 @@ impl App {
         tokio::pin!(shutdown);
         loop {
             let pause = match self.deliver_due(self.now_ms()).await {
-                Ok(_) => self.pause_until(self.store.next_delivery_at().await),
+                Ok(_) => self.calendar().pause_until(self.store.next_delivery_at().await),
                 Err(e) => {
                     tracing::warn!(error = %e, "delivery worker: round failed; retrying");
                     Duration::from_secs(1)
@@ -393,5 +387,14 @@ impl App {
             }
         }
         tracing::info!("delivery worker stopped");
+    }
+}
+
+impl crate::App {
+    /// Sets how long a delivery may take before it counts as failed (default 10 s).
+    pub fn set_delivery_timeout(&self, timeout: Duration) {
+        if let Ok(mut c) = self.notify.client.write() {
+            *c = client_with(timeout);
+        }
     }
 }

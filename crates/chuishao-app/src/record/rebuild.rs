@@ -1,7 +1,8 @@
 //! Rebuilding projections from the log: every case and whistle folded from its events alone
 //! and compared, field by field, with its stored row (`chuishao audit verify`).
 
-use crate::{App, Result};
+use crate::Result;
+use crate::ops::Ops;
 use chuishao_domain::cases::{Case, CaseEvent};
 use chuishao_domain::ids::OrgId;
 use chuishao_domain::org::OrgKind;
@@ -123,7 +124,7 @@ fn compare_page<T: Serialize>(
     checked
 }
 
-impl App {
+impl Ops<'_> {
     /// Folds every case and every whistle from its events and compares the result with the
     /// stored row; names each row that disagrees and the fields that differ. Events written
     /// before a payload carried everything the fold needs (a handler's kind and path, a

@@ -5,7 +5,8 @@
 //! policy every callback follows, so the answers feed the three rates like a hotline callback.
 
 use crate::cases::TransitionInput;
-use crate::{App, AppError, Result};
+use crate::residents::Residents;
+use crate::{AppError, Result};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::cases::CaseStatus;
 use chuishao_domain::ids::{CaseId, TrackingCode};
@@ -34,7 +35,7 @@ pub fn callback_reopens(solved: bool, satisfaction: &str) -> bool {
     !solved || satisfaction == "dissatisfied"
 }
 
-impl App {
+impl Residents<'_> {
     /// The residents' channel as an actor: created on first use with the integrator and
     /// dispatcher roles on every root of the org tree.
     pub(crate) async fn channel_actor(&self) -> Result<Actor> {
@@ -46,7 +47,7 @@ impl App {
             self.store.list_orgs(None).await?.into_iter().filter(|o| o.parent_id.is_none()).map(|o| o.code).collect();
         let roles: Vec<(Role, &str)> =
             roots.iter().flat_map(|c| [(Role::Integrator, c.as_str()), (Role::Dispatcher, c.as_str())]).collect();
-        match self.create_user(CHANNEL_USERNAME, "居民渠道 Residents' channel", &roles).await {
+        match self.admin().create_user(CHANNEL_USERNAME, "居民渠道 Residents' channel", &roles).await {
             Ok(_) | Err(AppError::AlreadyExists(_)) => {}
             Err(e) => return Err(e),
         }
@@ -61,7 +62,7 @@ impl App {
         let code = TrackingCode::parse(tracking_code).ok_or(AppError::NotFound("case"))?;
         let row = self.store.case_by_tracking_code(code.as_str()).await?.ok_or(AppError::NotFound("case"))?;
         let open = self.callback_open(row.id, &row.status).await?;
-        let needs_phone = self.reporter_contact(CaseId(row.id)).await?.and_then(|(_, p)| p).is_some();
+        let needs_phone = self.ops().reporter_contact(CaseId(row.id)).await?.and_then(|(_, p)| p).is_some();
         Ok((open, needs_phone))
     }
 
@@ -106,7 +107,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        if let Some((_, Some(phone))) = self.reporter_contact(CaseId(row.id)).await? {
+        if let Some((_, Some(phone))) = self.ops().reporter_contact(CaseId(row.id)).await? {
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
             let given = form.phone_last4.as_deref().unwrap_or("").trim();
             if given.len() != 4 || !digits.ends_with(given) {
@@ -129,7 +130,7 @@ impl App {
             comment,
             ..Default::default()
         };
-        let view = self.transition(&actor, CaseId(row.id), &input).await?;
+        let view = self.cases().transition(&actor, CaseId(row.id), &input).await?;
         let reopened = callback_reopens(solved, satisfaction);
         if reopened {
             let reason = chuishao_i18n::cases::callback_reopen_reason(solved);
@@ -139,7 +140,7 @@ impl App {
                 reason: Some(reason),
                 ..Default::default()
             };
-            self.transition(&actor, CaseId(row.id), &input).await?;
+            self.cases().transition(&actor, CaseId(row.id), &input).await?;
         }
         Ok(CallbackOutcome { reopened })
     }

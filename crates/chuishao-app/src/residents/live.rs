@@ -9,6 +9,7 @@
 //! the event is handed to subscribers.
 
 use crate::cases::{PublicTimelineEntry, status_words};
+use crate::residents::Residents;
 use crate::time::rfc3339;
 use crate::{App, AppError, Result};
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
@@ -112,7 +113,7 @@ impl LiveHub {
         tracking_code: &str,
     ) -> Result<crate::residents::view_cache::CachedView> {
         self.start(app).await?;
-        app.public_case_cached(tracking_code).await
+        app.cases().public_case_cached(tracking_code).await
     }
 
     /// Number of cases with at least one subscriber on this node.
@@ -209,7 +210,7 @@ impl LiveHub {
                     if !watched {
                         continue;
                     }
-                    match app.live_update(&row).await {
+                    match app.residents().live_update(&row).await {
                         Ok(Some(update)) => self.publish(update),
                         Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "live update failed"),
@@ -276,7 +277,7 @@ impl LiveHub {
     }
 }
 
-impl App {
+impl Residents<'_> {
     /// The public update an event makes, or `None` for an internal event.
     async fn live_update(&self, row: &PublicEventRow) -> Result<Option<LiveUpdate>> {
         let Ok(event) = serde_json::from_str::<CaseEvent>(&row.payload) else { return Ok(None) };

@@ -11,3 +11,9 @@ pub mod photos;
 pub mod public_text;
 pub mod report;
 pub mod view_cache;
+
+context!(
+    /// The residents' channel's use cases: reports, tracking, callbacks, Open311, public text.
+    Residents,
+    residents
+);

@@ -4,8 +4,9 @@
 //! log) and is counted on the tracking page.
 
 use crate::cases::status_words;
+use crate::residents::Residents;
 use crate::time::rfc3339;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::cases::CaseStatus;
 use chuishao_domain::ids::TrackingCode;
 use serde::Serialize;
@@ -39,7 +40,7 @@ pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * r * a.sqrt().asin()
 }
 
-impl App {
+impl Residents<'_> {
     /// Open cases of `category_code` within `radius_m` of a point from the last 30 days,
     /// nearest first.
     pub async fn nearby_open_cases(

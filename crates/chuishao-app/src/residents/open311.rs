@@ -7,10 +7,11 @@
 //! the protocol); refusals are `AppError`s with Open311's field names, which the HTTP layer
 //! turns into the spec's error array and status.
 
+use crate::AppError;
 use crate::cases::{NewCaseInput, ReporterInput};
+use crate::residents::Residents;
 use crate::residents::photos::{CleanPhoto, MAX_PHOTOS_PER_CASE};
 use crate::time::rfc3339;
-use crate::{App, AppError};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::cases::{CaseEvent, CaseStatus};
 use chuishao_domain::ids::TrackingCode;
@@ -266,7 +267,7 @@ fn update_status(kind: &str, current: CaseStatus) -> &'static str {
     }
 }
 
-impl App {
+impl Residents<'_> {
     fn require_integrator(actor: &Actor) -> O311<()> {
         if actor.has_role(Role::Integrator) || actor.has_role(Role::Admin) {
             Ok(())
@@ -278,7 +279,7 @@ impl App {
     /// The integrator behind an Open311 `api_key` (`Unauthenticated` for an unknown key,
     /// `Forbidden` for one that is not an integrator's).
     pub async fn open311_actor(&self, api_key: &str) -> O311<Actor> {
-        let actor = self.authenticate(api_key.trim()).await?;
+        let actor = self.admin().authenticate(api_key.trim()).await?;
         Self::require_integrator(&actor)?;
         Ok(actor)
     }
@@ -286,6 +287,7 @@ impl App {
     /// Every active category as a service.
     pub async fn open311_services(&self, en: bool) -> O311<Vec<Service>> {
         Ok(self
+            .admin()
             .list_categories()
             .await?
             .into_iter()
@@ -303,7 +305,7 @@ impl App {
 
     /// A service's definition (404 for an unknown or retired code).
     pub async fn open311_service_definition(&self, code: &str, en: bool) -> O311<ServiceDefinition> {
-        match self.category_with_status(code).await? {
+        match self.admin().category_with_status(code).await? {
             Some((c, true)) => {
                 Ok(ServiceDefinition { service_code: c.code.clone(), attributes: common_attributes(en) })
             }
@@ -324,7 +326,7 @@ impl App {
     ) -> O311<CreatedRequest> {
         Self::require_integrator(actor)?;
         let code = req.service_code.as_str();
-        let category = match self.category_with_status(code).await? {
+        let category = match self.admin().category_with_status(code).await? {
             Some((c, true)) => c,
             _ => return Err(invalid("service_code", format!("{code} not found"))),
         };
@@ -360,7 +362,7 @@ impl App {
             reporter: (name.is_some() || req.phone.is_some()).then(|| ReporterInput { name, phone: req.phone.clone() }),
             ..Default::default()
         };
-        let outcome = self.submit_case(actor, &input, idempotency_key).await?;
+        let outcome = self.cases().submit_case(actor, &input, idempotency_key).await?;
         if !outcome.replayed && (!attributes.is_empty() || !req.media_urls.is_empty()) {
             let mut tx = self.store.begin().await?;
             tx.insert_case_extras(outcome.case.id, &attributes, &req.media_urls, self.now_ms()).await?;
@@ -376,11 +378,11 @@ impl App {
     async fn service_request(&self, row: CaseRow, en: bool) -> O311<ServiceRequest> {
         let status = CaseStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
         let category = match &row.category_code {
-            Some(c) => self.category(c).await?,
+            Some(c) => self.admin().category(c).await?,
             None => None,
         };
         let handler = match row.handler_id {
-            Some(h) => self.org(chuishao_domain::ids::OrgId(h)).await?,
+            Some(h) => self.admin().org(chuishao_domain::ids::OrgId(h)).await?,
             None => None,
         };
         // A linked picture first, else the first uploaded photo (a path: the web layer knows

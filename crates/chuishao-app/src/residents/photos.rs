@@ -8,7 +8,8 @@
 //! limit, and at most a few photos decode at once; the rest wait briefly, then are refused
 //! as [`PhotoError::Busy`] (503 with `Retry-After`).
 
-use crate::{App, AppError, Result};
+use crate::residents::Residents;
+use crate::{AppError, Result};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use rand::RngCore;
 use std::io::Cursor;
@@ -223,7 +224,7 @@ pub async fn remove_photo_files(key: &str, dir: &Path) {
     }
 }
 
-impl App {
+impl Residents<'_> {
     /// Stores cleaned photos of a case in `dir` (created if missing), at most
     /// [`MAX_PHOTOS_PER_CASE`] per case; returns their keys.
     pub async fn attach_photos(&self, case_id: i64, photos: &[CleanPhoto], dir: &Path) -> Result<Vec<String>> {
@@ -242,6 +243,11 @@ impl App {
         }
         tx.commit().await?;
         Ok(keys)
+    }
+
+    /// The storage keys of a case's photos, in the order they were attached.
+    pub async fn case_photo_keys(&self, case_id: i64) -> Result<Vec<String>> {
+        Ok(self.store.case_photo_keys(case_id).await?)
     }
 }
 

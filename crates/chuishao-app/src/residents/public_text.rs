@@ -14,7 +14,8 @@
 //! - **Place.** The address is generalised to the subdistrict (街道) and community (社区);
 //!   coordinates are rounded to about 100 m by the callers that show them.
 
-use crate::{App, AppError, Result};
+use crate::residents::Residents;
+use crate::{AppError, Result};
 use chuishao_domain::access::{Actor, Role};
 use chuishao_domain::ids::CaseId;
 use chuishao_store::{CaseRow, PublicTextRow};
@@ -202,16 +203,10 @@ impl PublicText {
     }
 }
 
-impl App {
+impl<'a> Residents<'a> {
     /// The deployment's public text policy.
-    pub fn public_policy(&self) -> &PublicPolicy {
-        &self.public_policy
-    }
-
-    /// Sets the public text policy (from the configuration).
-    pub fn with_public_policy(mut self, policy: PublicPolicy) -> Self {
-        self.public_policy = std::sync::Arc::new(policy);
-        self
+    pub fn public_policy(&self) -> &'a PublicPolicy {
+        &self.app.public_policy
     }
 
     /// Redacts a line meant for the public (timeline words, posted updates).
@@ -226,7 +221,7 @@ impl App {
         event: &chuishao_domain::cases::CaseEvent,
     ) -> Result<Option<chuishao_i18n::Text>> {
         let unit = match event.handler_id() {
-            Some(h) => self.org(h).await?,
+            Some(h) => self.admin().org(h).await?,
             None => None,
         };
         let words =
@@ -238,10 +233,10 @@ impl App {
     pub async fn public_text(&self, row: &CaseRow) -> Result<PublicText> {
         let setting = self.store.public_text(row.id).await?;
         let mode = setting.as_ref().and_then(|s| PublicTextMode::parse(&s.mode)).unwrap_or(PublicTextMode::Auto);
-        let reporter_name = self.reporter_name(CaseId(row.id)).await?;
+        let reporter_name = self.cases().reporter_name(CaseId(row.id)).await?;
         let names: Vec<&str> = reporter_name.iter().map(String::as_str).collect();
         let category = match &row.category_code {
-            Some(c) => self.category(c).await?,
+            Some(c) => self.admin().category(c).await?,
             None => None,
         };
         let category_name = |en: bool| match &category {
@@ -263,7 +258,8 @@ impl App {
                 (d.clone(), d)
             }
         };
-        let (sub, com) = (self.org_ref(row.subdistrict_id).await?, self.org_ref(row.community_id).await?);
+        let (sub, com) =
+            (self.cases().org_ref(row.subdistrict_id).await?, self.cases().org_ref(row.community_id).await?);
         let place = |en: bool| {
             let parts: Vec<&str> = [&sub, &com]
                 .into_iter()
@@ -302,7 +298,7 @@ impl App {
 
     /// The public text of a case, for staff who may change it.
     pub async fn public_text_view(&self, actor: &Actor, id: CaseId, en: bool) -> Result<PublicTextView> {
-        let row = self.visible_case(actor, id).await?;
+        let row = self.cases().visible_case(actor, id).await?;
         Self::may_edit_public_text(actor, &row)?;
         let p = self.public_text(&row).await?;
         Ok(PublicTextView {
@@ -323,7 +319,7 @@ impl App {
         input: &PublicTextInput,
         en: bool,
     ) -> Result<PublicTextView> {
-        let row = self.visible_case(actor, id).await?;
+        let row = self.cases().visible_case(actor, id).await?;
         Self::may_edit_public_text(actor, &row)?;
         let text = input.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
         match (input.mode, text) {
@@ -364,8 +360,16 @@ impl App {
         crate::record::log_fact(&mut tx, stream, row.id, 0, "public_text_set", payload.to_string(), actor_id, now)
             .await?;
         tx.commit().await?;
-        self.public_views_changed([row.id]);
+        self.cases().public_views_changed([row.id]);
         self.public_text_view(actor, id, en).await
+    }
+}
+
+impl crate::App {
+    /// Sets the public text policy (from the configuration).
+    pub fn with_public_policy(mut self, policy: PublicPolicy) -> Self {
+        self.public_policy = std::sync::Arc::new(policy);
+        self
     }
 }
 

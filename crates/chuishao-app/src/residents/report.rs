@@ -3,7 +3,8 @@
 //! submit files once and shows the same tracking code again.
 
 use crate::cases::{NewCaseInput, ReporterInput, SubmitOutcome};
-use crate::{App, AppError, Result};
+use crate::residents::Residents;
+use crate::{AppError, Result};
 use chuishao_geo::Level;
 use chuishao_geo::svg::{Frame, render_picker};
 
@@ -21,7 +22,7 @@ pub struct ReportForm {
     pub anonymous: bool,
 }
 
-impl App {
+impl Residents<'_> {
     /// Files a resident's report. `form_token` (from the page) makes a resubmission a replay.
     pub async fn resident_report(&self, form: &ReportForm, form_token: &str) -> Result<SubmitOutcome> {
         if form_token.len() != 32 || !form_token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -43,7 +44,12 @@ impl App {
             ..Default::default()
         };
         let actor = self.channel_actor().await?;
-        self.submit_case(&actor, &input, Some(&format!("web-{form_token}"))).await
+        self.cases().submit_case(&actor, &input, Some(&format!("web-{form_token}"))).await
+    }
+
+    /// Whether a case has this tracking code (the lookup form goes to its page or says no).
+    pub async fn tracking_code_known(&self, code: &chuishao_domain::ids::TrackingCode) -> Result<bool> {
+        Ok(self.store.case_by_tracking_code(code.as_str()).await?.is_some())
     }
 }
 
@@ -51,11 +57,11 @@ impl App {
 /// tap sends pixels of the image as drawn), narrow enough for a phone.
 pub const REPORT_MAP_WIDTH: f64 = 300.0;
 
-impl App {
+impl Residents<'_> {
     /// The frame of the report page's map: the district's outline (or, without one, all
     /// grids) with a small margin. `None` when no geometry is loaded.
     pub async fn report_map_frame(&self) -> Result<Option<Frame>> {
-        let ix = self.geo_index().await?;
+        let ix = self.grids().geo_index().await?;
         let district = ix.places().iter().position(|p| p.level == Level::District);
         let bounds = match district.and_then(|i| u32::try_from(i).ok()).and_then(|i| ix.shape(i).bbox()) {
             Some(bb) => Some(([bb.min().x, bb.min().y], [bb.max().x, bb.max().y])),
@@ -80,7 +86,7 @@ impl App {
     /// The report page's map as SVG, with a marker at `marker` (lon, lat) if given.
     pub async fn report_map_svg(&self, marker: Option<(f64, f64)>) -> Result<Option<String>> {
         let Some(frame) = self.report_map_frame().await? else { return Ok(None) };
-        let ix = self.geo_index().await?;
+        let ix = self.grids().geo_index().await?;
         let max = frame.lon_lat(frame.width, frame.height);
         let (min, max) = ([frame.min[0], max.1], [max.0, frame.max_lat]);
         let areas: Vec<_> =

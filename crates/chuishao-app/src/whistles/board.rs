@@ -6,7 +6,8 @@
 use super::{UnitView, WhistleView, parse_state, sees};
 use crate::residents::live::WhistleChange;
 use crate::time::rfc3339;
-use crate::{App, AppError, Result};
+use crate::whistles::Whistles;
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::org::{OrgKind, path_within};
 use chuishao_domain::whistle::WhistleStatus;
@@ -113,12 +114,13 @@ fn board_whistle(v: &WhistleView) -> BoardWhistle {
     }
 }
 
-impl App {
+impl Whistles<'_> {
     /// The board of subdistrict `code`: the open whistles taking place in it (wherever the
     /// raiser sits; see `whistle_place`), scoped like the other whistle reads: the subdistrict sees its own, the district
     /// all, a department only the whistles summoning it and only its own unit.
     pub async fn whistle_board(&self, actor: &Actor, code: &str) -> Result<WhistleBoard> {
         let sub = self
+            .admin()
             .org_by_code(code)
             .await?
             .filter(|n| matches!(n.kind, OrgKind::Subdistrict | OrgKind::Township))

@@ -5,8 +5,10 @@
 
 use super::{SummonInput, WhistleInput, WhistleTransitionInput, WhistleView, parse_state};
 use crate::demo::DISTRICT_CODE;
+use crate::whistles::Whistles;
 use crate::{App, Clock, Result};
 use chuishao_domain::access::Actor;
+use chuishao_domain::ids::WhistleId;
 use std::sync::Arc;
 
 const MIN: i64 = 60_000;
@@ -189,24 +191,24 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-impl App {
+impl Whistles<'_> {
     /// This app acting at instant `t`.
     fn at(&self, t: i64) -> App {
-        let mut a = self.clone();
+        let mut a = self.app.clone();
         a.clock = Arc::new(At(t));
         a
     }
 
     /// Seeds the demo whistles unless the district already has some. Returns how many.
     pub(crate) async fn seed_demo_whistles(&self) -> Result<usize> {
-        let district = match self.org_by_code(DISTRICT_CODE).await? {
+        let district = match self.admin().org_by_code(DISTRICT_CODE).await? {
             Some(d) => d,
             None => return Ok(0),
         };
         if !self.store.list_whistles(std::slice::from_ref(&district.path), &[], None, 1).await?.is_empty() {
             return Ok(0);
         }
-        let dispatcher = self.actor_for("dispatcher").await?;
+        let dispatcher = self.admin().actor_for("dispatcher").await?;
         let now = self.now_ms();
         for (i, s) in SCENARIOS.iter().enumerate() {
             self.demo_whistle(&dispatcher, s, i, now).await?;
@@ -235,7 +237,7 @@ impl App {
                 .collect(),
             check_in_within: None,
         };
-        let mut w = self.at(t0).raise_whistle(dispatcher, &input).await?;
+        let mut w = self.at(t0).whistles().raise_whistle(dispatcher, &input).await?;
         if s.goal == Goal::Summoned || s.goal == Goal::Overdue {
             return Ok(());
         }
@@ -250,7 +252,7 @@ impl App {
         let state = parse_state(&row)?;
         let mut staff = Vec::new();
         for (code, _) in s.units {
-            staff.push(self.actor_for(&format!("staff_{}", code.to_lowercase())).await?);
+            staff.push(self.admin().actor_for(&format!("staff_{}", code.to_lowercase())).await?);
         }
         // Every unit acknowledges within minutes, checks in (on time but for the late
         // scenario's last unit, 40 minutes late) or replies, then reports done.
@@ -328,7 +330,7 @@ impl App {
         };
         fill(&mut input);
         // Never in the future, whatever the working-day calendar made of the deadlines.
-        let next = self.at(t.min(self.now_ms())).whistle_transition(actor, w.id, &input).await?;
+        let next = self.at(t.min(self.now_ms())).whistles().whistle_transition(actor, WhistleId(w.id), &input).await?;
         w.version = next.version;
         Ok(())
     }

@@ -3,10 +3,11 @@
 //! whistles summoning the user's own unit, and the areas whose boards the user may watch.
 
 use super::{WhistleEventView, WhistleView, parse_state, sees};
-use crate::{App, AppError, Result};
+use crate::whistles::Whistles;
+use crate::{AppError, Result};
 use chuishao_domain::DomainError;
 use chuishao_domain::access::{Actor, Role};
-use chuishao_domain::ids::OrgId;
+use chuishao_domain::ids::{OrgId, WhistleId};
 use chuishao_domain::org::{OrgKind, OrgNode, path_within};
 use chuishao_domain::whistle::{Whistle, WhistleCommand, WhistleStatus, decide};
 
@@ -64,11 +65,11 @@ pub struct WhistleDesk {
     pub actions: Vec<WhistleAction>,
 }
 
-impl App {
+impl Whistles<'_> {
     /// A whistle visible to `actor`, its history and the actions they may take now. A whistle
     /// that exists outside the actor's scope is `Forbidden` (staff are told it is not theirs).
-    pub async fn whistle_desk(&self, actor: &Actor, id: i64) -> Result<WhistleDesk> {
-        let row = self.store.whistle(id).await?.ok_or(AppError::NotFound("whistle"))?;
+    pub async fn whistle_desk(&self, actor: &Actor, id: WhistleId) -> Result<WhistleDesk> {
+        let row = self.store.whistle(id.0).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
         if !sees(actor, &w, &row.place_path) {
             return Err(AppError::Forbidden(format!("whistle {id} does not concern {}", actor.username)));
@@ -94,7 +95,7 @@ impl App {
             let mut v = self.view_of(actor, row, &w).await?;
             let mut mine = Vec::new();
             for u in v.units {
-                let path = self.org(OrgId(u.unit_id)).await?.map(|n| n.path.clone()).unwrap_or_default();
+                let path = self.admin().org(OrgId(u.unit_id)).await?.map(|n| n.path.clone()).unwrap_or_default();
                 if paths.iter().any(|p| path_within(&path, p)) {
                     mine.push(u);
                 }

@@ -12,9 +12,15 @@ pub use board::{BOARD_LIMIT, BoardQuery, BoardUnit, BoardWhistle, WhistleBoard};
 pub use desk::{WhistleAction, WhistleDesk, allowed_whistle_actions};
 pub use scorecard::{DepartmentScorecard, ScorecardPage, SubdistrictWhistleRate};
 
+context!(
+    /// The whistles context's use cases: raising, per-unit transitions, reads, board, scorecards.
+    Whistles,
+    whistles
+);
+
 use crate::record::{Change, Stored, append};
 use crate::time::rfc3339;
-use crate::{App, AppError, Result};
+use crate::{AppError, Result};
 use chuishao_domain::access::Actor;
 use chuishao_domain::deadlines::{MAX_SUPERVISION_LEVEL, parse_allowance};
 use chuishao_domain::ids::WhistleId;
@@ -222,18 +228,18 @@ fn parse_state(row: &WhistleRow) -> Result<Whistle> {
     serde_json::from_str(&row.state).map_err(|e| internal(format!("whistle {} state: {e}", row.id)))
 }
 
-impl App {
+impl Whistles<'_> {
     /// Where a whistle takes place, as an org path: the grid (else community, else
     /// subdistrict) its point lies in; outside every area, the raiser's subdistrict (or the
     /// raiser itself when it belongs to none, as a district department does).
     async fn whistle_place(&self, raiser: &OrgRef, lat: f64, lon: f64) -> Result<String> {
         if (-90.0..=90.0).contains(&lat)
             && (-180.0..=180.0).contains(&lon)
-            && let Some(n) = self.locate_org(lon, lat).await?
+            && let Some(n) = self.grids().locate_org(lon, lat).await?
         {
             return Ok(n.path.clone());
         }
-        let lineage = self.org_lineage(raiser.id).await?;
+        let lineage = self.admin().org_lineage(raiser.id).await?;
         Ok(lineage
             .iter()
             .rev()
@@ -246,13 +252,14 @@ impl App {
     async fn whistle_raiser(&self, actor: &Actor, code: Option<&str>) -> Result<OrgRef> {
         if let Some(code) = code {
             let n = self
+                .admin()
                 .org_by_code(code)
                 .await?
                 .ok_or_else(|| AppError::invalid("raised_by_code", "unknown organisation"))?;
             return Ok(org_ref(&n));
         }
         for b in &actor.bindings {
-            if let Some(n) = self.org(b.org_id).await?
+            if let Some(n) = self.admin().org(b.org_id).await?
                 && matches!(
                     n.kind,
                     OrgKind::Subdistrict
@@ -280,13 +287,14 @@ impl App {
         }
         let allowance = match &input.check_in_within {
             Some(s) => parse_allowance(s).map_err(|e| AppError::invalid("check_in_within", e))?,
-            None => self.whistle_policy().check_in_allowance(kind),
+            None => self.calendar().whistle_policy().check_in_allowance(kind),
         };
         let now = self.now_ms();
-        let due = self.calendar().due(now, allowance)?;
+        let due = self.calendar().current().due(now, allowance)?;
         let mut units = Vec::new();
         for u in &input.units {
             let n = self
+                .admin()
                 .org_by_code(&u.unit_code)
                 .await?
                 .ok_or_else(|| AppError::invalid("units", format!("unknown department {:?}", u.unit_code)))?;
@@ -330,13 +338,13 @@ impl App {
         let w = whistle::from_raised(WhistleId(id), &event, now);
         append(&mut tx, &[Change::at_version(w, 1, vec![event])], Some(actor.user_id.0), now).await?;
         tx.commit().await?;
-        self.wake_delivery();
-        self.wake_timer();
-        self.whistle_view(actor, id).await
+        self.ops().wake_delivery();
+        self.calendar().wake_timer();
+        self.whistle_view(actor, WhistleId(id)).await
     }
 
-    async fn visible_whistle(&self, actor: &Actor, id: i64) -> Result<(WhistleRow, Whistle)> {
-        let row = self.store.whistle(id).await?.ok_or(AppError::NotFound("whistle"))?;
+    async fn visible_whistle(&self, actor: &Actor, id: WhistleId) -> Result<(WhistleRow, Whistle)> {
+        let row = self.store.whistle(id.0).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
         if !sees(actor, &w, &row.place_path) {
             return Err(AppError::NotFound("whistle"));
@@ -346,15 +354,15 @@ impl App {
 
     async fn view_of(&self, actor: &Actor, row: &WhistleRow, w: &Whistle) -> Result<WhistleView> {
         let now = self.now_ms();
-        let (cal, policy) = (self.calendar(), self.whistle_policy());
+        let (cal, policy) = (self.calendar().current(), self.calendar().whistle_policy());
         let scope = w.scope(&row.place_path);
-        let raiser = self.org(w.raised_by.id).await?;
+        let raiser = self.admin().org(w.raised_by.id).await?;
         let mut units = Vec::new();
         for u in &w.units {
             if !actor.sees_whistle_unit(&scope, &u.org.path) {
                 continue;
             }
-            let name = self.org(u.org.id).await?.map(|n| n.name_zh.clone()).unwrap_or_default();
+            let name = self.admin().org(u.org.id).await?.map(|n| n.name_zh.clone()).unwrap_or_default();
             let late_ms = match u.checked_in_at {
                 Some(t) => t - u.due_at,
                 None if w.status == WhistleStatus::Open => now - u.due_at,
@@ -401,7 +409,7 @@ impl App {
     }
 
     /// One whistle; outside the caller's scope it does not exist (404).
-    pub async fn whistle_view(&self, actor: &Actor, id: i64) -> Result<WhistleView> {
+    pub async fn whistle_view(&self, actor: &Actor, id: WhistleId) -> Result<WhistleView> {
         let (row, w) = self.visible_whistle(actor, id).await?;
         self.view_of(actor, &row, &w).await
     }
@@ -424,9 +432,9 @@ impl App {
     }
 
     /// A whistle's events, oldest first (same visibility as the whistle).
-    pub async fn whistle_events(&self, actor: &Actor, id: i64) -> Result<Vec<WhistleEventView>> {
+    pub async fn whistle_events(&self, actor: &Actor, id: WhistleId) -> Result<Vec<WhistleEventView>> {
         self.visible_whistle(actor, id).await?;
-        let events = self.store.stream_events(STREAM, id).await?;
+        let events = self.store.stream_events(STREAM, id.0).await?;
         Ok(events
             .into_iter()
             .map(|e| WhistleEventView {
@@ -476,13 +484,13 @@ impl App {
     pub async fn whistle_transition(
         &self,
         actor: &Actor,
-        id: i64,
+        id: WhistleId,
         input: &WhistleTransitionInput,
     ) -> Result<WhistleView> {
         let cmd = Self::whistle_command(input)?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let row = tx.whistle_for_update(id).await?.ok_or(AppError::NotFound("whistle"))?;
+        let row = tx.whistle_for_update(id.0).await?.ok_or(AppError::NotFound("whistle"))?;
         let w = parse_state(&row)?;
         if !sees(actor, &w, &row.place_path) {
             return Err(AppError::NotFound("whistle"));
@@ -492,7 +500,7 @@ impl App {
         append(&mut tx, std::slice::from_ref(&change), Some(actor.user_id.0), now).await?;
         let next = change.state;
         tx.commit().await?;
-        self.wake_delivery();
+        self.ops().wake_delivery();
         self.view_of(actor, &row, &next).await
     }
 
@@ -502,10 +510,10 @@ impl App {
     pub(crate) async fn whistle_tick(&self, now: i64) -> Result<(usize, usize)> {
         let (mut overdue, mut supervisions) = (0, 0);
         let mut district = None;
-        let (cal, escalation) = (self.calendar(), self.deadline_policy().escalation);
+        let (cal, escalation) = (self.calendar().current(), self.calendar().deadline_policy().escalation);
         loop {
             let mut tx = self.store.begin().await?;
-            let ids = tx.due_whistles(now, crate::deadlines::TICK_BATCH).await?;
+            let ids = tx.due_whistles(now, crate::calendar::TICK_BATCH).await?;
             if ids.is_empty() {
                 break;
             }
@@ -522,7 +530,7 @@ impl App {
                     // overdue, as for case clocks), each once, and when the next one falls due.
                     let reached = u8::try_from(u.supervisions).unwrap_or(MAX_SUPERVISION_LEVEL);
                     let levels = escalation.due_levels(reached, u.due_at, now, &cal);
-                    let targets = self.escalation_targets(Some(u.org.id), &levels, &mut district).await?;
+                    let targets = self.calendar().escalation_targets(Some(u.org.id), &levels, &mut district).await?;
                     let next = escalation.level_at(levels.last().copied().unwrap_or(reached) + 1, u.due_at, &cal);
                     let mut one = whistle::fire_overdue(&w, &u.org.code, now, &targets, next);
                     for e in &mut one {
@@ -542,8 +550,8 @@ impl App {
             }
             append(&mut tx, &changes, None, now).await?;
             tx.commit().await?;
-            self.wake_delivery();
-            if skipped || (ids.len() as i64) < crate::deadlines::TICK_BATCH {
+            self.ops().wake_delivery();
+            if skipped || (ids.len() as i64) < crate::calendar::TICK_BATCH {
                 break;
             }
         }
@@ -551,7 +559,7 @@ impl App {
     }
 }
 
-impl App {
+impl Whistles<'_> {
     /// One pass re-timing the check-in deadlines of open whistles computed across `[start,
     /// end)` (all candidates, or `only` these whistles) on the calendar in use: each unit still
     /// to check in whose deadline (or next supervision) moved gets a `whistle_check_in_retimed`
@@ -564,7 +572,9 @@ impl App {
         only: Option<&[i64]>,
         batch: i64,
     ) -> Result<(usize, Vec<i64>)> {
-        let (cal, policy, escalation) = (self.calendar(), self.whistle_policy(), self.deadline_policy().escalation);
+        let calendar = self.calendar();
+        let (cal, policy, escalation) =
+            (calendar.current(), calendar.whistle_policy(), calendar.deadline_policy().escalation);
         let (mut moved, mut skipped, mut cursor) = (0, Vec::new(), 0i64);
         loop {
             let ids: Vec<i64> = match only {
@@ -594,7 +604,7 @@ impl App {
             append(&mut tx, &changes, None, now).await?;
             tx.commit().await?;
             if !changes.is_empty() {
-                self.wake_delivery();
+                self.ops().wake_delivery();
             }
         }
         Ok((moved, skipped))

@@ -1,7 +1,8 @@
 //! Departments' whistle scorecards per month, and each subdistrict's whistle rate against the
 //! district median.
 
-use crate::{App, AppError, Result};
+use crate::whistles::Whistles;
+use crate::{AppError, Result};
 use chrono::{NaiveDate, TimeZone};
 use chuishao_domain::access::Actor;
 use chuishao_domain::ids::OrgId;
@@ -94,9 +95,9 @@ pub(crate) fn figures(rows: &[WhistleUnitRow]) -> (i64, Option<f64>, Option<f64>
     (n, ratio(on_time, n), median(minutes), ratio(done, n), mean, ratings.len() as i64)
 }
 
-impl App {
+impl Whistles<'_> {
     async fn scorecard_of(&self, dept: OrgId, month: &str, from: i64, to: i64) -> Result<DepartmentScorecard> {
-        let d = self.org(dept).await?.ok_or(AppError::NotFound("department"))?;
+        let d = self.admin().org(dept).await?.ok_or(AppError::NotFound("department"))?;
         let rows = self.store.whistle_units_between(std::slice::from_ref(&d.path), from, to).await?;
         let (n, on_time, med, done, mean, ratings) = figures(&rows);
         Ok(DepartmentScorecard {
@@ -117,7 +118,7 @@ impl App {
     /// district).
     pub async fn department_scorecard(&self, actor: &Actor, dept: OrgId, month: &str) -> Result<DepartmentScorecard> {
         let (from, to) = month_range(month)?;
-        let d = self.org(dept).await?.ok_or(AppError::NotFound("department"))?;
+        let d = self.admin().org(dept).await?.ok_or(AppError::NotFound("department"))?;
         if d.kind != OrgKind::Department {
             return Err(AppError::NotFound("department"));
         }

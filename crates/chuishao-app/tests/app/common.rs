@@ -33,28 +33,28 @@ pub fn at(s: &str) -> i64 {
 
 /// Organisations, categories and users of the demo district, no cases.
 pub async fn district(app: &App) {
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
-    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.unwrap();
-    app.seed_demo_users().await.unwrap();
+    app.admin().import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
+    app.admin().import_catalogue(chuishao_app::admin::catalogue::DEMO_CATALOGUE).await.unwrap();
+    app.ops().seed_demo_users().await.unwrap();
 }
 
 /// A normal-tier case (storm drain grate), registered and dispatched to the water authority
 /// at the clock's time.
 pub async fn dispatched_case(app: &App) -> CaseView {
-    let integrator = app.actor_for("integrator").await.unwrap();
-    let dispatcher = app.actor_for("dispatcher").await.unwrap();
+    let integrator = app.admin().actor_for("integrator").await.unwrap();
+    let dispatcher = app.admin().actor_for("dispatcher").await.unwrap();
     let input = NewCaseInput {
         category_code: Some("C0104".into()),
         description: "雨水篦子堵塞".into(),
         grid_code: Some("110199001001001".into()),
         ..NewCaseInput::default()
     };
-    let case = app.submit_case(&integrator, &input, None).await.unwrap().case;
+    let case = app.cases().submit_case(&integrator, &input, None).await.unwrap().case;
     let id = CaseId(case.id);
     let step =
         |action: &str, version: i64| TransitionInput { action: action.into(), version, ..TransitionInput::default() };
-    let v = app.transition(&dispatcher, id, &step("register", case.version)).await.unwrap();
+    let v = app.cases().transition(&dispatcher, id, &step("register", case.version)).await.unwrap();
     let mut dispatch = step("dispatch", v.version);
     dispatch.handler_code = Some("SWJ".into());
-    app.transition(&dispatcher, id, &dispatch).await.unwrap()
+    app.cases().transition(&dispatcher, id, &dispatch).await.unwrap()
 }

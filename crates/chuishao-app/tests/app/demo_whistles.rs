@@ -10,10 +10,10 @@ use std::sync::Arc;
 async fn the_demo_has_whistles_in_every_state_and_three_months_of_scorecards() {
     let db = TestDb::new(default_engine()).await.unwrap();
     let app = App::new(db.store.clone(), Arc::new(ManualClock::at(at("2026-11-29T12:00:00+08:00"))));
-    let report = app.seed_demo().await.unwrap();
+    let report = app.ops().seed_demo().await.unwrap();
     assert_eq!(report.whistles_created, 17);
-    let admin = app.actor_for("admin").await.unwrap();
-    let all = app.list_whistles(&admin, None).await.unwrap();
+    let admin = app.admin().actor_for("admin").await.unwrap();
+    let all = app.whistles().list_whistles(&admin, None).await.unwrap();
     assert_eq!(all.len(), 17);
 
     let whistle_states: BTreeSet<&str> = all.iter().map(|w| w.status.as_str()).collect();
@@ -35,7 +35,7 @@ async fn the_demo_has_whistles_in_every_state_and_three_months_of_scorecards() {
     assert_eq!(units.iter().filter(|u| u.late).count(), 3);
 
     for month in ["2026-09", "2026-10", "2026-11"] {
-        let page = app.scorecards(&admin, month).await.unwrap();
+        let page = app.whistles().scorecards(&admin, month).await.unwrap();
         let received: i64 = page.departments.iter().map(|d| d.whistles_received).sum();
         assert!(received >= 4, "{month}: {received}");
         assert!(page.departments.iter().any(|d| d.mean_rating.is_some()), "{month}: no ratings");
@@ -46,7 +46,7 @@ async fn the_demo_has_whistles_in_every_state_and_three_months_of_scorecards() {
     }
 
     // Seeding again adds nothing.
-    assert_eq!(app.seed_demo().await.unwrap().whistles_created, 0);
-    assert_eq!(app.list_whistles(&admin, None).await.unwrap().len(), 17);
+    assert_eq!(app.ops().seed_demo().await.unwrap().whistles_created, 0);
+    assert_eq!(app.whistles().list_whistles(&admin, None).await.unwrap().len(), 17);
     db.cleanup().await;
 }

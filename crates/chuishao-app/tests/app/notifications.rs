@@ -71,35 +71,39 @@ async fn deliveries_are_signed_retried_and_dead_lettered() {
     let app = App::new(db.store.clone(), clock.clone());
     district(&app).await;
     app.set_delivery_timeout(Duration::from_millis(300));
-    let admin = app.actor_for("admin").await.unwrap();
-    let dispatcher = app.actor_for("dispatcher").await.unwrap();
+    let admin = app.admin().actor_for("admin").await.unwrap();
+    let dispatcher = app.admin().actor_for("dispatcher").await.unwrap();
     let (base, got) = receiver().await;
 
     // Subscriptions: refused input first, then one of each kind.
     let bad = SubscriptionInput { channel: "fax".into(), url: "ftp://x".into(), ..sub("", "fax", String::new()) };
-    let err = app.create_subscription(&admin, &bad).await.unwrap_err();
+    let err = app.ops().create_subscription(&admin, &bad).await.unwrap_err();
     assert_eq!(err.code(), "validation_failed");
     assert_eq!(
-        app.create_subscription(&dispatcher, &sub("x", "webhook", format!("{base}/ok"))).await.unwrap_err().code(),
+        app.ops()
+            .create_subscription(&dispatcher, &sub("x", "webhook", format!("{base}/ok")))
+            .await
+            .unwrap_err()
+            .code(),
         "forbidden"
     );
     let signed = SubscriptionInput { secret: Some("s3cret".into()), ..sub("signed", "webhook", format!("{base}/ok")) };
-    app.create_subscription(&admin, &signed).await.unwrap();
-    app.create_subscription(&admin, &sub("flaky", "webhook", format!("{base}/flaky"))).await.unwrap();
-    app.create_subscription(&admin, &sub("slow", "webhook", format!("{base}/slow"))).await.unwrap();
+    app.ops().create_subscription(&admin, &signed).await.unwrap();
+    app.ops().create_subscription(&admin, &sub("flaky", "webhook", format!("{base}/flaky"))).await.unwrap();
+    app.ops().create_subscription(&admin, &sub("slow", "webhook", format!("{base}/slow"))).await.unwrap();
     let md = SubscriptionInput { format: Some("markdown".into()), ..sub("wecom", "wecom", format!("{base}/robot")) };
-    app.create_subscription(&admin, &md).await.unwrap();
-    app.create_subscription(&admin, &sub("garbage", "dingtalk", format!("{base}/garbage"))).await.unwrap();
+    app.ops().create_subscription(&admin, &md).await.unwrap();
+    app.ops().create_subscription(&admin, &sub("garbage", "dingtalk", format!("{base}/garbage"))).await.unwrap();
     let elsewhere =
         SubscriptionInput { org_code: Some("110199002".into()), ..sub("donghu", "webhook", format!("{base}/ok")) };
-    app.create_subscription(&admin, &elsewhere).await.unwrap();
-    assert_eq!(app.list_subscriptions(&admin).await.unwrap().len(), 6);
+    app.ops().create_subscription(&admin, &elsewhere).await.unwrap();
+    assert_eq!(app.ops().list_subscriptions(&admin).await.unwrap().len(), 6);
 
     // A case in Heping is dispatched: five subscriptions want that (not the Donghu one).
     let case = dispatched_case(&app).await;
-    assert_eq!(app.list_deliveries(&admin, Some("pending"), None).await.unwrap().len(), 5);
+    assert_eq!(app.ops().list_deliveries(&admin, Some("pending"), None).await.unwrap().len(), 5);
 
-    let r = app.deliver_due(app.now_ms()).await.unwrap();
+    let r = app.ops().deliver_due(app.now_ms()).await.unwrap();
     assert_eq!((r.delivered, r.failed), (2, 3), "ok and robot delivered; flaky 500, slow timeout, garbage failed");
     {
         let requests = got.requests.lock().unwrap();
@@ -114,23 +118,23 @@ async fn deliveries_are_signed_retried_and_dead_lettered() {
         let robot: serde_json::Value = serde_json::from_str(robot).unwrap();
         assert_eq!(robot["msgtype"], "markdown");
     }
-    let failed = app.list_deliveries(&admin, Some("pending"), None).await.unwrap();
+    let failed = app.ops().list_deliveries(&admin, Some("pending"), None).await.unwrap();
     assert_eq!(failed.len(), 3);
     assert!(failed.iter().any(|d| d.last_status == Some(500)));
     assert!(failed.iter().any(|d| d.last_error.as_deref() == Some("timed out")));
     assert!(failed.iter().any(|d| d.last_error.as_deref().is_some_and(|e| e.contains("not JSON"))));
 
     // Nothing is due again before the backoff has passed.
-    assert_eq!(app.deliver_due(app.now_ms() + 5_000).await.unwrap(), Default::default());
+    assert_eq!(app.ops().deliver_due(app.now_ms() + 5_000).await.unwrap(), Default::default());
     // Backoff 10 s, 20 s, 40 s…: the flaky endpoint answers 200 on its third call.
     let mut now = app.now_ms();
     let mut delivered = 2;
     for attempt in 1..chuishao_domain::notifications::MAX_ATTEMPTS {
         now += chuishao_domain::notifications::backoff_ms(attempt);
-        delivered += app.deliver_due(now).await.unwrap().delivered;
+        delivered += app.ops().deliver_due(now).await.unwrap().delivered;
     }
     assert_eq!(delivered, 3, "flaky delivered after two 500s");
-    let dead = app.list_deliveries(&admin, Some("dead"), None).await.unwrap();
+    let dead = app.ops().list_deliveries(&admin, Some("dead"), None).await.unwrap();
     assert_eq!(
         dead.len(),
         2,
@@ -138,16 +142,20 @@ async fn deliveries_are_signed_retried_and_dead_lettered() {
         chuishao_domain::notifications::MAX_ATTEMPTS
     );
     assert!(dead.iter().all(|d| d.attempts == i64::from(chuishao_domain::notifications::MAX_ATTEMPTS)));
-    assert_eq!(app.deliver_due(now + 10_000_000).await.unwrap(), Default::default(), "dead letters are not retried");
+    assert_eq!(
+        app.ops().deliver_due(now + 10_000_000).await.unwrap(),
+        Default::default(),
+        "dead letters are not retried"
+    );
 
     // An admin retries a dead letter: it is pending again, due now, with fresh attempts.
-    assert_eq!(app.retry_delivery(&dispatcher, dead[0].id).await.unwrap_err().code(), "forbidden");
-    app.retry_delivery(&admin, dead[0].id).await.unwrap();
-    let delivered_id = app.list_deliveries(&admin, Some("delivered"), None).await.unwrap()[0].id;
-    assert_eq!(app.retry_delivery(&admin, delivered_id).await.unwrap_err().code(), "not_found");
-    let pending = app.list_deliveries(&admin, Some("pending"), None).await.unwrap();
+    assert_eq!(app.ops().retry_delivery(&dispatcher, dead[0].id).await.unwrap_err().code(), "forbidden");
+    app.ops().retry_delivery(&admin, dead[0].id).await.unwrap();
+    let delivered_id = app.ops().list_deliveries(&admin, Some("delivered"), None).await.unwrap()[0].id;
+    assert_eq!(app.ops().retry_delivery(&admin, delivered_id).await.unwrap_err().code(), "not_found");
+    let pending = app.ops().list_deliveries(&admin, Some("pending"), None).await.unwrap();
     assert_eq!((pending.len(), pending[0].attempts), (1, 0));
-    assert_eq!(app.list_deliveries(&admin, Some("lost"), None).await.unwrap_err().code(), "validation_failed");
+    assert_eq!(app.ops().list_deliveries(&admin, Some("lost"), None).await.unwrap_err().code(), "validation_failed");
     db.cleanup().await;
 }
 
@@ -157,17 +165,17 @@ async fn new_cases_are_announced_from_the_same_transaction() {
     let clock = Arc::new(ManualClock::at(1_793_584_800_000)); // 2026-11-02 10:00 +08:00
     let app = App::new(db.store.clone(), clock.clone());
     district(&app).await;
-    let admin = app.actor_for("admin").await.unwrap();
+    let admin = app.admin().actor_for("admin").await.unwrap();
     let (base, got) = receiver().await;
     let mut s = sub("新诉求", "webhook", format!("{base}/hook"));
     s.event_kinds = vec!["received".into()];
-    app.create_subscription(&admin, &s).await.unwrap();
+    app.ops().create_subscription(&admin, &s).await.unwrap();
     // Two cases: one in the subscription's scope of interest (all), then a dispatch that the
     // subscription does not want.
     let case = dispatched_case(&app).await;
-    let pending = app.list_deliveries(&admin, Some("pending"), None).await.unwrap();
+    let pending = app.ops().list_deliveries(&admin, Some("pending"), None).await.unwrap();
     assert_eq!(pending.len(), 1, "one outbox row for the received event, none for registered/dispatched");
-    assert_eq!(app.deliver_due(app.now_ms()).await.unwrap().delivered, 1);
+    assert_eq!(app.ops().deliver_due(app.now_ms()).await.unwrap().delivered, 1);
     let requests = got.requests.lock().unwrap().clone();
     assert_eq!(requests.len(), 1);
     let body: serde_json::Value = serde_json::from_str(&requests[0].2).unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 async fn demo() -> (TestDb, App) {
     let db = TestDb::new(default_engine()).await.unwrap();
     let app = App::new(db.store.clone(), Arc::new(ManualClock::at(at("2026-11-29T12:00:00+08:00"))));
-    app.seed_demo().await.unwrap();
+    app.ops().seed_demo().await.unwrap();
     (db, app)
 }
 
@@ -21,9 +21,9 @@ fn checked(report: &chuishao_app::record::ProjectionReport, kind: StreamKind) ->
 #[tokio::test]
 async fn every_demo_stream_folds_from_nothing_to_its_stored_projection() {
     let (db, app) = demo().await;
-    let report = app.verify_projections().await.unwrap();
+    let report = app.ops().verify_projections().await.unwrap();
     assert_eq!(report.mismatches, vec![], "every case and whistle rebuilds exactly");
-    let cases = app.store.count_cases_by_status().await.unwrap().iter().map(|(_, n)| *n as u64).sum::<u64>();
+    let cases = db.store.count_cases_by_status().await.unwrap().iter().map(|(_, n)| *n as u64).sum::<u64>();
     assert!(cases > 50, "the demo has cases in every state ({cases})");
     assert_eq!(checked(&report, StreamKind::Case), cases);
     assert_eq!(checked(&report, StreamKind::Whistle), 17);
@@ -39,16 +39,16 @@ async fn a_case_or_whistle_edited_in_its_table_is_named_by_the_rebuild() {
         limit: 1,
         ..Default::default()
     };
-    let case_id = app.store.list_cases(&filter).await.unwrap()[0].id;
+    let case_id = db.store.list_cases(&filter).await.unwrap()[0].id;
     db.exec(&format!("update cases set status = 'closed' where id = {case_id}")).await.unwrap();
     let whistle_id: i64 = {
-        let admin = app.actor_for("admin").await.unwrap();
-        app.list_whistles(&admin, Some("open")).await.unwrap()[0].id
+        let admin = app.admin().actor_for("admin").await.unwrap();
+        app.whistles().list_whistles(&admin, Some("open")).await.unwrap()[0].id
     };
     db.exec(&format!("update whistles set status = 'closed' where id = {whistle_id}")).await.unwrap();
     let other: i64 = {
-        let admin = app.actor_for("admin").await.unwrap();
-        let closed = app.list_whistles(&admin, Some("closed")).await.unwrap();
+        let admin = app.admin().actor_for("admin").await.unwrap();
+        let closed = app.whistles().list_whistles(&admin, Some("closed")).await.unwrap();
         closed.iter().map(|w| w.id).find(|id| *id != whistle_id).unwrap()
     };
     db.exec(&format!(
@@ -57,7 +57,7 @@ async fn a_case_or_whistle_edited_in_its_table_is_named_by_the_rebuild() {
     .await
     .unwrap();
 
-    let report = app.verify_projections().await.unwrap();
+    let report = app.ops().verify_projections().await.unwrap();
     let mut named: Vec<(StreamKind, i64, Vec<String>)> =
         report.mismatches.iter().map(|m| (m.stream, m.id, m.fields.clone())).collect();
     named.sort();

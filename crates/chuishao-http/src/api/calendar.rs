@@ -5,14 +5,14 @@ use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
-use chuishao_app::deadlines::{CalendarImport, CalendarView, CalendarYearView, DueQuery, DueView};
+use chuishao_app::calendar::{CalendarImport, CalendarView, CalendarYearView, DueQuery, DueView};
 
 /// The official years (holidays and adjusted working days), the provisional ones and the
 /// working hours.
 #[utoipa::path(get, path = "/api/v1/calendar", tag = "deadlines", security(("bearer" = [])),
     responses((status = 200, body = CalendarView), (status = 401, body = ErrorBody)))]
 pub async fn calendar(State(s): State<AppState>, _auth: Auth) -> Result<Json<CalendarView>, ApiError> {
-    Ok(Json(s.app.calendar_view()))
+    Ok(Json(s.app.calendar().calendar_view()))
 }
 
 /// When something is due: `from` plus `working_days`, `working_hours` or wall-clock `hours`.
@@ -26,7 +26,7 @@ pub async fn due(
     _auth: Auth,
     ApiQuery(q): ApiQuery<DueQuery>,
 ) -> Result<Json<DueView>, ApiError> {
-    Ok(Json(s.app.due(&q)?))
+    Ok(Json(s.app.calendar().due(&q)?))
 }
 
 /// One supported year (2000–2100), official or provisional.
@@ -38,7 +38,7 @@ pub async fn year(
     _auth: Auth,
     Path(year): Path<String>,
 ) -> Result<Json<CalendarYearView>, ApiError> {
-    Ok(Json(s.app.calendar_year_view(parse_year(&year)?)?))
+    Ok(Json(s.app.calendar().calendar_year_view(parse_year(&year)?)?))
 }
 
 fn parse_year(year: &str) -> Result<i32, chuishao_app::AppError> {
@@ -59,5 +59,5 @@ pub async fn import_year(
     Path(year): Path<String>,
     ApiJson(body): ApiJson<CalendarImport>,
 ) -> Result<Json<CalendarYearView>, ApiError> {
-    Ok(Json(s.app.import_calendar_year_as(&actor, parse_year(&year)?, &body.source).await?))
+    Ok(Json(s.app.calendar().import_calendar_year_as(&actor, parse_year(&year)?, &body.source).await?))
 }

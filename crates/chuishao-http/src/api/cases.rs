@@ -32,7 +32,7 @@ pub async fn create_case(
         }
         None => None,
     };
-    let out = s.app.submit_case(&actor, &input, key).await?;
+    let out = s.app.cases().submit_case(&actor, &input, key).await?;
     let mut res = (StatusCode::CREATED, Json(out.case)).into_response();
     if out.replayed {
         res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -48,7 +48,7 @@ pub async fn list_cases(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<CaseListQuery>,
 ) -> Result<Json<CasePage>, ApiError> {
-    Ok(Json(s.app.list_cases(&actor, &q).await?))
+    Ok(Json(s.app.cases().list_cases(&actor, &q).await?))
 }
 
 /// One case. Outside the caller's scope it does not exist (404).
@@ -60,7 +60,7 @@ pub async fn get_case(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(s.app.case_view_by_id(&actor, CaseId(path_id(&id)?)).await?))
+    Ok(Json(s.app.cases().case_view_by_id(&actor, CaseId(path_id(&id)?)).await?))
 }
 
 /// A case's events, oldest first, each with its hash in the audit chain.
@@ -72,7 +72,7 @@ pub async fn case_events(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    Ok(Json(s.app.case_events(&actor, CaseId(path_id(&id)?)).await?))
+    Ok(Json(s.app.cases().case_events(&actor, CaseId(path_id(&id)?)).await?))
 }
 
 /// Applies a lifecycle action: `{"action": "...", "version": N, ...fields}`. A stale version
@@ -91,7 +91,7 @@ pub async fn transition(
     ApiJson(input): ApiJson<TransitionInput>,
 ) -> Result<Json<CaseView>, ApiError> {
     let id = CaseId(path_id(&id)?);
-    Ok(Json(s.app.transition(&actor, id, &input).await?))
+    Ok(Json(s.app.cases().transition(&actor, id, &input).await?))
 }
 
 /// The reporter's name and phone unmasked, for a callback. Dispatchers and admins only; every
@@ -105,7 +105,7 @@ pub async fn reveal_reporter(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ReporterView>, ApiError> {
-    Ok(Json(s.app.reveal_reporter(&actor, CaseId(path_id(&id)?)).await?))
+    Ok(Json(s.app.cases().reveal_reporter(&actor, CaseId(path_id(&id)?)).await?))
 }
 
 /// What the public sees of a case (Open311, the tracking page, public JSON): the description
@@ -120,7 +120,7 @@ pub async fn public_text(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<PublicTextView>, ApiError> {
-    Ok(Json(s.app.public_text_view(&actor, CaseId(path_id(&id)?), false).await?))
+    Ok(Json(s.app.residents().public_text_view(&actor, CaseId(path_id(&id)?), false).await?))
 }
 
 /// Edits (`edited` with `text`), withholds (`withheld`) or restores (`auto`) the public
@@ -137,5 +137,5 @@ pub async fn set_public_text(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PublicTextInput>,
 ) -> Result<Json<PublicTextView>, ApiError> {
-    Ok(Json(s.app.set_public_text(&actor, CaseId(path_id(&id)?), &input, false).await?))
+    Ok(Json(s.app.residents().set_public_text(&actor, CaseId(path_id(&id)?), &input, false).await?))
 }

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chuishao_app::geo::{GeoImportError, ImportReport, LocateView};
+use chuishao_app::grids::geo::{GeoImportError, ImportReport, LocateView};
 use chuishao_geo::GeoError;
 use serde::Deserialize;
 use serde_json::json;
@@ -41,7 +41,7 @@ pub async fn locate(
     if !errors.is_empty() {
         return Err(chuishao_app::AppError::Invalid(errors).into());
     }
-    Ok(Json(s.app.locate(q.lon, q.lat).await?))
+    Ok(Json(s.app.grids().locate(q.lon, q.lat).await?))
 }
 
 impl From<GeoImportError> for ApiError {
@@ -83,8 +83,8 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportReport>, ApiError> {
-    s.app.authorize_geo_import(&actor)?;
-    let max = s.app.geo_limits().max_bytes;
+    s.app.grids().authorize_geo_import(&actor)?;
+    let max = s.app.grids().geo_limits().max_bytes;
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(bytes) = declared.filter(|b| *b > max) {
@@ -93,7 +93,7 @@ pub async fn import(
     let bytes = axum::body::to_bytes(body, max as usize + 1)
         .await
         .map_err(|_| ApiError::from(GeoImportError::from(GeoError::TooLarge { bytes: max + 1, max })))?;
-    Ok(Json(s.app.import_geo(&bytes, &|_| {}).await?))
+    Ok(Json(s.app.grids().import_geo(&bytes, &|_| {}).await?))
 }
 
 /// Every place with geometry and every street, as a GeoJSON FeatureCollection that
@@ -101,7 +101,7 @@ pub async fn import(
 #[utoipa::path(get, path = "/api/v1/geo/export", tag = "geo", security(("bearer" = [])),
     responses((status = 200, content_type = "application/geo+json", body = Object), (status = 401, body = ErrorBody)))]
 pub async fn export(State(s): State<AppState>, _auth: Auth) -> Result<impl IntoResponse, ApiError> {
-    let fc = s.app.export_geo().await?;
+    let fc = s.app.grids().export_geo().await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], fc.to_string()))
 }
 
@@ -127,14 +127,14 @@ pub async fn map_svg(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<MapQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    use chuishao_app::geo::map::MapMetric;
+    use chuishao_app::grids::geo::map::MapMetric;
     let metric = match q.metric.as_deref() {
         None | Some("") => MapMetric::OpenCases,
         Some(m) => MapMetric::parse(m).ok_or_else(|| {
             chuishao_app::AppError::invalid("metric", "open_cases, overdue_cases or households_per_worker")
         })?,
     };
-    let svg = s.app.map_svg(&actor, &q.org, metric, q.width.unwrap_or(960.0)).await?;
+    let svg = s.app.grids().map_svg(&actor, &q.org, metric, q.width.unwrap_or(960.0)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg))
 }
 
@@ -151,18 +151,18 @@ pub struct WorkloadQuery {
 /// Households and open cases per grid and per grid worker; grids over the households target
 /// and grids without a worker are flagged.
 #[utoipa::path(get, path = "/api/v1/geo/workload", tag = "geo", params(WorkloadQuery), security(("bearer" = [])),
-    responses((status = 200, body = chuishao_app::geo::workload::WorkloadView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = chuishao_app::grids::geo::workload::WorkloadView), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn workload(
     State(s): State<AppState>,
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<WorkloadQuery>,
-) -> Result<Json<chuishao_app::geo::workload::WorkloadView>, ApiError> {
-    let target = q.target.unwrap_or(chuishao_app::geo::workload::DEFAULT_HOUSEHOLDS_TARGET);
+) -> Result<Json<chuishao_app::grids::geo::workload::WorkloadView>, ApiError> {
+    let target = q.target.unwrap_or(chuishao_app::grids::geo::workload::DEFAULT_HOUSEHOLDS_TARGET);
     if !(1..=100_000).contains(&target) {
         return Err(chuishao_app::AppError::invalid("target", "between 1 and 100,000 households").into());
     }
-    Ok(Json(s.app.workload(&actor, &q.org, target).await?))
+    Ok(Json(s.app.grids().workload(&actor, &q.org, target).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -189,6 +189,6 @@ pub async fn partition(
     ApiQuery(q): ApiQuery<PartitionQuery>,
     crate::extract::ApiJson(body): crate::extract::ApiJson<serde_json::Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let fc = s.app.propose_partition(&actor, &q.community, q.k, &body).await?;
+    let fc = s.app.grids().propose_partition(&actor, &q.community, q.k, &body).await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], fc.to_string()))
 }

@@ -14,11 +14,11 @@ pub async fn healthz() -> Json<Value> {
 /// Ready: the database answers. Also reports (still ready) a holiday schedule due for import:
 /// the current year's while it is provisional, or from 1 November next year's.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let calendar = match state.app.provisional_year_due() {
+    let calendar = match state.app.calendar().provisional_year_due() {
         Some(year) => json!({ "status": "provisional", "year": year }),
         None => json!({ "status": "ok" }),
     };
-    match state.app.store.ping().await {
+    match state.app.ops().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok", "calendar": calendar }))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

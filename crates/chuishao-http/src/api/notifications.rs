@@ -30,7 +30,7 @@ pub async fn deliveries(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> Result<Json<Vec<DeliveryView>>, ApiError> {
-    Ok(Json(s.app.list_deliveries(&actor, q.state.as_deref().filter(|s| !s.is_empty()), q.limit).await?))
+    Ok(Json(s.app.ops().list_deliveries(&actor, q.state.as_deref().filter(|s| !s.is_empty()), q.limit).await?))
 }
 
 /// Puts a failed or dead-lettered delivery back in the queue, due now, with fresh attempts.
@@ -44,7 +44,7 @@ pub async fn retry(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    s.app.retry_delivery(&actor, id).await?;
+    s.app.ops().retry_delivery(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -55,7 +55,7 @@ pub async fn subscriptions(
     State(s): State<AppState>,
     Auth(actor): Auth,
 ) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
-    Ok(Json(s.app.list_subscriptions(&actor).await?))
+    Ok(Json(s.app.ops().list_subscriptions(&actor).await?))
 }
 
 /// Adds a subscription: a webhook (JSON, signed `X-Chuishao-Signature: sha256=…` when a secret
@@ -69,5 +69,5 @@ pub async fn create_subscription(
     Auth(actor): Auth,
     ApiJson(input): ApiJson<SubscriptionInput>,
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.app.create_subscription(&actor, &input).await?)))
+    Ok((StatusCode::CREATED, Json(s.app.ops().create_subscription(&actor, &input).await?)))
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use chuishao_app::AppError;
 use chuishao_app::cases::CaseView;
-use chuishao_app::patrol::{
+use chuishao_app::grids::patrol::{
     PatrolListQuery, PatrolProblemInput, PatrolView, StreetListView, StreetPeopleInput, StreetView, TrackPointInput,
 };
 use serde::Deserialize;
@@ -42,7 +42,7 @@ pub async fn streets(
         Some(h) => Some(h * 3_600_000),
         None => None,
     };
-    Ok(Json(s.app.streets(&actor, &q.org, q.unpatrolled.unwrap_or(false), period).await?))
+    Ok(Json(s.app.grids().streets(&actor, &q.org, q.unpatrolled.unwrap_or(false), period).await?))
 }
 
 /// One street with its people and last patrol.
@@ -54,7 +54,7 @@ pub async fn street(
     Auth(actor): Auth,
     Path(code): Path<String>,
 ) -> Result<Json<StreetView>, ApiError> {
-    Ok(Json(s.app.street(&actor, &code).await?))
+    Ok(Json(s.app.grids().street(&actor, &code).await?))
 }
 
 /// Replaces a street's chiefs (街巷长), stewards (巷管家) and council (an admin, or a
@@ -69,7 +69,7 @@ pub async fn set_people(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<StreetPeopleInput>,
 ) -> Result<Json<StreetView>, ApiError> {
-    Ok(Json(s.app.set_street_people(&actor, &code, &input).await?))
+    Ok(Json(s.app.grids().set_street_people(&actor, &code, &input).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -102,7 +102,7 @@ pub async fn start(
     Auth(actor): Auth,
     ApiJson(input): ApiJson<StartPatrolInput>,
 ) -> Result<(StatusCode, Json<PatrolView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.app.start_patrol(&actor, &input.street_code).await?)))
+    Ok((StatusCode::CREATED, Json(s.app.grids().start_patrol(&actor, &input.street_code).await?)))
 }
 
 /// Patrol history of a street or of a person, newest first (without track or checklist).
@@ -118,7 +118,7 @@ pub async fn list(
     if !(1..=200).contains(&limit) {
         return Err(AppError::invalid("limit", "between 1 and 200").into());
     }
-    Ok(Json(s.app.list_patrols(&actor, &PatrolListQuery { street: q.street, user: q.user, limit }).await?))
+    Ok(Json(s.app.grids().list_patrols(&actor, &PatrolListQuery { street: q.street, user: q.user, limit }).await?))
 }
 
 /// One patrol with its checklist, findings and track.
@@ -129,7 +129,7 @@ pub async fn get(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<PatrolView>, ApiError> {
-    Ok(Json(s.app.patrol(&actor, path_id(&id)?).await?))
+    Ok(Json(s.app.grids().patrol(&actor, path_id(&id)?).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -151,7 +151,7 @@ pub async fn track(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TrackInput>,
 ) -> Result<Json<PatrolView>, ApiError> {
-    Ok(Json(s.app.record_track(&actor, path_id(&id)?, &input.points).await?))
+    Ok(Json(s.app.grids().record_track(&actor, path_id(&id)?, &input.points).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -172,7 +172,7 @@ pub async fn checklist(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChecklistInput>,
 ) -> Result<Json<PatrolView>, ApiError> {
-    Ok(Json(s.app.tick_checklist(&actor, path_id(&id)?, &input.ticks).await?))
+    Ok(Json(s.app.grids().tick_checklist(&actor, path_id(&id)?, &input.ticks).await?))
 }
 
 /// Reports a problem found on your ongoing patrol: filed as a case (source `patrol`, you as
@@ -193,7 +193,7 @@ pub async fn problem(
         Some(v) => Some(v.to_str().map_err(|_| AppError::invalid("Idempotency-Key", "visible ASCII only"))?),
         None => None,
     };
-    Ok((StatusCode::CREATED, Json(s.app.report_patrol_problem(&actor, path_id(&id)?, &input, key).await?)))
+    Ok((StatusCode::CREATED, Json(s.app.grids().report_patrol_problem(&actor, path_id(&id)?, &input, key).await?)))
 }
 
 /// Finishes your ongoing patrol. An event `finished` in stream `patrol`.
@@ -206,5 +206,5 @@ pub async fn finish(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<PatrolView>, ApiError> {
-    Ok(Json(s.app.finish_patrol(&actor, path_id(&id)?).await?))
+    Ok(Json(s.app.grids().finish_patrol(&actor, path_id(&id)?).await?))
 }

@@ -5,8 +5,8 @@ use crate::extract::{ApiQuery, Auth};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
-use chuishao_app::catalogue::CategoryView;
-use chuishao_app::orgs::OrgView;
+use chuishao_app::admin::catalogue::CategoryView;
+use chuishao_app::admin::orgs::OrgView;
 use chuishao_domain::org::OrgKind;
 use serde::Deserialize;
 
@@ -33,15 +33,15 @@ pub async fn orgs(
         ),
         None => None,
     };
-    Ok(Json(s.app.list_orgs(kind).await?))
+    Ok(Json(s.app.admin().list_orgs(kind).await?))
 }
 
 /// Functional departments and the units they station in subdistricts.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "reference", security(("bearer" = [])),
     responses((status = 200, body = Vec<OrgView>), (status = 401, body = ErrorBody)))]
 pub async fn departments(State(s): State<AppState>, _auth: Auth) -> Result<Json<Vec<OrgView>>, ApiError> {
-    let mut out = s.app.list_orgs(Some(OrgKind::Department)).await?;
-    out.extend(s.app.list_orgs(Some(OrgKind::StationedUnit)).await?);
+    let mut out = s.app.admin().list_orgs(Some(OrgKind::Department)).await?;
+    out.extend(s.app.admin().list_orgs(Some(OrgKind::StationedUnit)).await?);
     Ok(Json(out))
 }
 
@@ -49,5 +49,5 @@ pub async fn departments(State(s): State<AppState>, _auth: Auth) -> Result<Json<
 #[utoipa::path(get, path = "/api/v1/categories", tag = "reference",
     responses((status = 200, body = Vec<CategoryView>)))]
 pub async fn categories(State(s): State<AppState>) -> Result<Json<Vec<CategoryView>>, ApiError> {
-    Ok(Json(s.app.list_categories().await?))
+    Ok(Json(s.app.admin().list_categories().await?))
 }

@@ -28,7 +28,7 @@ pub async fn board(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<BoardQuery>,
 ) -> Result<Json<WhistleBoard>, ApiError> {
-    Ok(Json(s.app.whistle_board(&actor, &q.subdistrict).await?))
+    Ok(Json(s.app.whistles().whistle_board(&actor, &q.subdistrict).await?))
 }
 
 /// The board as server-sent events (`event: board`, JSON data): the current board at once,
@@ -59,11 +59,11 @@ pub(crate) async fn board_events(
         tracing::error!(error = %e, "whistle board subscribe failed");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "live updates unavailable")
     })?;
-    let first = s.app.whistle_board(&actor, &code).await?;
+    let first = s.app.whistles().whistle_board(&actor, &code).await?;
     let state = Follow { rx, app: s.app.clone(), actor, code, shown: first.clone() };
     let live = stream::unfold(state, move |mut st| async move {
         let seq = st.next_change().await?;
-        match st.app.whistle_board(&st.actor, &st.code).await {
+        match st.app.whistles().whistle_board(&st.actor, &st.code).await {
             Ok(b) => {
                 let ev = event(&b, Some(seq), name);
                 st.shown = b;

@@ -10,7 +10,7 @@ use chuishao_app::whistles::{
     DepartmentScorecard, MonthQuery, ScorecardPage, WhistleEventView, WhistleInput, WhistleListQuery,
     WhistleTransitionInput, WhistleView,
 };
-use chuishao_domain::ids::OrgId;
+use chuishao_domain::ids::{OrgId, WhistleId};
 
 /// Blows a whistle: summons departments or stationed units to a place, each with a task and a
 /// check-in deadline (emergency 30 min wall clock, joint enforcement 2 working hours, routine
@@ -24,7 +24,7 @@ pub async fn create_whistle(
     Auth(actor): Auth,
     ApiJson(input): ApiJson<WhistleInput>,
 ) -> Result<(StatusCode, Json<WhistleView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.app.raise_whistle(&actor, &input).await?)))
+    Ok((StatusCode::CREATED, Json(s.app.whistles().raise_whistle(&actor, &input).await?)))
 }
 
 /// Whistles the caller raised or is summoned by, newest first. A summoned department sees
@@ -36,7 +36,7 @@ pub async fn list_whistles(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<WhistleListQuery>,
 ) -> Result<Json<Vec<WhistleView>>, ApiError> {
-    Ok(Json(s.app.list_whistles(&actor, q.status.as_deref()).await?))
+    Ok(Json(s.app.whistles().list_whistles(&actor, q.status.as_deref()).await?))
 }
 
 /// One whistle; outside the caller's scope it does not exist (404).
@@ -48,7 +48,7 @@ pub async fn get_whistle(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<WhistleView>, ApiError> {
-    Ok(Json(s.app.whistle_view(&actor, path_id(&id)?).await?))
+    Ok(Json(s.app.whistles().whistle_view(&actor, WhistleId(path_id(&id)?)).await?))
 }
 
 /// A whistle's events, oldest first, each with its hash in the audit chain.
@@ -60,7 +60,7 @@ pub async fn whistle_events(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<WhistleEventView>>, ApiError> {
-    Ok(Json(s.app.whistle_events(&actor, path_id(&id)?).await?))
+    Ok(Json(s.app.whistles().whistle_events(&actor, WhistleId(path_id(&id)?)).await?))
 }
 
 /// `{"action": "acknowledge" | "check_in" | "reply" | "report_done" | "confirm" | "rate" |
@@ -76,7 +76,7 @@ pub async fn whistle_transition(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<WhistleTransitionInput>,
 ) -> Result<Json<WhistleView>, ApiError> {
-    Ok(Json(s.app.whistle_transition(&actor, path_id(&id)?, &input).await?))
+    Ok(Json(s.app.whistles().whistle_transition(&actor, WhistleId(path_id(&id)?), &input).await?))
 }
 
 /// A department's whistle scorecard for a month: its own, or any for the district.
@@ -90,7 +90,7 @@ pub async fn department_scorecard(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> Result<Json<DepartmentScorecard>, ApiError> {
-    Ok(Json(s.app.department_scorecard(&actor, OrgId(path_id(&id)?), &q.month).await?))
+    Ok(Json(s.app.whistles().department_scorecard(&actor, OrgId(path_id(&id)?), &q.month).await?))
 }
 
 /// Every department's scorecard, ranked, and each subdistrict's whistles per 1,000 cases
@@ -104,5 +104,5 @@ pub async fn scorecards(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> Result<Json<ScorecardPage>, ApiError> {
-    Ok(Json(s.app.scorecards(&actor, &q.month).await?))
+    Ok(Json(s.app.whistles().scorecards(&actor, &q.month).await?))
 }

@@ -97,7 +97,7 @@ proptest! {
         if let Some(c) = TrackingCode::parse(&code) {
             prop_assert_eq!(TrackingCode::parse(c.as_str()).map(|again| again.as_str().to_string()), Some(c.as_str().to_string()));
         }
-        let _ = chuishao_app::auth::token_hash(&s);
+        let _ = chuishao_app::admin::auth::token_hash(&s);
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn key_required() -> Open311Error {
 
 /// The integrator an `api_key` names, or the 403 refusing it.
 async fn integrator_key(s: &AppState, key: &str) -> Result<chuishao_domain::access::Actor, Open311Error> {
-    s.app.open311_actor(key).await.map_err(|e| match e {
+    s.app.residents().open311_actor(key).await.map_err(|e| match e {
         chuishao_app::AppError::Unauthenticated => Open311Error::forbidden("api_key is not valid"),
         other => Open311Error::from(other),
     })
@@ -246,15 +246,18 @@ async fn route(
             if !get {
                 return Err(not_allowed());
             }
-            let services = app.open311_services(en).await.map_err(app_fail)?;
+            let services = app.residents().open311_services(en).await.map_err(app_fail)?;
             Ok(render(StatusCode::OK, format, "services", "service", &services))
         }
         (2, Some("services" | "service")) => {
             if !get {
                 return Err(not_allowed());
             }
-            let d =
-                app.open311_service_definition(name, en).await.map_err(|e| fail(naming("service_code", name)(e)))?;
+            let d = app
+                .residents()
+                .open311_service_definition(name, en)
+                .await
+                .map_err(|e| fail(naming("service_code", name)(e)))?;
             Ok(render(StatusCode::OK, format, "service_definition", "", &d))
         }
         (1, Some(_)) if name == "requests" => {
@@ -262,12 +265,19 @@ async fn route(
                 let actor = integrator().await?;
                 let req = o311::NewRequest { media, ..params::new_request(params).map_err(fail)? };
                 let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-                let created = app.open311_create(&actor, &req, key, en, &s.photo_dir).await.map_err(app_fail)?;
+                let created =
+                    app.residents().open311_create(&actor, &req, key, en, &s.photo_dir).await.map_err(app_fail)?;
                 Ok(render(StatusCode::CREATED, format, "service_requests", "request", &[created]))
             } else if get {
                 let q = params::request_filter(params).map_err(fail)?;
-                let list: Vec<_> =
-                    app.open311_requests(&q, en).await.map_err(app_fail)?.into_iter().map(absolute).collect();
+                let list: Vec<_> = app
+                    .residents()
+                    .open311_requests(&q, en)
+                    .await
+                    .map_err(app_fail)?
+                    .into_iter()
+                    .map(absolute)
+                    .collect();
                 Ok(render(StatusCode::OK, format, "service_requests", "request", &list))
             } else {
                 Err(not_allowed())
@@ -277,7 +287,11 @@ async fn route(
             if !get {
                 return Err(not_allowed());
             }
-            let r = app.open311_request(name, en).await.map_err(|e| fail(naming("service_request_id", name)(e)))?;
+            let r = app
+                .residents()
+                .open311_request(name, en)
+                .await
+                .map_err(|e| fail(naming("service_request_id", name)(e)))?;
             let r = absolute(r);
             Ok(render(StatusCode::OK, format, "service_requests", "request", &[r]))
         }
@@ -285,7 +299,7 @@ async fn route(
             if !get {
                 return Err(not_allowed());
             }
-            let t = app.open311_token(name).await.map_err(|e| fail(naming("token", name)(e)))?;
+            let t = app.residents().open311_token(name).await.map_err(|e| fail(naming("token", name)(e)))?;
             Ok(render(StatusCode::OK, format, "service_requests", "request", &[t]))
         }
         (1, Some(_)) if name == "servicerequestupdates" => {
@@ -294,13 +308,14 @@ async fn route(
                 let u = params::new_update(params).map_err(fail)?;
                 let id = u.service_request_id.clone();
                 let done = app
+                    .residents()
                     .open311_post_update(&actor, &u)
                     .await
                     .map_err(|e| fail(naming("service_request_id", &id)(e)))?;
                 Ok(render(StatusCode::OK, format, "service_request_updates", "request_update", &[done]))
             } else if get {
                 let (start, end) = params::update_window(params).map_err(fail)?;
-                let list = app.open311_updates(start, end, en).await.map_err(app_fail)?;
+                let list = app.residents().open311_updates(start, end, en).await.map_err(app_fail)?;
                 Ok(render(StatusCode::OK, format, "service_request_updates", "request_update", &list))
             } else {
                 Err(not_allowed())

@@ -6,8 +6,8 @@
 //! the same templates (`data-clock-words` on the page).
 
 use super::Msgs;
+use chuishao_app::calendar::DeadlineView;
 use chuishao_app::cases::CaseView;
-use chuishao_app::deadlines::DeadlineView;
 use chuishao_domain::deadlines::DeadlineStatus as S;
 
 const MINUTE: i64 = 60_000;

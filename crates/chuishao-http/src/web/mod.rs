@@ -201,7 +201,7 @@ pub async fn calendar_notice(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     if req.uri().path().starts_with("/console") {
-        req.extensions_mut().insert(CalendarNotice(s.app.provisional_year_due()));
+        req.extensions_mut().insert(CalendarNotice(s.app.calendar().provisional_year_due()));
     }
     next.run(req).await
 }

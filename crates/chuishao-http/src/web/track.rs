@@ -71,7 +71,7 @@ async fn lookup(State(s): State<AppState>, lang: PageLang, Query(q): Query<HashM
     let mut not_found = false;
     if !code.trim().is_empty() {
         match chuishao_domain::ids::TrackingCode::parse(&code) {
-            Some(c) if s.app.store.case_by_tracking_code(c.as_str()).await.ok().flatten().is_some() => {
+            Some(c) if s.app.residents().tracking_code_known(&c).await.unwrap_or(false) => {
                 return Redirect::to(&format!("/t/{}?lang={}", c.as_str(), lang.lang.code())).into_response();
             }
             _ => not_found = true,
@@ -105,7 +105,7 @@ async fn track(State(s): State<AppState>, lang: PageLang, Path(code): Path<Strin
         }
     };
     let (callback_open, needs_phone) = if matches!(case.status, "resolved" | "verified" | "closed") {
-        s.app.callback_state(&case.tracking_code).await.unwrap_or((false, false))
+        s.app.residents().callback_state(&case.tracking_code).await.unwrap_or((false, false))
     } else {
         (false, false)
     };
@@ -177,7 +177,7 @@ async fn events(
             return (StatusCode::SERVICE_UNAVAILABLE, "live updates unavailable").into_response();
         }
     };
-    let backlog = match s.app.live_updates_after(tc.as_str(), after).await {
+    let backlog = match s.app.residents().live_updates_after(tc.as_str(), after).await {
         Ok(b) => b,
         Err(AppError::NotFound(_)) => return (StatusCode::NOT_FOUND, "no such case").into_response(),
         Err(e) => {
@@ -259,7 +259,7 @@ async fn callback(State(s): State<AppState>, lang: PageLang, Path(code): Path<St
         satisfaction: fields.satisfaction,
         comment: fields.comment,
     };
-    match s.app.resident_callback(&code, &form).await {
+    match s.app.residents().resident_callback(&code, &form).await {
         Ok(outcome) => {
             let mut lines = vec!["callback.thanks", "callback.done"];
             if outcome.reopened {

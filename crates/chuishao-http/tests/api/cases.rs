@@ -782,7 +782,7 @@ async fn scope_limits_what_each_role_sees() {
     }
 
     // Revealing the reporter: dispatchers only, and each reveal is audited.
-    let (store, a1_id) = (&t.app.store, id_of(&a1));
+    let (store, a1_id) = (&t.store, id_of(&a1));
     let reveals = || async move { store.stream_events("access", a1_id).await.unwrap().len() };
     assert_eq!(reveals().await, 0);
     let (s, who) = t.get(&dispatcher, &format!("/api/v1/cases/{}/reporter", a1["id"])).await;
@@ -966,7 +966,11 @@ async fn reference_data_health_and_public_tracking() {
     // 2 November 2026 and 2027 has no official schedule yet: still ready, but it says so.
     let calendar = json!({"status": "provisional", "year": 2027});
     assert_eq!((s, ready), (StatusCode::OK, json!({"status": "ok", "database": "ok", "calendar": calendar})));
-    t.app.import_calendar_year(include_str!("../../../chuishao-app/tests/fixtures/2027-example.toml")).await.unwrap();
+    t.app
+        .calendar()
+        .import_calendar_year(include_str!("../../../chuishao-app/tests/fixtures/2027-example.toml"))
+        .await
+        .unwrap();
     let (_, _, ready) = t.send(t.client.get(t.url("/readyz"))).await;
     assert_eq!(ready["calendar"], json!({"status": "ok"}));
 
@@ -1174,7 +1178,7 @@ async fn deadlines_and_the_calendar() {
     assert_eq!(t.list_ids(&dispatcher, "overdue=true").await, vec![id_of(&case)]);
     let (s, page) = t.get(&dispatcher, "/api/v1/cases?due_before=yesterday").await;
     assert_invalid(&(s, page), "due_before");
-    let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    let r = t.app.calendar().timer_tick(t.app.now_ms()).await.unwrap();
     assert_eq!(r.supervisions, 1, "one supervision per case and level, though both clocks are overdue");
     let kinds = t.event_kinds(&case).await;
     assert!(kinds.contains(&"deadline_overdue".to_string()) && kinds.contains(&"supervised".to_string()), "{kinds:?}");

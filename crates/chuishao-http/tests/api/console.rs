@@ -14,7 +14,7 @@ pub(super) fn csrf_pair(_sid: &str) -> (String, String) {
 
 /// A session of `user` (demo password).
 pub(super) async fn signed_in(t: &TestApp, user: &str) -> String {
-    login(t, user, chuishao_app::console::accounts::DEMO_PASSWORD).await.1.unwrap()
+    login(t, user, chuishao_app::admin::accounts::DEMO_PASSWORD).await.1.unwrap()
 }
 
 pub(super) fn browser() -> reqwest::Client {
@@ -73,7 +73,7 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     let id = id_of(&created);
 
     // Sign-in lands a dispatcher on the board, with an HttpOnly, Secure, SameSite cookie.
-    let res = login_response(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let res = login_response(&t, "dispatcher", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/console/board");
     let raw = res.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
@@ -115,12 +115,12 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     assert!(html.contains("其他人刚刚修改了此案件") && html.contains("data-status=\"dispatched\""));
 
     // The department accepts and resolves; another department gets 403 on the URL.
-    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let dept = dept.unwrap();
     let (st, inbox) = page(&t, &dept, "/console/inbox").await;
     assert_eq!(st, StatusCode::OK);
     assert!(inbox.contains(&format!("id=\"case-{id}\"")));
-    let (_, other, _) = login(&t, "staff_swj", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, other, _) = login(&t, "staff_swj", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let (st, _) = page(&t, &other.unwrap(), &format!("/console/cases/{id}")).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (_, desk) = page(&t, &dept, &format!("/console/cases/{id}")).await;
@@ -148,7 +148,7 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
     assert_eq!(st, StatusCode::SEE_OTHER, "a revoked session signs in again");
 
     // Logins and failures are in the audit chain.
-    let events = t.app.store.stream_events("account", 0).await.unwrap();
+    let events = t.store.stream_events("account", 0).await.unwrap();
     assert!(events.is_empty(), "no unknown-user failures in this test");
     t.stop().await;
 }
@@ -156,7 +156,7 @@ async fn dispatcher_dispatches_and_department_resolves_through_the_console() {
 #[tokio::test]
 async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
     let t = spawn_app().await;
-    let good = chuishao_app::console::accounts::DEMO_PASSWORD;
+    let good = chuishao_app::admin::accounts::DEMO_PASSWORD;
     for (i, user) in ["dispatcher", "nobody_here"].iter().enumerate() {
         let mut statuses = vec![];
         let mut bodies = vec![];
@@ -183,7 +183,7 @@ async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
     assert_eq!(st, StatusCode::SEE_OTHER);
     let sid = sid.unwrap();
     let events =
-        t.app.store.stream_events("account", t.app.actor_for("dispatcher").await.unwrap().user_id.0).await.unwrap();
+        t.store.stream_events("account", t.app.admin().actor_for("dispatcher").await.unwrap().user_id.0).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["login_failed", "login_failed", "login_failed", "login"], "refused attempts are not checked");
 
@@ -225,28 +225,27 @@ async fn wrong_passwords_back_off_then_lock_without_revealing_names() {
 #[tokio::test]
 async fn ten_failures_lock_the_name_and_the_lockout_is_audited() {
     let t = spawn_app().await;
-    for _ in 0..chuishao_app::console::accounts::LOCKOUT_FAILURES {
+    for _ in 0..chuishao_app::admin::accounts::LOCKOUT_FAILURES {
         let (st, _, _) = login(&t, "department_staff", "wrong-password").await;
         assert_eq!(st, StatusCode::UNAUTHORIZED);
         // Past any backoff, so every attempt is checked.
         t.clock.offset_ms.fetch_add(70_000, Ordering::SeqCst);
     }
-    let res = login_response(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let res = login_response(&t, "department_staff", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(wait > 60 && wait <= 15 * 60, "locked for up to 15 minutes, got {wait}");
-    let uid = t.app.actor_for("department_staff").await.unwrap().user_id.0;
-    let kinds: Vec<String> =
-        t.app.store.stream_events("account", uid).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let uid = t.app.admin().actor_for("department_staff").await.unwrap().user_id.0;
+    let kinds: Vec<String> = t.store.stream_events("account", uid).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds.last().map(String::as_str), Some("login_locked"));
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none(), "the audit chain holds");
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none(), "the audit chain holds");
     t.stop().await;
 }
 
 #[tokio::test]
 async fn the_open_board_hears_about_a_change() {
     let t = spawn_app().await;
-    let (_, sid, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, sid, _) = login(&t, "dispatcher", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let sid = sid.unwrap();
     let unauth = browser().get(t.url("/console/board/events")).send().await.unwrap();
     assert_eq!(unauth.status(), StatusCode::UNAUTHORIZED);
@@ -287,7 +286,7 @@ async fn the_department_resolves_with_a_photo_and_a_disguised_script_is_refused(
     let id = id_of(&c);
     let c = t.ok(&t.admin, &c, "register", json!({})).await;
     let c = t.ok(&t.admin, &c, "dispatch", json!({"handler_code": "CGZF"})).await;
-    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let dept = dept.unwrap();
     let v = c["version"].as_i64().unwrap().to_string();
     assert_eq!(act(&t, &dept, id, &[("action", "accept"), ("version", &v)], true).await.0, StatusCode::SEE_OTHER);
@@ -370,7 +369,7 @@ async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision()
     let (st, w) = t.post(&leader, "/api/v1/whistles", whistle).await;
     assert_eq!(st, StatusCode::CREATED, "{w}");
 
-    let (_, disp, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, disp, _) = login(&t, "dispatcher", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let disp = disp.unwrap();
     let (st, desk) = page(&t, &disp, &format!("/console/cases/{id}")).await;
     assert_eq!(st, StatusCode::OK);
@@ -408,7 +407,7 @@ async fn the_desk_reads_in_plain_words_with_clocks_map_whistle_and_supervision()
     assert!(en.contains("data-clock-words=\"{} left|{} overdue|"), "console.js gets the page's words");
 
     // Admins are told (from 1 November) that next year's schedule is still provisional.
-    let (_, adm, _) = login(&t, "admin", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, adm, _) = login(&t, "admin", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let (_, board) = page(&t, &adm.unwrap(), "/console/board").await;
     let notice = board.split("id=\"calendar-notice\"").nth(1).unwrap().split("</p>").next().unwrap();
     assert!(notice.contains("2027年的国务院放假安排尚未导入"), "{notice}");
@@ -442,7 +441,7 @@ async fn bulk_dispatch_reports_each_case_and_never_half_changes_one() {
     let mut unclassified = case_body("E0101", GRID);
     unclassified.as_object_mut().unwrap().remove("category_code");
     let (_, bare) = t.post(&t.admin, "/api/v1/cases", unclassified).await;
-    let (_, disp, _) = login(&t, "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, disp, _) = login(&t, "dispatcher", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let disp = disp.unwrap();
     let (_, board) = page(&t, &disp, "/console/board").await;
     for c in cases.iter().chain([&bare]) {
@@ -493,7 +492,7 @@ async fn bulk_dispatch_reports_each_case_and_never_half_changes_one() {
     let (_, html) = bulk(&t, &disp, &fields, true).await;
     assert!(html.contains("id=\"bulk-ok\">1<"), "{html}");
     // A department user cannot act for the dispatcher in bulk either.
-    let (_, dept, _) = login(&t, "department_staff", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let (_, dept, _) = login(&t, "department_staff", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     let fields = vec![("bulk_action", "classify".to_string()), ("case", format!("{}:1", bare["id"]))];
     let (st, html) = bulk(&t, &dept.unwrap(), &fields, true).await;
     assert_eq!(st, StatusCode::OK);
@@ -508,7 +507,7 @@ async fn the_dispatcher_rules_on_returns_from_the_returns_queue() {
     let id = id_of(&c);
     let c = t.ok(&t.admin, &c, "register", json!({})).await;
     let c = t.ok(&t.admin, &c, "dispatch", json!({"handler_code": "CGZF"})).await;
-    let password = chuishao_app::console::accounts::DEMO_PASSWORD;
+    let password = chuishao_app::admin::accounts::DEMO_PASSWORD;
     let (_, dept, _) = login(&t, "department_staff", password).await;
     let dept = dept.unwrap();
     let (_, disp, _) = login(&t, "dispatcher", password).await;
@@ -586,18 +585,18 @@ async fn password_spraying_across_72_names_from_one_address_is_refused() {
     assert_eq!(refused, Some(20), "{statuses:?}");
     assert!(statuses[20..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     assert!(statuses[..20].iter().all(|s| *s == StatusCode::UNAUTHORIZED));
-    let res = login_from(&t, "203.0.113.7", "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let res = login_from(&t, "203.0.113.7", "dispatcher", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "the address is refused, even with a right password");
     assert!(res.headers().contains_key("retry-after"));
     // Another address is unaffected.
-    let res = login_from(&t, "198.51.100.2", "dispatcher", chuishao_app::console::accounts::DEMO_PASSWORD).await;
+    let res = login_from(&t, "198.51.100.2", "dispatcher", chuishao_app::admin::accounts::DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     t.stop().await;
 }
 
 #[tokio::test]
 async fn a_stranger_cannot_lock_a_named_user_out() {
-    use chuishao_app::console::accounts::{DEMO_PASSWORD, LOCKOUT_FAILURES, NAME_FREE_FAILURES, SLOWDOWN_MS};
+    use chuishao_app::admin::accounts::{DEMO_PASSWORD, LOCKOUT_FAILURES, NAME_FREE_FAILURES, SLOWDOWN_MS};
     let t = spawn_app_with(Options { behind_proxy: true, frozen_clock: true, ..Options::default() }).await;
     // Ten failures from the stranger's address lock the name there only.
     for _ in 0..LOCKOUT_FAILURES {

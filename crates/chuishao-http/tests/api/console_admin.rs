@@ -4,7 +4,7 @@
 //! the audit chain with the acting admin.
 
 use super::*;
-use chuishao_app::console::accounts::{DEMO_PASSWORD, LOCKOUT_FAILURES};
+use chuishao_app::admin::accounts::{DEMO_PASSWORD, LOCKOUT_FAILURES};
 use reqwest::header::{COOKIE, LOCATION};
 
 const CSRF: &str = "fedcba9876543210fedcba9876543210";
@@ -68,12 +68,12 @@ impl Staff {
 }
 
 async fn user_id(t: &TestApp, username: &str) -> i64 {
-    t.app.actor_for(username).await.unwrap().user_id.0
+    t.app.admin().actor_for(username).await.unwrap().user_id.0
 }
 
 /// Kinds and acting users of the account events about `user`, oldest first.
 async fn account_events(t: &TestApp, user: i64) -> Vec<(String, Option<i64>)> {
-    let events = t.app.store.stream_events("account", user).await.unwrap();
+    let events = t.store.stream_events("account", user).await.unwrap();
     events.into_iter().map(|e| (e.kind, e.actor_id)).collect()
 }
 
@@ -86,10 +86,10 @@ async fn admin_events(t: &TestApp, user: i64) -> Vec<(String, Option<i64>)> {
 
 /// The user's roles as `role@org code`, sorted.
 async fn roles_of(t: &TestApp, username: &str) -> Vec<String> {
-    let actor = t.app.actor_for(username).await.unwrap();
+    let actor = t.app.admin().actor_for(username).await.unwrap();
     let mut out = vec![];
     for b in actor.bindings {
-        let code = t.app.org(b.org_id).await.unwrap().unwrap().code.clone();
+        let code = t.app.admin().org(b.org_id).await.unwrap().unwrap().code.clone();
         out.push(format!("{}@{code}", b.role.as_str()));
     }
     out.sort();
@@ -134,10 +134,10 @@ async fn admin_creates_a_user_who_then_works_in_the_role() {
     assert!(html.contains("data-username=\"dispatcher\"") && html.contains("data-role=\"dispatcher\""));
     // Paginated: every user exactly once over the pages, 25 a page.
     for i in 0..20 {
-        t.app.create_user(&format!("extra_{i:02}"), "临时", &[]).await.unwrap();
+        t.app.admin().create_user(&format!("extra_{i:02}"), "临时", &[]).await.unwrap();
     }
     let (_, _, html) = admin.get(&t, "/console/admin/users").await;
-    let all = t.app.store.list_users().await.unwrap().len();
+    let all = t.store.list_users().await.unwrap().len();
     assert!(all > 25, "the demo fills more than one page");
     let names = |html: &str| -> Vec<String> {
         html.split("data-username=\"").skip(1).map(|p| p.split('"').next().unwrap().to_string()).collect()
@@ -183,10 +183,10 @@ async fn admin_creates_a_user_who_then_works_in_the_role() {
         assert_refused(&res, status, zh);
         assert!(res.2.contains("value=\"张伟\"") || form.iter().any(|(k, v)| *k == "display_name" && v.is_empty()));
     }
-    assert!(t.app.store.user_by_username("zhang.wei").await.unwrap().is_none());
+    assert!(t.store.user_by_username("zhang.wei").await.unwrap().is_none());
     let (st, _, _) = admin.post(&t, "/console/admin/users", &good, false).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "no CSRF token, no user");
-    assert!(t.app.store.user_by_username("zhang.wei").await.unwrap().is_none());
+    assert!(t.store.user_by_username("zhang.wei").await.unwrap().is_none());
 
     let (st, _, html) = admin.post(&t, "/console/admin/users", &good, true).await;
     assert_eq!(st, StatusCode::CREATED, "{html}");
@@ -228,7 +228,7 @@ async fn admin_creates_a_user_who_then_works_in_the_role() {
     let (_, _, page) = admin.get(&t, &format!("/console/admin/users/{li}")).await;
     assert!(!page.contains(&generated), "shown only once");
     assert!(page.contains("data-flag=\"must_change\""));
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none(), "audit chain intact");
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none(), "audit chain intact");
     t.stop().await;
 }
 
@@ -266,7 +266,7 @@ async fn non_admins_get_403_on_every_admin_page_and_form() {
     let (st, location, _) = Staff { sid: "css_none".into() }.get(&t, "/console/admin/users").await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert!(location.starts_with("/login?next="), "{location}");
-    assert!(t.app.store.user_by_username("x.y").await.unwrap().is_none());
+    assert!(t.store.user_by_username("x.y").await.unwrap().is_none());
     assert_eq!((roles_of(&t, "grid_worker").await, account_events(&t, target).await), before);
     t.stop().await;
 }
@@ -278,10 +278,11 @@ async fn a_scoped_admin_manages_only_its_subtree() {
     let community = format!("{heping}001");
     let donghu = format!("{}002", chuishao_app::demo::DISTRICT_CODE);
     t.app
+        .admin()
         .create_user("heping_admin", "和平街道管理员", &[(chuishao_domain::access::Role::Admin, heping.as_str())])
         .await
         .unwrap();
-    t.app.set_password("heping_admin", DEMO_PASSWORD).await.unwrap();
+    t.app.admin().set_password("heping_admin", DEMO_PASSWORD).await.unwrap();
     let admin = staff(&t, "heping_admin", DEMO_PASSWORD).await;
     let admin_id = user_id(&t, "heping_admin").await;
 
@@ -323,7 +324,7 @@ async fn a_scoped_admin_manages_only_its_subtree() {
     ];
     let res = admin.post(&t, "/console/admin/users", &create, true).await;
     assert_refused(&res, StatusCode::FORBIDDEN, "不能在您管理范围以外的单位");
-    assert!(t.app.store.user_by_username("wang.fang").await.unwrap().is_none());
+    assert!(t.store.user_by_username("wang.fang").await.unwrap().is_none());
 
     let (st, location, _) = admin.op(&t, grid, "grant", &[("role", "viewer"), ("org", community.as_str())]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
@@ -363,7 +364,7 @@ async fn reset_forces_a_change_and_revocations_apply_at_the_next_request() {
     let token = t.token("department_staff").await;
     let other = t.token("department_staff").await;
     assert_eq!(t.get(&token, "/api/v1/cases").await.0, StatusCode::OK);
-    let tokens = t.app.store.user_tokens(chuishao_domain::ids::UserId(dept)).await.unwrap();
+    let tokens = t.store.user_tokens(chuishao_domain::ids::UserId(dept)).await.unwrap();
     let (_, _, page) = admin.get(&t, &format!("/console/admin/users/{dept}")).await;
     for k in &tokens {
         assert!(page.contains(&format!("id=\"token-{}\"", k.id)), "token {} listed", k.id);
@@ -377,7 +378,7 @@ async fn reset_forces_a_change_and_revocations_apply_at_the_next_request() {
     let res = admin.op(&t, dept, "revoke-token", &[("token_id", newest.as_str())]).await;
     assert_refused(&res, StatusCode::UNPROCESSABLE_ENTITY, "没有这个有效的令牌");
     // Another user's token id is not this user's.
-    let admins_token = t.app.store.user_tokens(chuishao_domain::ids::UserId(admin_id)).await.unwrap()[0].id.to_string();
+    let admins_token = t.store.user_tokens(chuishao_domain::ids::UserId(admin_id)).await.unwrap()[0].id.to_string();
     let res = admin.op(&t, dept, "revoke-token", &[("token_id", admins_token.as_str())]).await;
     assert_refused(&res, StatusCode::UNPROCESSABLE_ENTITY, "没有这个有效的令牌");
     assert_eq!(t.get(&t.admin, "/api/v1/cases").await.0, StatusCode::OK);
@@ -416,7 +417,7 @@ async fn reset_forces_a_change_and_revocations_apply_at_the_next_request() {
         admin_events(&t, dept).await,
         ["sessions_revoked", "token_revoked", "password_reset"].map(|k| (k.to_string(), Some(admin_id)))
     );
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none());
     t.stop().await;
 }
 
@@ -453,13 +454,15 @@ async fn unlock_disable_guards_and_csrf() {
     assert_eq!(sign_in(&t, "viewer", DEMO_PASSWORD).await.0, StatusCode::SEE_OTHER);
 
     // The guards: not one's own last admin role, not oneself, not the last admin.
-    let district = t.app.org_by_code(chuishao_app::demo::DISTRICT_CODE).await.unwrap().unwrap().id.0.to_string();
+    let district =
+        t.app.admin().org_by_code(chuishao_app::demo::DISTRICT_CODE).await.unwrap().unwrap().id.0.to_string();
     let before = account_events(&t, admin_id).await.len();
     let res = admin.op(&t, admin_id, "remove-role", &[("role", "admin"), ("org_id", district.as_str())]).await;
     assert_refused(&res, StatusCode::UNPROCESSABLE_ENTITY, "不能移除您自己唯一的管理员角色");
     let res = admin.op(&t, admin_id, "disable", &[]).await;
     assert_refused(&res, StatusCode::UNPROCESSABLE_ENTITY, "不能停用您自己的账号");
     t.app
+        .admin()
         .create_user(
             "second_admin",
             "第二管理员",
@@ -467,7 +470,7 @@ async fn unlock_disable_guards_and_csrf() {
         )
         .await
         .unwrap();
-    t.app.set_password("second_admin", DEMO_PASSWORD).await.unwrap();
+    t.app.admin().set_password("second_admin", DEMO_PASSWORD).await.unwrap();
     let second = staff(&t, "second_admin", DEMO_PASSWORD).await;
     // The second admin disables the first; then the first cannot be the one to remove the last.
     assert_eq!(second.op(&t, admin_id, "disable", &[]).await.0, StatusCode::SEE_OTHER);
@@ -487,6 +490,6 @@ async fn unlock_disable_guards_and_csrf() {
         admin_events(&t, viewer).await,
         ["account_unlocked", "user_disabled", "user_enabled"].map(|k| (k.to_string(), Some(admin_id)))
     );
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none());
     t.stop().await;
 }

@@ -328,8 +328,8 @@ async fn map_svg_shades_grids_draws_pins_and_respects_scope() {
 #[tokio::test]
 async fn demo_streets_are_imported_inside_their_communities_and_drawn() {
     let t = spawn_app().await;
-    assert_eq!(t.app.seed_demo_streets().await.unwrap(), 28);
-    assert_eq!(t.app.seed_demo_streets().await.unwrap(), 28, "idempotent");
+    assert_eq!(t.app.grids().seed_demo_streets().await.unwrap(), 28);
+    assert_eq!(t.app.grids().seed_demo_streets().await.unwrap(), 28, "idempotent");
     let fc = t.export_geo().await;
     let streets: Vec<&Value> =
         fc["features"].as_array().unwrap().iter().filter(|f| f["properties"]["level"] == "street").collect();

@@ -79,6 +79,9 @@ pub(crate) struct TestApp {
     pub(crate) client: reqwest::Client,
     pub(crate) app: App,
     pub(crate) db: Option<TestDb>,
+    /// The test's own handle on the database, to read (or tamper with) what the server wrote;
+    /// the server's `App` keeps its store to itself.
+    pub(crate) store: chuishao_store::Store,
     server: tokio::task::JoinHandle<()>,
     pub(crate) clock: Arc<TestClock>,
     /// An admin token: the harness's own view of the database, through the API.
@@ -136,7 +139,7 @@ pub(crate) fn query_time(s: &Value) -> String {
 impl TestApp {
     /// A token for one of the demo users (admin, dispatcher, department_staff, staff_swj …).
     pub(crate) async fn token(&self, username: &str) -> String {
-        self.app.create_token(username, "test").await.unwrap()
+        self.app.admin().create_token(username, "test").await.unwrap()
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -331,10 +334,10 @@ pub(crate) async fn spawn_app_with(options: Options) -> TestApp {
     let db = TestDb::new(default_engine()).await.unwrap();
     let clock = Arc::new(TestClock::new(!options.frozen_clock));
     let app = App::new(db.store.clone(), clock.clone());
-    app.import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
-    app.import_catalogue(chuishao_app::catalogue::DEMO_CATALOGUE).await.unwrap();
-    app.seed_demo_users().await.unwrap();
-    let admin = app.create_token("admin", "test harness").await.unwrap();
+    app.admin().import_orgs(&chuishao_app::demo::demo_orgs()).await.unwrap();
+    app.admin().import_catalogue(chuishao_app::admin::catalogue::DEMO_CATALOGUE).await.unwrap();
+    app.ops().seed_demo_users().await.unwrap();
+    let admin = app.admin().create_token("admin", "test harness").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let photos = options.photos.then(|| tempfile::tempdir().unwrap());
@@ -352,5 +355,6 @@ pub(crate) async fn spawn_app_with(options: Options) -> TestApp {
         axum::serve(listener, service).await.unwrap();
     });
     let base = format!("http://{addr}");
-    TestApp { base, client: reqwest::Client::new(), app, db: Some(db), server, clock, admin, photos }
+    let store = db.store.clone();
+    TestApp { base, client: reqwest::Client::new(), app, db: Some(db), store, server, clock, admin, photos }
 }

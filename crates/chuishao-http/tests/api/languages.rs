@@ -20,7 +20,7 @@ async fn sign_in(t: &TestApp, user: &str) -> String {
         .form(&[
             ("csrf", CSRF),
             ("username", user),
-            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+            ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
             ("next", ""),
         ])
         .send()
@@ -161,10 +161,10 @@ fn check_html(what: &str, lang: &str, html: &str, names: &[String], failures: &m
 
 /// Display names and usernames of every user: names may appear in either language.
 async fn user_names(t: &TestApp) -> Vec<String> {
-    let admin = t.app.actor_for("admin").await.unwrap();
+    let admin = t.app.admin().actor_for("admin").await.unwrap();
     let mut names = Vec::new();
     for page in 1..=10 {
-        let list = t.app.admin_users(&admin, "", page).await.unwrap();
+        let list = t.app.admin().admin_users(&admin, "", page).await.unwrap();
         names.extend(list.items.iter().flat_map(|u| [u.display_name.clone(), u.username.clone()]));
         if page >= list.pages {
             break;
@@ -219,9 +219,9 @@ async fn every_page_speaks_one_language() {
     let ruled = t.ok(&dispatcher, &ruled, "register", json!({})).await;
     let ruled = t.ok(&dispatcher, &ruled, "dispatch", json!({"handler_code": "CGW"})).await;
     t.ok(&cgw, &ruled, "return", json!({"reason": "5002"})).await;
-    let disp_actor = t.app.actor_for("dispatcher").await.unwrap();
+    let disp_actor = t.app.admin().actor_for("dispatcher").await.unwrap();
     let v = t.admin_view(&ruled).await.0["version"].as_i64().unwrap();
-    t.app.arbitrate(&disp_actor, chuishao_domain::ids::CaseId(id_of(&ruled)), v, "SWJ", "").await.unwrap();
+    t.app.cases().arbitrate(&disp_actor, chuishao_domain::ids::CaseId(id_of(&ruled)), v, "SWJ", "").await.unwrap();
     // A whistle whose unit does not check in: the timer supervises it.
     let leader = t.token("subdistrict_leader").await;
     let (s, w) = t
@@ -235,9 +235,9 @@ async fn every_page_speaks_one_language() {
     assert_eq!(s, StatusCode::CREATED, "{w}");
     let whistle = w["id"].as_i64().unwrap();
     t.clock.advance_hours(24 * 12);
-    t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    t.app.calendar().timer_tick(t.app.now_ms()).await.unwrap();
     t.clock.advance_hours(24 * 12);
-    t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    t.app.calendar().timer_tick(t.app.now_ms()).await.unwrap();
     let (_, desk_events) = t.admin_view(&late).await;
     assert!(desk_events.iter().any(|e| e["kind"] == "supervised"), "the late case was supervised");
 
@@ -273,7 +273,7 @@ async fn every_page_speaks_one_language() {
         (&lead, "/console/map?metric=open_cases".into()),
         (&admin, "/console/admin/users".into()),
         (&admin, "/console/admin/users/new".into()),
-        (&admin, format!("/console/admin/users/{}", t.app.actor_for("dispatcher").await.unwrap().user_id.0)),
+        (&admin, format!("/console/admin/users/{}", t.app.admin().actor_for("dispatcher").await.unwrap().user_id.0)),
     ];
     pages.extend(cases.iter().map(|c| (disp.as_str(), c.clone())));
     pages.extend(cases.iter().map(|c| (dept.as_str(), c.clone())));
@@ -348,7 +348,7 @@ async fn every_page_speaks_one_language() {
             .form(&[
                 ("csrf", CSRF),
                 ("username", "dispatcher"),
-                ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+                ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
                 ("next", next.as_str()),
                 ("carry.action", "reject"),
                 ("carry.version", "1"),

@@ -16,6 +16,7 @@ mod console_admin;
 mod geo;
 mod hardening;
 mod languages;
+mod layers;
 mod open311;
 mod patrol;
 mod public_text;

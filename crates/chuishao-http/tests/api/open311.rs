@@ -419,8 +419,8 @@ async fn open311_media_uploads_go_through_the_photo_pipeline() {
     let res = t.client.get(format!("{base}/open311/v2/requests.xml?service_request_id={id}")).send().await.unwrap();
     let xml = res.text().await.unwrap();
     assert!(xml.contains(&format!("<media_url>{media}</media_url>")), "{xml}");
-    let case = t.app.store.case_by_tracking_code(&id).await.unwrap().unwrap();
-    assert_eq!(t.app.store.case_photo_keys(case.id).await.unwrap().len(), 2);
+    let case = t.store.case_by_tracking_code(&id).await.unwrap().unwrap();
+    assert_eq!(t.store.case_photo_keys(case.id).await.unwrap().len(), 2);
     assert_eq!(t.case_count().await, 1);
     t.stop().await;
 }

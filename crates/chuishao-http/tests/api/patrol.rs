@@ -34,7 +34,7 @@ impl TestApp {
     }
 
     async fn user(&self, username: &str, role: Role, org: &str) -> String {
-        self.app.create_user(username, username, &[(role, org)]).await.unwrap();
+        self.app.admin().create_user(username, username, &[(role, org)]).await.unwrap();
         self.token(username).await
     }
 }
@@ -42,7 +42,7 @@ impl TestApp {
 /// The API test app with the demo streets.
 async fn spawn_with_streets() -> TestApp {
     let t = spawn_app().await;
-    assert_eq!(t.app.seed_demo_streets().await.unwrap(), 28);
+    assert_eq!(t.app.grids().seed_demo_streets().await.unwrap(), 28);
     t
 }
 
@@ -171,7 +171,7 @@ async fn a_patrol_records_its_track_ticks_the_checklist_reports_problems_and_fin
     assert_eq!(case["source"], "patrol");
     assert_eq!(case["grid"]["code"], GRID);
     let (_, events) = t.admin_view(&case).await;
-    let gw_id = t.app.store.user_by_username("grid_worker").await.unwrap().unwrap().id;
+    let gw_id = t.store.user_by_username("grid_worker").await.unwrap().unwrap().id;
     assert_eq!(events[0]["actor_id"], gw_id);
     let v = t.patrol_json(&id).await;
     assert_eq!(v["findings"][0]["case_id"], case["id"]);
@@ -184,9 +184,9 @@ async fn a_patrol_records_its_track_ticks_the_checklist_reports_problems_and_fin
     assert_eq!(v["status"], "finished");
     assert!(v["finished_at"].is_string());
     let kinds: Vec<String> =
-        t.app.store.stream_events("patrol", id.as_i64().unwrap()).await.unwrap().into_iter().map(|e| e.kind).collect();
+        t.store.stream_events("patrol", id.as_i64().unwrap()).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["started", "finished"]);
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none());
     for tail in ["finish", "checklist"] {
         let res = t.post(&gw, &path(tail), json!({"ticks": {"lighting": false}})).await;
         assert_err(&res, StatusCode::CONFLICT, "illegal_transition");
@@ -264,9 +264,9 @@ async fn streets_not_patrolled_within_the_period_are_flagged() {
 #[tokio::test]
 async fn the_demo_has_street_people_and_weeks_of_patrols_with_some_streets_left_out() {
     let t = spawn_with_streets().await;
-    let written = t.app.seed_demo_patrols().await.unwrap();
+    let written = t.app.grids().seed_demo_patrols().await.unwrap();
     assert_eq!(written, 5 * 21 + 16, "six streets, daily for three weeks, one stopping five days ago");
-    assert_eq!(t.app.seed_demo_patrols().await.unwrap(), 0, "idempotent");
+    assert_eq!(t.app.grids().seed_demo_patrols().await.unwrap(), 0, "idempotent");
 
     let v = t.street_json(STREET).await;
     assert_eq!(usernames(&v["chiefs"]), ["street_chief"]);
@@ -285,7 +285,7 @@ async fn the_demo_has_street_people_and_weeks_of_patrols_with_some_streets_left_
     assert!(history.as_array().unwrap().iter().all(|p| p["status"] == "finished" && p["point_count"] == 6));
     let (_, mine) = t.get(&t.admin, "/api/v1/patrols?user=grid_worker_2&limit=200").await;
     assert!(!mine.as_array().unwrap().is_empty());
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none());
 
     let (_, load) = t.get(&t.admin, "/api/v1/geo/workload?org=110199001").await;
     let workers: Vec<&str> =

@@ -215,7 +215,7 @@ async fn a_dispatcher_edits_withholds_and_lists_what_the_public_sees() {
     assert_eq!(v["mode"], "withheld");
 
     // Every change is in the audit chain, with who made it.
-    let events = t.app.store.stream_events("case_public", id).await.unwrap();
+    let events = t.store.stream_events("case_public", id).await.unwrap();
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e.kind == "public_text_set" && e.actor_id.is_some()));
     t.stop().await;

@@ -295,8 +295,8 @@ async fn photos_are_recognised_by_content_cleaned_and_capped() {
     let res = t.client.get(format!("{base}/photos/..%2F..%2Fetc%2Fpasswd")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let code = tracking_code_in(&done);
-    let case = t.app.store.case_by_tracking_code(&code).await.unwrap().unwrap();
-    assert_eq!(t.app.store.case_photo_keys(case.id).await.unwrap().len(), 2);
+    let case = t.store.case_by_tracking_code(&code).await.unwrap().unwrap();
+    assert_eq!(t.store.case_photo_keys(case.id).await.unwrap().len(), 2);
     t.stop().await;
 }
 
@@ -418,7 +418,7 @@ async fn without_script_a_tap_on_the_map_chooses_the_place() {
     let (s, done) = t.submit_report(&f, &[&typed[..], &[("lat", lat.as_str()), ("lon", lon.as_str())]].concat()).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     let code = tracking_code_in(&done);
-    let case = t.app.store.case_by_tracking_code(&code).await.unwrap().unwrap();
+    let case = t.store.case_by_tracking_code(&code).await.unwrap().unwrap();
     assert_eq!(format!("{:.6}", case.lat.unwrap()), lat);
     assert_eq!(format!("{:.6}", case.lon.unwrap()), lon);
     t.stop().await;

@@ -68,7 +68,7 @@ impl T {
         assert_eq!(&self.snapshot(id).await, before, "a refused request changed the whistle");
     }
     async fn dept_id(&self, code: &str) -> i64 {
-        self.app.org_by_code(code).await.unwrap().unwrap().id.0
+        self.app.admin().org_by_code(code).await.unwrap().unwrap().id.0
     }
     async fn stop(self) {
         self.0.stop().await;
@@ -213,7 +213,7 @@ async fn a_routine_whistle_on_a_case_with_three_departments_one_late_rated_and_s
     let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds[0], "whistle_raised");
     assert_eq!(kinds.iter().filter(|k| **k == "whistle_rated").count(), 3);
-    assert!(t.app.store.verify_chain().await.unwrap().first_break.is_none());
+    assert!(t.store.verify_chain().await.unwrap().first_break.is_none());
 
     // Scorecards against hand-computed values.
     let scjg_id = t.dept_id("SCJG").await;
@@ -335,10 +335,10 @@ async fn a_department_that_never_checks_in_is_escalated_level_by_level_until_it_
     t.ok(&scjg, id, "check_in", with(here(), json!({"unit_code": "SCJG"}))).await;
     let version = t.snapshot(id).await.0["version"].clone();
     t.set(MONDAY_9 + 2 * HOUR - 1);
-    t.app.timer_tick(MONDAY_9 + 2 * HOUR - 1).await.unwrap();
+    t.app.calendar().timer_tick(MONDAY_9 + 2 * HOUR - 1).await.unwrap();
     assert_eq!(unit(&t.snapshot(id).await.0, "SHJ")["overdue"], false);
     t.set(MONDAY_9 + 3 * HOUR);
-    let r = t.app.timer_tick(MONDAY_9 + 3 * HOUR).await.unwrap();
+    let r = t.app.calendar().timer_tick(MONDAY_9 + 3 * HOUR).await.unwrap();
     assert_eq!(r.overdue, 1);
     assert_eq!(r.supervisions, 1);
     let (w, n) = t.snapshot(id).await;
@@ -359,12 +359,12 @@ async fn a_department_that_never_checks_in_is_escalated_level_by_level_until_it_
     assert_eq!(delivery_kinds(&t, &admin).await, ["whistle_check_in_overdue", "whistle_raised", "whistle_supervised"]);
     // Not again before level 2 (no repetition per check-in period)…
     t.set(level2 - 1);
-    let r = t.app.timer_tick(level2 - 1).await.unwrap();
+    let r = t.app.calendar().timer_tick(level2 - 1).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 0));
     assert_eq!(t.snapshot(id).await.1, n);
     // …escalated (and the unit notified again) once it has come due, without a second overdue.
     t.set(level2);
-    let r = t.app.timer_tick(level2).await.unwrap();
+    let r = t.app.calendar().timer_tick(level2).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 1));
     let (w, n2) = t.snapshot(id).await;
     assert_eq!(n2, n + 1);
@@ -384,7 +384,7 @@ async fn a_department_that_never_checks_in_is_escalated_level_by_level_until_it_
     let w = t.ok(&shj, id, "check_in", with(here(), json!({"unit_code": "SHJ"}))).await;
     assert_eq!(unit(&w, "SHJ")["late"], true);
     let (_, n3) = t.snapshot(id).await;
-    let r = t.app.timer_tick(level2 + 48 * HOUR).await.unwrap();
+    let r = t.app.calendar().timer_tick(level2 + 48 * HOUR).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 0));
     assert_eq!(t.snapshot(id).await.1, n3);
     assert_eq!(
@@ -404,11 +404,11 @@ async fn a_department_that_never_checks_in_is_escalated_level_by_level_until_it_
     let id2 = w["id"].as_i64().unwrap();
     let at = level2 + HOUR + 40 * MIN;
     t.set(at);
-    let r = t.app.timer_tick(at).await.unwrap();
+    let r = t.app.calendar().timer_tick(at).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (1, 1));
     t.ok(&leader, id2, "cancel", json!({"reason": "已由物业处理"})).await;
     let (_, n4) = t.snapshot(id2).await;
-    t.app.timer_tick(at + 10 * HOUR).await.unwrap();
+    t.app.calendar().timer_tick(at + 10 * HOUR).await.unwrap();
     assert_eq!(t.snapshot(id2).await.1, n4, "nothing fires on a cancelled whistle");
     // The open board: SHJ still out, an hour late.
     let (_, open) = t.get(&leader, "/api/v1/whistles?status=open").await;
@@ -519,8 +519,9 @@ async fn the_board_shows_open_whistles_who_is_out_and_how_late_in_scope() {
     assert!(board_whistle(&gaj, r).is_some());
     assert_eq!(board(&t, &t.token("staff_swj").await).await["open_whistles"], 0);
     // Another subdistrict's leader sees none of Heping's whistles.
-    let other = t.app.org_by_code("110199002").await.unwrap().expect("a second subdistrict");
+    let other = t.app.admin().org_by_code("110199002").await.unwrap().expect("a second subdistrict");
     t.app
+        .admin()
         .create_user(
             "leader_2",
             "另一街道负责人",
@@ -617,7 +618,7 @@ async fn the_board_stream_pushes_a_fresh_board_after_a_check_in() {
 async fn a_configured_default_check_in_time_is_used_for_its_kind() {
     let t = spawn().await;
     let policy = chuishao_domain::whistle::WhistlePolicy::parse("emergency = \"20m\"\nroutine = \"2wd\"").unwrap();
-    t.app.set_whistle_policy(policy);
+    t.app.calendar().set_whistle_policy(policy);
     let leader = t.token("subdistrict_leader").await;
     let raise = |kind: &str, within: Option<&str>| {
         let mut body = json!({"kind": kind, "title": "占道经营", "lat": LAT, "lon": LON, "address": "幸福路",
@@ -638,7 +639,7 @@ async fn a_configured_default_check_in_time_is_used_for_its_kind() {
     // Supervision escalates by levels, not by the configured time: level 2 three working days
     // after the deadline (Thursday 09:20).
     t.set(MONDAY_9 + 20 * MIN);
-    t.app.timer_tick(MONDAY_9 + 20 * MIN).await.unwrap();
+    t.app.calendar().timer_tick(MONDAY_9 + 20 * MIN).await.unwrap();
     let admin = t.token("admin").await;
     let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{}/events", e["id"])).await;
     let sup = events.as_array().unwrap().iter().find(|x| x["kind"] == "whistle_supervised").unwrap().clone();
@@ -653,7 +654,7 @@ async fn the_board_follows_where_the_whistle_takes_place() {
     let admin = t.token("admin").await;
     // A point in 东湖街道's first grid, raised by 和平街道's leader.
     let (lat, lon) = (39.974, 116.4093);
-    let located = t.app.locate(lon, lat).await.unwrap();
+    let located = t.app.grids().locate(lon, lat).await.unwrap();
     assert_eq!(located.subdistrict.as_ref().map(|s| s.code.as_str()), Some("110199002"), "{located:?}");
     let body = |lat: f64, lon: f64, title: &str| {
         json!({"kind": "emergency", "title": title, "lat": lat, "lon": lon, "address": "两街道交界处",
@@ -676,6 +677,7 @@ async fn the_board_follows_where_the_whistle_takes_place() {
     assert!(board_whistle(&donghu(leader.clone()).await, there).is_some(), "the raiser follows it there");
     // The subdistrict it takes place in sees it, every unit, though it did not raise it.
     t.app
+        .admin()
         .create_user("leader_dh", "东湖街道负责人", &[(chuishao_domain::access::Role::SubdistrictLeader, "110199002")])
         .await
         .unwrap();
@@ -723,7 +725,7 @@ async fn console_login(t: &T, user: &str) -> String {
         .form(&[
             ("csrf", CSRF),
             ("username", user),
-            ("password", chuishao_app::console::accounts::DEMO_PASSWORD),
+            ("password", chuishao_app::admin::accounts::DEMO_PASSWORD),
             ("next", ""),
         ])
         .send()
@@ -959,17 +961,17 @@ async fn an_official_import_retimes_check_in_deadlines_computed_on_a_provisional
     assert!(page.contains("2027-02-12 10:00 → 2027-02-16 10:00"), "the history names both deadlines");
 
     // Again (another node's reload): nothing moves, nothing is written.
-    assert_eq!(t.app.retime_clocks(&[2027]).await.unwrap(), 0);
+    assert_eq!(t.app.calendar().retime_clocks(&[2027]).await.unwrap(), 0);
     assert_eq!(t.snapshot(id).await.1, n_after);
     // The old deadline passes without a mark; the new one fires once.
     t.set(ms("2027-02-12T11:00:00+08:00"));
-    let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    let r = t.app.calendar().timer_tick(t.app.now_ms()).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (0, 0));
     assert_eq!(unit(&t.snapshot(id).await.0, "CGZF")["overdue"], false);
     t.set(ms("2027-02-16T10:00:00+08:00"));
-    let r = t.app.timer_tick(t.app.now_ms()).await.unwrap();
+    let r = t.app.calendar().timer_tick(t.app.now_ms()).await.unwrap();
     assert_eq!((r.overdue, r.supervisions), (1, 1));
-    assert_eq!(t.app.timer_tick(t.app.now_ms()).await.unwrap().overdue, 0);
+    assert_eq!(t.app.calendar().timer_tick(t.app.now_ms()).await.unwrap().overdue, 0);
     let (_, events) = t.get(&admin, &format!("/api/v1/whistles/{id}/events")).await;
     let overdue: Vec<&Value> =
         events.as_array().unwrap().iter().filter(|e| e["kind"] == "whistle_check_in_overdue").collect();
@@ -979,7 +981,7 @@ async fn an_official_import_retimes_check_in_deadlines_computed_on_a_provisional
         (&json!("CGZF"), Some(1_802_743_200_000))
     );
     // The stored whistle is still the fold of its events.
-    let report = t.app.verify_projections().await.unwrap();
+    let report = t.app.ops().verify_projections().await.unwrap();
     assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
     t.stop().await;
 }

@@ -75,17 +75,17 @@ pub(super) async fn act(State(s): State<AppState>, Path(id): Path<String>, poste
     let actor = staff.actor();
     let result = if !photos.is_empty() {
         let input = to_input(&form, &action, version);
-        s.app.resolve_with_photos(actor, CaseId(id), &input, &photos, &s.photo_dir).await
+        s.app.cases().resolve_with_photos(actor, CaseId(id), &input, &photos, &s.photo_dir).await
     } else if action == "arbitrate" {
         let handler = form.get("handler_code").unwrap_or("");
         let reason = form.get("reason").unwrap_or("");
-        s.app.arbitrate(actor, CaseId(id), version, handler, reason).await.map(|(_, v)| v)
+        s.app.cases().arbitrate(actor, CaseId(id), version, handler, reason).await.map(|(_, v)| v)
     } else if action == "register_dispatch" {
         // One change: if the dispatch is refused, the case is not left registered.
         let steps = [to_input(&form, "register", version), to_input(&form, "dispatch", version)];
-        s.app.transition_steps(actor, CaseId(id), version, &steps).await
+        s.app.cases().transition_steps(actor, CaseId(id), version, &steps).await
     } else {
-        s.app.transition(actor, CaseId(id), &to_input(&form, &action, version)).await
+        s.app.cases().transition(actor, CaseId(id), &to_input(&form, &action, version)).await
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/console/cases/{id}?done=1")).into_response()),
@@ -129,7 +129,7 @@ pub(super) async fn public_text(State(s): State<AppState>, Path(id): Path<String
     let text = if mode == PublicTextMode::Edited { form.opt("text") } else { None };
     let input = PublicTextInput { mode, text, listed };
     let en = matches!(staff.lang.lang, crate::web::Lang::En);
-    match s.app.set_public_text(staff.actor(), CaseId(id), &input, en).await {
+    match s.app.residents().set_public_text(staff.actor(), CaseId(id), &input, en).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/cases/{id}?done=1")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let errors = super::field_errors(staff.lang.lang, &e);

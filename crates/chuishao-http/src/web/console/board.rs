@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use chuishao_app::AppError;
-use chuishao_app::console::{BoardItem, BoardQuery};
+use chuishao_app::cases::{BoardItem, BoardQuery};
 use futures_util::stream;
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -38,7 +38,7 @@ pub(super) struct Row {
 
 fn row(staff: &Staff, i: &BoardItem) -> Row {
     let c = &i.case;
-    let pick = |x: &chuishao_app::orgs::OrgRefView| staff.pick(&x.name_zh, &x.name_en);
+    let pick = |x: &chuishao_app::admin::orgs::OrgRefView| staff.pick(&x.name_zh, &x.name_en);
     Row {
         id: c.id,
         version: c.version,
@@ -109,7 +109,7 @@ async fn board_page(s: AppState, staff: Staff, nav: &'static str, default_queue:
         urgency: p.urgency.clone(),
         q: p.q.clone(),
     };
-    let items = match s.app.board(staff.actor(), &bq).await {
+    let items = match s.app.cases().board(staff.actor(), &bq).await {
         Ok(x) => x,
         Err(AppError::Invalid(_)) => return Err(staff.refuse(StatusCode::UNPROCESSABLE_ENTITY, "board.bad_filter")),
         Err(e) => return Err(staff.fail(e)),

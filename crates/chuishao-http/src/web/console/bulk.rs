@@ -8,7 +8,7 @@ use crate::web::{Msgs, PageLang};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chuishao_app::AppError;
-use chuishao_app::console::{BulkAction, BulkInput};
+use chuishao_app::cases::{BulkAction, BulkInput};
 use chuishao_domain::DomainError;
 use chuishao_domain::ids::CaseId;
 
@@ -78,7 +78,7 @@ pub(super) async fn bulk(State(s): State<AppState>, StaffForm { staff, form }: S
         reason: form.opt("reason"),
         note: form.opt("note"),
     };
-    let outcomes = match s.app.bulk(staff.actor(), &input, &items).await {
+    let outcomes = match s.app.cases().bulk(staff.actor(), &input, &items).await {
         Ok(x) => x,
         Err(AppError::Invalid(_)) => return Err(staff.refuse(StatusCode::UNPROCESSABLE_ENTITY, "bulk.none")),
         Err(e) => return Err(staff.fail(e)),

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chuishao_app::AppError;
 use chuishao_app::cases::CaseView;
-use chuishao_app::console::desk::{DeskEvent, LinkedWhistle};
+use chuishao_app::cases::desk::{DeskEvent, LinkedWhistle};
 use chuishao_app::residents::public_text::PublicTextView;
 use chuishao_domain::access::Role;
 use chuishao_domain::cases::Action;
@@ -83,19 +83,19 @@ pub(super) async fn case_page(
     banner: Option<&'static str>,
     errors: Vec<String>,
 ) -> PageResult {
-    let (c, actions) = match s.app.desk_case(staff.actor(), CaseId(id)).await {
+    let (c, actions) = match s.app.cases().desk_case(staff.actor(), CaseId(id)).await {
         Ok(x) => x,
         Err(AppError::Forbidden(_)) => return Err(staff.refuse(StatusCode::FORBIDDEN, "case.forbidden")),
         Err(AppError::NotFound(_)) => return Err(staff.refuse(StatusCode::NOT_FOUND, "case.not_found")),
         Err(e) => return Err(staff.fail(e)),
     };
-    let details = s.app.desk_details(staff.actor(), &c).await.map_err(|e| staff.fail(e))?;
+    let details = s.app.cases().desk_details(staff.actor(), &c).await.map_err(|e| staff.fail(e))?;
     let mut names: Vec<&'static str> = actions.iter().map(|a| a.as_str()).collect();
     let actor = staff.actor();
     if actions.contains(&Action::Register) && (actor.has_role(Role::Dispatcher) || actor.has_role(Role::Admin)) {
         names.insert(0, "register_dispatch");
     }
-    let suggested = s.app.suggest_handler(&c).await.map_err(|e| staff.fail(e))?;
+    let suggested = s.app.cases().suggest_handler(&c).await.map_err(|e| staff.fail(e))?;
     let suggested = suggested.map(|n| (n.code.clone(), staff.pick(&n.name_zh, &n.name_en)));
     // A returned case is dispatched again by a ruling on the return (改派 or 维持).
     if details.returned.is_some()
@@ -111,10 +111,14 @@ pub(super) async fn case_page(
     let expected = if terminal || c.deadlines.iter().any(|d| d.kind == "resolution") {
         None
     } else {
-        Some(s.app.due_at(&c).await.map_err(|e| staff.fail(e))?)
+        Some(s.app.cases().due_at(&c).await.map_err(|e| staff.fail(e))?)
     };
     let now = s.app.now_ms();
-    let public = match s.app.public_text_view(actor, CaseId(id), matches!(staff.lang.lang, crate::web::Lang::En)).await
+    let public = match s
+        .app
+        .residents()
+        .public_text_view(actor, CaseId(id), matches!(staff.lang.lang, crate::web::Lang::En))
+        .await
     {
         Ok(p) => Some(p),
         Err(AppError::Forbidden(_)) => None,

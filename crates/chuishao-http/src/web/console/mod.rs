@@ -79,6 +79,7 @@ pub(crate) fn status_text(lang: PageLang, code: &'static str) -> &'static str {
 pub(crate) async fn pick_lists(s: &AppState, staff: &Staff) -> (Vec<(String, String)>, Vec<(String, String)>) {
     let units = s
         .app
+        .admin()
         .list_orgs(None)
         .await
         .unwrap_or_default()
@@ -88,6 +89,7 @@ pub(crate) async fn pick_lists(s: &AppState, staff: &Staff) -> (Vec<(String, Str
         .collect();
     let cats = s
         .app
+        .admin()
         .list_categories()
         .await
         .unwrap_or_default()

@@ -1,5 +1,5 @@
 //! Signing in and out, the expired-session resubmission, and changing one's password.
-//! Sessions are server-side (`chuishao_app::console::accounts`); the cookie holds only the
+//! Sessions are server-side (`chuishao_app::admin::accounts`); the cookie holds only the
 //! random token. The sign-in form has its own CSRF token, as it comes before any session.
 
 use super::staff::{PASSWORD_PAGE, Staff, StaffForm, session_cookie, session_of};
@@ -11,7 +11,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chuishao_app::AppError;
-use chuishao_app::console::{LoginOutcome, Session};
+use chuishao_app::admin::{LoginOutcome, Session};
 use chuishao_domain::access::Role;
 use std::collections::BTreeMap;
 
@@ -131,7 +131,7 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
     if let Err(wait) = s.limiter.peek("login", rate, addr) {
         return Ok(blocked(i64::try_from(wait).unwrap_or(i64::MAX), username, next, carry));
     }
-    let outcome = s.app.login(&username, &password, &addr.to_string()).await;
+    let outcome = s.app.admin().login(&username, &password, &addr.to_string()).await;
     let token = match outcome.map_err(|e| PageError::internal(lang, &e))? {
         LoginOutcome::Ok { token, .. } => token,
         LoginOutcome::Failed => {
@@ -144,7 +144,7 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
             return Ok(blocked((retry_after_ms + 999) / 1000, username, next, carry));
         }
     };
-    let session = match s.app.session(&token).await {
+    let session = match s.app.admin().session(&token).await {
         Ok(Some(x)) => x,
         Ok(None) => return Err(PageError::internal(lang, &AppError::Unauthenticated)),
         Err(e) => return Err(PageError::internal(lang, &e)),
@@ -162,7 +162,7 @@ pub(super) async fn login(State(s): State<AppState>, lang: PageLang, req: Reques
             fields.into_iter().map(|(k, v)| (field_label(lang, &k), k, v)).map(|(l, k, v)| (k, v, l)).collect();
         html(StatusCode::OK, &ResubmitPage { t, switch_href: lang.switch_href("/login"), target, fields })
     };
-    if let Some(c) = session_cookie(&token, chuishao_app::console::accounts::SESSION_TTL_MS / 1000) {
+    if let Some(c) = session_cookie(&token, chuishao_app::admin::accounts::SESSION_TTL_MS / 1000) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(res)
@@ -177,7 +177,7 @@ pub(super) async fn logout(State(s): State<AppState>, lang: PageLang, req: Reque
     }
     let session = session_of(&s, &parts).await.map_err(|e| PageError::internal(lang, &e))?;
     if let Some(session) = session {
-        s.app.logout(&session).await.map_err(|e| PageError::internal(lang, &e))?;
+        s.app.admin().logout(&session).await.map_err(|e| PageError::internal(lang, &e))?;
     }
     let mut res = Redirect::to("/login").into_response();
     if let Some(c) = session_cookie("", 0) {
@@ -217,7 +217,7 @@ pub(super) async fn password_form(staff: Staff) -> Response {
 pub(super) async fn change_password(State(s): State<AppState>, StaffForm { staff, form }: StaffForm) -> PageResult {
     let current = form.get("current_password").unwrap_or("");
     let new = form.get("new_password").unwrap_or("");
-    match s.app.change_password(&staff.session, current, new).await {
+    match s.app.admin().change_password(&staff.session, current, new).await {
         Ok(()) => Ok(password_page(&staff, StatusCode::OK, Some("password.changed"))),
         Err(AppError::Invalid(_)) => {
             Ok(password_page(&staff, StatusCode::UNPROCESSABLE_ENTITY, Some("password.wrong")))

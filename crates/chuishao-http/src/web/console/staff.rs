@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chuishao_app::AppError;
-use chuishao_app::console::Session;
+use chuishao_app::admin::Session;
 use chuishao_domain::access::{Actor, Role};
 
 /// The session cookie.
@@ -32,7 +32,7 @@ pub(crate) fn session_cookie(value: &str, max_age_s: i64) -> Option<HeaderValue>
 /// The live session the request's cookie names, if any.
 pub(crate) async fn session_of(s: &AppState, parts: &Parts) -> Result<Option<Session>, AppError> {
     match cookie(parts, SESSION_COOKIE) {
-        Some(token) => s.app.session(&token).await,
+        Some(token) => s.app.admin().session(&token).await,
         None => Ok(None),
     }
 }

@@ -28,7 +28,7 @@ fn typed_point(f: &Fields) -> Option<(f64, f64)> {
 }
 
 pub(super) async fn map_view(s: &AppState, f: &Fields) -> Option<MapView> {
-    let frame = s.app.report_map_frame().await.ok().flatten()?;
+    let frame = s.app.residents().report_map_frame().await.ok().flatten()?;
     let point = typed_point(f).filter(|&(lon, lat)| {
         let (x, y) = frame.xy(lon, lat);
         frame.contains_px(x, y)
@@ -56,7 +56,7 @@ pub(super) async fn map_pick(s: &AppState, f: &Fields) -> Option<Option<Fields>>
     if x == 0.0 && y == 0.0 {
         return None;
     }
-    let Some(frame) = s.app.report_map_frame().await.ok().flatten() else { return Some(None) };
+    let Some(frame) = s.app.residents().report_map_frame().await.ok().flatten() else { return Some(None) };
     if !x.is_finite() || !y.is_finite() || !frame.contains_px(x, y) {
         return Some(None);
     }
@@ -78,7 +78,7 @@ pub(super) async fn map_svg(
 ) -> Response {
     let num = |k: &str| q.get(k).and_then(|v| v.trim().parse::<f64>().ok()).filter(|f| f.is_finite());
     let marker = num("lon").zip(num("lat"));
-    match s.app.report_map_svg(marker).await {
+    match s.app.residents().report_map_svg(marker).await {
         Ok(Some(svg)) => (
             [
                 (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),

@@ -123,7 +123,7 @@ fn new_token() -> String {
 
 async fn groups(s: &AppState, lang: PageLang) -> Vec<CategoryGroup> {
     let mut out: Vec<CategoryGroup> = Vec::new();
-    for c in s.app.list_categories().await.unwrap_or_default() {
+    for c in s.app.admin().list_categories().await.unwrap_or_default() {
         let major = lang.lang.pick(&c.major_name_zh, &c.major_name_en).to_string();
         let item = CategoryItem {
             name: lang.lang.pick(&c.name_zh, &c.name_en).to_string(),
@@ -314,12 +314,12 @@ async fn submit(State(s): State<AppState>, lang: PageLang, req: Request) -> Resp
         phone: opt(&fields.phone),
         anonymous: fields.anonymous.is_some(),
     };
-    match s.app.resident_report(&form, &fields.form_token).await {
+    match s.app.residents().resident_report(&form, &fields.form_token).await {
         Ok(outcome) => {
             let photos = if outcome.replayed || photos.is_empty() {
-                s.app.store.case_photo_keys(outcome.case.id).await.unwrap_or_default()
+                s.app.residents().case_photo_keys(outcome.case.id).await.unwrap_or_default()
             } else {
-                match s.app.attach_photos(outcome.case.id, &photos, &s.photo_dir).await {
+                match s.app.residents().attach_photos(outcome.case.id, &photos, &s.photo_dir).await {
                     Ok(keys) => keys,
                     Err(e) => {
                         tracing::error!(error = %e, "storing photos failed");

@@ -18,7 +18,7 @@ pub(super) async fn nearby(
     let (Some(cat), Some(lat), Some(lon)) = (q.get("category"), num("lat"), num("lon")) else {
         return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!([]))).into_response();
     };
-    match s.app.nearby_open_cases(cat, lat, lon, chuishao_app::residents::nearby::DEFAULT_RADIUS_M).await {
+    match s.app.residents().nearby_open_cases(cat, lat, lon, chuishao_app::residents::nearby::DEFAULT_RADIUS_M).await {
         Ok(list) => axum::Json(list).into_response(),
         Err(AppError::Invalid(_)) => (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!([]))).into_response(),
         Err(e) => {
@@ -40,7 +40,7 @@ pub(super) async fn me_too(
     if let Some(refused) = guard(&s, lang, &parts, &fields.csrf) {
         return refused;
     }
-    match s.app.me_too(&code).await {
+    match s.app.residents().me_too(&code).await {
         // The me-too reporter gets what the first reporter got: the tracking code and its
         // live page (and no reporter data of anyone).
         Ok(count) => {

@@ -1,7 +1,7 @@
 //! The console's user administration for admins: the user directory and a new user
 //! ([`users`]), and one user's page (roles at org nodes, password reset, unlock,
 //! disable/enable, sessions, API tokens; [`user`]). Who may do what is decided by the app
-//! (`chuishao_app::console::admin`, asking the domain's `admin` rules); this layer renders and
+//! (`chuishao_app::admin::users`, asking the domain's `admin` rules); this layer renders and
 //! maps refusals to translated messages. Non-admins get 403 on every page and form.
 
 mod user;
@@ -13,7 +13,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use chuishao_app::console::admin::{AdminError, GrantableOrg, RoleAt, UserSummary};
+use chuishao_app::admin::users::{AdminError, GrantableOrg, RoleAt, UserSummary};
 use chuishao_domain::access::Role;
 use chuishao_domain::admin::{AdminRefusal, require_admin};
 
@@ -100,7 +100,7 @@ struct Pickers {
 }
 
 async fn pickers(s: &AppState, staff: &Staff) -> Result<Pickers, PageError> {
-    let orgs: Vec<GrantableOrg> = s.app.grantable_orgs(staff.actor()).await.map_err(|e| match e {
+    let orgs: Vec<GrantableOrg> = s.app.admin().grantable_orgs(staff.actor()).await.map_err(|e| match e {
         AdminError::Refused(_) => staff.refuse(StatusCode::FORBIDDEN, "admin.err.not_admin"),
         AdminError::App(e) => staff.fail(e),
     })?;

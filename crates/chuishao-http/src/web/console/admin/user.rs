@@ -9,7 +9,7 @@ use crate::web::{Msgs, filters};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect};
-use chuishao_app::console::admin::{AdminError, Done};
+use chuishao_app::admin::users::{AdminError, Done};
 use chuishao_domain::admin::AdminRefusal;
 use chuishao_domain::ids::UserId;
 
@@ -49,7 +49,7 @@ pub(super) async fn user_page(
     status: StatusCode,
     outcome: Outcome,
 ) -> PageResult {
-    let detail = s.app.admin_user(staff.actor(), id).await.map_err(|e| refused(staff, e))?;
+    let detail = s.app.admin().admin_user(staff.actor(), id).await.map_err(|e| refused(staff, e))?;
     let pick = pickers(s, staff).await?;
     let (done, error, password) = match outcome {
         Outcome::None => (None, None, None),
@@ -123,17 +123,17 @@ pub(super) async fn user_op(
     let number = |k: &str| form.opt(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let text = |k: &str| form.opt(k).unwrap_or_default();
     let result = match op.as_str() {
-        "grant" => app.admin_grant_role(a, uid, &text("role"), &text("org")).await,
-        "remove-role" => app.admin_remove_role(a, uid, &text("role"), number("org_id")).await,
+        "grant" => app.admin().admin_grant_role(a, uid, &text("role"), &text("org")).await,
+        "remove-role" => app.admin().admin_remove_role(a, uid, &text("role"), number("org_id")).await,
         "reset-password" => {
             let given = form.get("password").filter(|p| !p.is_empty());
-            app.admin_reset_password(a, uid, given).await
+            app.admin().admin_reset_password(a, uid, given).await
         }
-        "unlock" => app.admin_unlock(a, uid).await,
-        "disable" => app.admin_set_active(a, uid, false).await,
-        "enable" => app.admin_set_active(a, uid, true).await,
-        "revoke-sessions" => app.admin_revoke_sessions(a, uid).await,
-        "revoke-token" => app.admin_revoke_token(a, uid, number("token_id")).await,
+        "unlock" => app.admin().admin_unlock(a, uid).await,
+        "disable" => app.admin().admin_set_active(a, uid, false).await,
+        "enable" => app.admin().admin_set_active(a, uid, true).await,
+        "revoke-sessions" => app.admin().admin_revoke_sessions(a, uid).await,
+        "revoke-token" => app.admin().admin_revoke_token(a, uid, number("token_id")).await,
         _ => return Err(PageError::not_found(staff.lang)),
     };
     match result {

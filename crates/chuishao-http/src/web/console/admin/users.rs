@@ -6,7 +6,7 @@ use crate::web::console::{Chrome, Form, PageResult, Staff, StaffForm};
 use crate::web::{Msgs, filters};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chuishao_app::console::admin::{AdminError, NewUser};
+use chuishao_app::admin::users::{AdminError, NewUser};
 use serde::Deserialize;
 
 #[derive(askama::Template)]
@@ -39,7 +39,8 @@ fn page_href(q: &str, page: usize) -> String {
 pub(super) async fn users(State(s): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> PageResult {
     admin_only(&staff)?;
     let q = p.q.unwrap_or_default();
-    let list = s.app.admin_users(staff.actor(), &q, p.page.unwrap_or(1)).await.map_err(|e| refused(&staff, e))?;
+    let list =
+        s.app.admin().admin_users(staff.actor(), &q, p.page.unwrap_or(1)).await.map_err(|e| refused(&staff, e))?;
     let page = UsersPage {
         t: staff.t(),
         switch_href: staff.switch_href("/console/admin/users"),
@@ -108,7 +109,7 @@ pub(super) async fn create_user(State(s): State<AppState>, StaffForm { staff, fo
         password: form.get("password").filter(|p| !p.is_empty()).map(String::from),
         role: form.opt("role").map(|r| (r, form.opt("org").unwrap_or_default())),
     };
-    match s.app.admin_create_user(staff.actor(), &new).await {
+    match s.app.admin().admin_create_user(staff.actor(), &new).await {
         Ok((id, done)) => {
             super::user::user_page(&s, &staff, id, StatusCode::CREATED, super::user::Outcome::Done(done)).await
         }

@@ -152,15 +152,16 @@ pub(super) struct BoardParams {
 /// `GET /console/whistles` (`?subdistrict=`, `?fragment=1` for the table alone).
 pub(super) async fn board(State(s): State<AppState>, staff: Staff, Query(p): Query<BoardParams>) -> PageResult {
     let actor = staff.actor();
-    let areas = s.app.board_areas(actor).await.map_err(|e| staff.fail(e))?;
+    let areas = s.app.whistles().board_areas(actor).await.map_err(|e| staff.fail(e))?;
     let Some(area) =
         p.subdistrict.as_deref().and_then(|c| areas.iter().find(|a| a.code == c)).or_else(|| areas.first()).cloned()
     else {
         return Err(staff.refuse(StatusCode::NOT_FOUND, "wboard.no_area"));
     };
-    let mut b = s.app.whistle_board(actor, &area.code).await.map_err(|e| staff.fail(e))?;
+    let mut b = s.app.whistles().whistle_board(actor, &area.code).await.map_err(|e| staff.fail(e))?;
     let department = actor.has_role(Role::DepartmentStaff);
-    let mut inbox = if department { s.app.whistle_inbox(actor).await.map_err(|e| staff.fail(e))? } else { Vec::new() };
+    let mut inbox =
+        if department { s.app.whistles().whistle_inbox(actor).await.map_err(|e| staff.fail(e))? } else { Vec::new() };
     translate(&s, &staff, &mut b, &mut inbox).await;
     let table = BoardTable {
         t: staff.t(),

@@ -7,8 +7,8 @@ use crate::web::console::{Chrome, PageResult, Staff};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chuishao_app::AppError;
-use chuishao_app::geo::map::MapMetric;
-use chuishao_app::geo::workload::{DEFAULT_HOUSEHOLDS_TARGET, GridLoadView};
+use chuishao_app::grids::geo::map::MapMetric;
+use chuishao_app::grids::geo::workload::{DEFAULT_HOUSEHOLDS_TARGET, GridLoadView};
 use serde::Deserialize;
 
 #[derive(askama::Template)]
@@ -38,19 +38,19 @@ pub(super) struct MapParams {
 /// `GET /console/map` (`?org=`, `?metric=`).
 pub(super) async fn map(State(s): State<AppState>, staff: Staff, Query(p): Query<MapParams>) -> PageResult {
     let actor = staff.actor();
-    let areas = s.app.map_areas(actor).await.map_err(|e| staff.fail(e))?;
+    let areas = s.app.whistles().map_areas(actor).await.map_err(|e| staff.fail(e))?;
     let Some(area) = p.org.as_deref().and_then(|c| areas.iter().find(|a| a.code == c)).or_else(|| areas.first()) else {
         return Err(staff.refuse(StatusCode::FORBIDDEN, "wmap.none"));
     };
     let metric_name =
         p.metric.filter(|m| MapMetric::parse(m).is_some()).unwrap_or_else(|| "households_per_worker".into());
     let metric = MapMetric::parse(&metric_name).unwrap_or(MapMetric::HouseholdsPerWorker);
-    let svg = match s.app.map_svg_in(actor, &area.code, metric, 960.0, Some(staff.lang.lang)).await {
+    let svg = match s.app.grids().map_svg_in(actor, &area.code, metric, 960.0, Some(staff.lang.lang)).await {
         Ok(svg) => svg,
         Err(AppError::NotFound(_)) => String::new(),
         Err(e) => return Err(staff.fail(e)),
     };
-    let load = s.app.workload(actor, &area.code, DEFAULT_HOUSEHOLDS_TARGET).await.map_err(|e| staff.fail(e))?;
+    let load = s.app.grids().workload(actor, &area.code, DEFAULT_HOUSEHOLDS_TARGET).await.map_err(|e| staff.fail(e))?;
     let mut over: Vec<GridLoadView> = load.grids.into_iter().filter(|g| g.over_target).collect();
     if staff.lang.lang == crate::web::Lang::En {
         for g in &mut over {

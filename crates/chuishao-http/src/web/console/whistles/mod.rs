@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 
 /// An organisation's name in the page language (views carry the Chinese one).
 pub(super) async fn name_of(s: &AppState, staff: &Staff, code: &str, zh: &str) -> String {
-    match s.app.org_by_code(code).await {
+    match s.app.admin().org_by_code(code).await {
         Ok(Some(n)) => staff.pick(&n.name_zh, &n.name_en),
         _ => zh.to_string(),
     }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use chuishao_app::AppError;
 use chuishao_app::whistles::{WhistleEventView, WhistleTransitionInput, WhistleView};
 use chuishao_domain::DomainError;
+use chuishao_domain::ids::WhistleId;
 use std::collections::BTreeMap;
 
 /// A summoned unit as the whistle page shows it.
@@ -116,12 +117,12 @@ fn event_line(staff: &Staff, e: &WhistleEventView, names: &BTreeMap<String, Stri
 async fn whistle_page(
     s: &AppState,
     staff: &Staff,
-    id: i64,
+    id: WhistleId,
     status: StatusCode,
     banner: Option<&'static str>,
     errors: Vec<String>,
 ) -> PageResult {
-    let desk = match s.app.whistle_desk(staff.actor(), id).await {
+    let desk = match s.app.whistles().whistle_desk(staff.actor(), id).await {
         Ok(x) => x,
         Err(AppError::Forbidden(_)) => return Err(staff.refuse(StatusCode::FORBIDDEN, "whistle.forbidden")),
         Err(AppError::NotFound(_)) => return Err(staff.refuse(StatusCode::NOT_FOUND, "whistle.not_found")),
@@ -186,7 +187,7 @@ async fn whistle_page(
 
 /// `GET /console/whistles/{id}` (`?done=1` after an action).
 pub(super) async fn whistle(State(s): State<AppState>, staff: Staff, Path(id): Path<String>, uri: Uri) -> PageResult {
-    let Ok(id) = id.parse::<i64>() else { return Err(PageError::not_found(staff.lang)) };
+    let Ok(id) = id.parse::<i64>().map(WhistleId) else { return Err(PageError::not_found(staff.lang)) };
     let banner = uri.query().filter(|q| q.contains("done=1")).map(|_| "case.done");
     whistle_page(&s, &staff, id, StatusCode::OK, banner, vec![]).await
 }
@@ -217,9 +218,9 @@ pub(super) async fn act(
     Path(id): Path<String>,
     StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
-    let Ok(id) = id.parse::<i64>() else { return Err(PageError::not_found(staff.lang)) };
+    let Ok(id) = id.parse::<i64>().map(WhistleId) else { return Err(PageError::not_found(staff.lang)) };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    match s.app.whistle_transition(staff.actor(), id, &to_input(&form)).await {
+    match s.app.whistles().whistle_transition(staff.actor(), id, &to_input(&form)).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/whistles/{id}?done=1")).into_response()),
         Err(AppError::Domain(DomainError::VersionConflict { .. }))
         | Err(AppError::Domain(DomainError::IllegalTransition { .. })) => {

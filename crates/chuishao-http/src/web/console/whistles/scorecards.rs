@@ -79,13 +79,13 @@ async fn own_cards(s: &AppState, staff: &Staff, month: &str) -> Result<Vec<Score
     let actor = staff.actor();
     let mut rows: Vec<ScoreRow> = Vec::new();
     for b in &actor.bindings {
-        let lineage = s.app.org_lineage(b.org_id).await.map_err(|e| staff.fail(e))?;
+        let lineage = s.app.admin().org_lineage(b.org_id).await.map_err(|e| staff.fail(e))?;
         let Some(dept) = lineage.into_iter().rev().find(|n| n.kind == OrgKind::Department) else { continue };
         let name = staff.pick(&dept.name_zh, &dept.name_en);
         if rows.iter().any(|r| r.name == name) {
             continue;
         }
-        match s.app.department_scorecard(actor, dept.id, month).await {
+        match s.app.whistles().department_scorecard(actor, dept.id, month).await {
             Ok(d) => rows.push(score_row(0, &d, name)),
             Err(AppError::Forbidden(_)) => continue,
             Err(e) => return Err(staff.fail(e)),
@@ -100,7 +100,7 @@ pub(super) async fn scorecards(State(s): State<AppState>, staff: Staff, Query(p)
         .month
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| chuishao_app::time::rfc3339(s.app.now_ms()).chars().take(7).collect());
-    let (ranked, rows, rates) = match s.app.scorecards(staff.actor(), &month).await {
+    let (ranked, rows, rates) = match s.app.whistles().scorecards(staff.actor(), &month).await {
         Ok(ScorecardPage { departments, subdistricts, .. }) => {
             let mut rows = Vec::new();
             for (i, d) in departments.iter().enumerate() {
