@@ -91,8 +91,9 @@ pub struct App {
     public_views: residents::view_cache::PublicViewCache,
     /// The versions the org, category and calendar caches were loaded at.
     cache_versions: caches::CacheVersions,
-    /// What the public sees of a case (listing, redaction, generalised places).
-    public_policy: residents::public_text::PublicPolicy,
+    /// What the public sees of a case (listing, redaction, generalised places); shared, as the
+    /// app is cloned per request and the policy's compiled patterns are costly to copy.
+    public_policy: Arc<residents::public_text::PublicPolicy>,
     /// The keys sealing reporters' contact details (none: stored plain).
     vault: Arc<vault::VaultHolder>,
     /// Days closed cases keep their reporters' contact details (0: for ever).
@@ -119,7 +120,7 @@ impl App {
             patrol: grids::patrol::PatrolSettings::default(),
             public_views: residents::view_cache::PublicViewCache::default(),
             cache_versions: caches::CacheVersions::default(),
-            public_policy: residents::public_text::PublicPolicy::default(),
+            public_policy: Arc::default(),
             vault: Arc::new(vault::VaultHolder::default()),
             retention_days: vault::DEFAULT_RETENTION_DAYS,
         }

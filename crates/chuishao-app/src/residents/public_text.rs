@@ -368,7 +368,7 @@ impl<'a> Residents<'a> {
 impl crate::App {
     /// Sets the public text policy (from the configuration).
     pub fn with_public_policy(mut self, policy: PublicPolicy) -> Self {
-        self.public_policy = policy;
+        self.public_policy = std::sync::Arc::new(policy);
         self
     }
 }
