@@ -228,33 +228,52 @@ async fn every_row_of_the_matrix_holds_on_a_live_server() {
         let admin = admin.clone();
         async move {
             let (s, org) = t
-                .post(&admin, "/api/v1/community/party-orgs", json!({"community_code": code, "unit_name": "区医院",
+                .post(
+                    &admin,
+                    "/api/v1/community/party-orgs",
+                    json!({"community_code": code, "unit_name": "区医院",
                     "org_name": "区医院党委", "contact_name": "赵敏", "contact_phone": "13700000000",
-                    "commitment_per_year": 2}))
+                    "commitment_per_year": 2}),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{org}");
             let (s, member) = t
-                .post(&admin, "/api/v1/community/members", json!({"community_code": code, "name": "李医生",
+                .post(
+                    &admin,
+                    "/api/v1/community/members",
+                    json!({"community_code": code, "name": "李医生",
                     "phone": format!("1380000000{n}"), "unit_name": "区医院", "skills": ["medical"],
-                    "availability": "周末", "commitment_per_year": 2}))
+                    "availability": "周末", "commitment_per_year": 2}),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{member}");
             let (s, post) = t
-                .post(&admin, "/api/v1/community/posts",
-                    json!({"community_code": code, "name": "调解员", "skill": "mediation", "seats": 1}))
+                .post(
+                    &admin,
+                    "/api/v1/community/posts",
+                    json!({"community_code": code, "name": "调解员", "skill": "mediation", "seats": 1}),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{post}");
             let now = t.app.now_ms();
             let (s, activity) = t
-                .post(&admin, "/api/v1/community/activities", json!({"community_code": code, "kind": "cleanup",
+                .post(
+                    &admin,
+                    "/api/v1/community/activities",
+                    json!({"community_code": code, "kind": "cleanup",
                     "title": "周末大扫除", "address": "小区东门", "lat": 39.974, "lon": 116.396,
                     "starts_at": chuishao_app::time::rfc3339(now + 86_400_000),
-                    "ends_at": chuishao_app::time::rfc3339(now + 90_000_000), "capacity": 10, "skills": ["other"]}))
+                    "ends_at": chuishao_app::time::rfc3339(now + 90_000_000), "capacity": 10, "skills": ["other"]}),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{activity}");
             let (s, volunteer) = t
-                .post("", "/api/v1/community/volunteers", json!({"community_code": code, "name": "志愿者",
-                    "phone": format!("1390000000{n}"), "password": "serve-2026!"}))
+                .post(
+                    "",
+                    "/api/v1/community/volunteers",
+                    json!({"community_code": code, "name": "志愿者",
+                    "phone": format!("1390000000{n}"), "password": "serve-2026!"}),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{volunteer}");
             [
