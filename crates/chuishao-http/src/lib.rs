@@ -44,7 +44,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Shared state of every handler.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub app: App,
+    /// Shared by every request: cloning the state per request copies a pointer, not `App`.
+    pub app: std::sync::Arc<App>,
     /// Live tracking subscriptions on this node.
     pub live: chuishao_app::residents::live::LiveHub,
     /// Per-IP limits on public writes.
@@ -122,7 +123,7 @@ fn router_and_openapi_with(app: App, settings: HttpSettings) -> (Router, utoipa:
     api::complete_document(&mut openapi);
     let doc = openapi.clone();
     let state = AppState {
-        app,
+        app: std::sync::Arc::new(app),
         live: Default::default(),
         limiter: limit::RateLimiter::new(settings.limits),
         photo_dir: std::sync::Arc::new(settings.photo_dir),

@@ -199,21 +199,6 @@ impl Tx {
         Ok(())
     }
 
-    /// The secret called `name`: `candidate` if none was stored yet (every node then agrees).
-    pub async fn community_secret(&mut self, name: &str, candidate: &str) -> Result<String> {
-        Ok(run!(self.conn(), conn => {
-            sqlx::query("insert into community_secrets (name, secret) values ($1, $2) on conflict (name) do nothing")
-                .bind(name)
-                .bind(candidate)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query_scalar("select secret from community_secrets where name = $1")
-                .bind(name)
-                .fetch_one(&mut *conn)
-                .await?
-        }))
-    }
-
     /// Replaces the skills list (in order).
     pub async fn set_skills(&mut self, skills: &[SkillRow]) -> Result<()> {
         run!(self.conn(), conn => {
@@ -380,11 +365,11 @@ impl Store {
         }))
     }
 
-    /// A stored secret, if it was generated.
-    pub async fn stored_community_secret(&self, name: &str) -> Result<Option<String>> {
+    /// The deployment's secret named `name` (`server_keys`), if it was made.
+    pub async fn stored_server_key(&self, name: &str) -> Result<Option<String>> {
         let mut c = self.read().await?;
         Ok(run!(c.conn(), conn => {
-            sqlx::query_scalar("select secret from community_secrets where name = $1")
+            sqlx::query_scalar("select secret from server_keys where name = $1")
                 .bind(name)
                 .fetch_optional(&mut *conn)
                 .await?

@@ -154,8 +154,11 @@ impl Admin<'_> {
 
     /// The deployment's secret named `name` (32 random bytes, hex), made on first use and
     /// shared by every node through the database; the web forms' CSRF tokens are signed with
-    /// the one named `csrf`.
+    /// the one named `csrf`, activities' QR codes with `activity_qr`.
     pub async fn server_key(&self, name: &str) -> Result<String> {
+        if let Some(secret) = self.store.stored_server_key(name).await? {
+            return Ok(secret);
+        }
         let mut fresh = [0u8; 32];
         rand::rng().fill_bytes(&mut fresh);
         let mut tx = self.store.begin().await?;

@@ -42,24 +42,14 @@ fn forged() -> AppError {
 }
 
 impl Community<'_> {
-    async fn qr_key(&self, create: bool) -> Result<Option<String>> {
-        if let Some(k) = self.app.store.stored_community_secret(KEY_NAME).await? {
-            return Ok(Some(k));
-        }
-        if !create {
-            return Ok(None);
-        }
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let mut tx = self.app.store.begin().await?;
-        let k = tx.community_secret(KEY_NAME, &hex::encode(bytes)).await?;
-        tx.commit().await?;
-        Ok(Some(k))
+    /// The deployment's QR signing key (made on first use, shared by every node).
+    async fn qr_key(&self) -> Result<String> {
+        self.admin().server_key(KEY_NAME).await
     }
 
     /// A fresh token for activity `id` issued now.
     pub(crate) async fn issue_token(&self, id: i64) -> Result<QrToken> {
-        let key = self.qr_key(true).await?.ok_or_else(|| AppError::Internal("no QR key".into()))?;
+        let key = self.qr_key().await?;
         let now = self.now();
         let mut nonce = [0u8; 8];
         rand::rng().fill_bytes(&mut nonce);
@@ -87,7 +77,7 @@ impl Community<'_> {
         }
         let issued_at: i64 = issued.parse().map_err(|_| forged())?;
         let sig = hex::decode(sig).map_err(|_| forged())?;
-        let key = self.qr_key(false).await?.ok_or_else(forged)?;
+        let key = self.qr_key().await?;
         mac(&key, body)?.verify_slice(&sig).map_err(|_| forged())?;
         Ok(Scan { issued_at, nonce: (*nonce).to_string(), lat, lon })
     }

@@ -85,7 +85,7 @@ pub(crate) async fn board_events(
 
 struct Follow {
     rx: Receiver<chuishao_app::residents::live::WhistleChange>,
-    app: App,
+    app: std::sync::Arc<App>,
     actor: Actor,
     code: String,
     /// The last board sent (which changes concern it).

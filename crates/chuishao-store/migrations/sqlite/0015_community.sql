@@ -60,11 +60,6 @@ create table community_skills (
     name_en text not null,
     position bigint not null
 );
--- Secrets generated on first use (the activity QR signing key), shared by every node.
-create table community_secrets (
-    name text primary key,
-    secret text not null
-);
 -- Volunteers' passwords (argon2id) beside their records: never in the record or the log.
 create table volunteer_credentials (
     volunteer_id bigint primary key references community_records(id),
